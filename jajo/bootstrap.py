@@ -1,0 +1,49 @@
+"""Wiring shared by the three write services: store, unit of work, bus, relay."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from pymongo import MongoClient
+from pymongo.database import Database
+
+from jajo.commands import CommandBus, Handler
+from jajo.config import Settings
+from jajo.eventstore import EventStore
+from jajo.kafka import producer
+from jajo.mongo import client_for
+from jajo.relay import OutboxRelay
+from jajo.unit_of_work import UnitOfWork
+
+
+@dataclass
+class WriteService:
+    name: str
+    settings: Settings
+    client: MongoClient
+    db: Database
+    store: EventStore
+    bus: CommandBus
+
+    def relay(self) -> OutboxRelay:
+        relay = OutboxRelay(self.store, self.settings, partial(producer, self.settings))
+        relay.name = f"{self.name}-relay"
+        return relay
+
+    def ensure_indexes(self) -> None:
+        self.store.ensure_indexes()
+
+
+def write_service(name: str, settings: Settings, handlers: dict[type, Handler], **extra: Any) -> WriteService:
+    client = client_for(settings.mongodb_uri)
+    db = client[settings.database_name(name)]
+    store = EventStore(db, settings.topic(f"{name}.events"))
+
+    def new_uow(**options: Any) -> UnitOfWork:
+        return UnitOfWork(client=client, store=store, source=name, **options)
+
+    bus = CommandBus(handlers, new_uow, retries=settings.command_retries)
+    service = WriteService(name, settings, client, db, store, bus)
+    service.ensure_indexes()
+    return service

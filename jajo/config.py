@@ -1,0 +1,57 @@
+"""Settings read once from the environment (12-factor), overridable in tests."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from environs import Env
+
+TOPICS = ("registration.events", "activity.events", "survey.events")
+
+
+@dataclass(frozen=True)
+class Settings:
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    mongodb_uri: str = "mongodb://127.0.0.1:27017/?directConnection=true"
+    db_prefix: str = "jajo_"
+    topic_prefix: str = ""
+    topic_partitions: int = 4
+    api_tokens: str = ""
+    log_level: str = "INFO"
+    relay_batch_size: int = 500
+    relay_idle_seconds: float = 0.05
+    consumer_max_poll_records: int = 500
+    consumer_max_poll_interval_ms: int = 5000
+    command_retries: int = 40
+    readiness_timeout_ms: int = 1000
+    extra: dict = field(default_factory=dict)
+
+    def database_name(self, service: str) -> str:
+        return f"{self.db_prefix}{service}"
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"
+
+    def override(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+
+def load_settings() -> Settings:
+    env = Env()
+    defaults = Settings()
+    return Settings(
+        kafka_bootstrap_servers=env.str("KAFKA_BOOTSTRAP_SERVERS", defaults.kafka_bootstrap_servers),
+        mongodb_uri=env.str("MONGODB_URI", defaults.mongodb_uri),
+        db_prefix=env.str("JAJO_DB_PREFIX", defaults.db_prefix),
+        topic_prefix=env.str("JAJO_TOPIC_PREFIX", defaults.topic_prefix),
+        topic_partitions=env.int("JAJO_TOPIC_PARTITIONS", defaults.topic_partitions),
+        api_tokens=env.str("API_TOKENS", defaults.api_tokens),
+        log_level=env.str("LOG_LEVEL", defaults.log_level),
+        relay_batch_size=env.int("JAJO_RELAY_BATCH_SIZE", defaults.relay_batch_size),
+        relay_idle_seconds=env.float("JAJO_RELAY_IDLE_SECONDS", defaults.relay_idle_seconds),
+        consumer_max_poll_records=env.int("JAJO_CONSUMER_MAX_POLL_RECORDS", defaults.consumer_max_poll_records),
+        consumer_max_poll_interval_ms=env.int(
+            "JAJO_CONSUMER_MAX_POLL_INTERVAL_MS", defaults.consumer_max_poll_interval_ms
+        ),
+        command_retries=env.int("JAJO_COMMAND_RETRIES", defaults.command_retries),
+        readiness_timeout_ms=env.int("JAJO_READINESS_TIMEOUT_MS", defaults.readiness_timeout_ms),
+    )

@@ -1,0 +1,219 @@
+"""The consumer base: batches from Kafka applied exactly once to MongoDB read models.
+
+Exactly-once effect comes from tracking records: each applied event id is inserted in the same
+transaction as the read-model change and the partition checkpoint, so a redelivered event (relay
+retry, rebalance, a broker that forgot its offsets) is recognised by id and skipped.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable, Iterable, Protocol
+
+from kafka import KafkaConsumer
+from kafka.errors import CommitFailedError, KafkaError
+from pymongo import MongoClient
+from pymongo.client_session import ClientSession
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from jajo.envelope import EnvelopeError, decode
+from jajo.metrics import CONSUMED, DEAD_LETTERS, DUPLICATES, WORKER_ERRORS
+from jajo.mongo import in_transaction
+
+log = logging.getLogger(__name__)
+
+
+class Projection(Protocol):
+    name: str
+    topics: list[str]
+    known_types: frozenset[str] | None
+
+    def apply(self, envelope: dict, session: ClientSession) -> None:
+        """Change the read models for one event; raise ValueError/KeyError/TypeError if it cannot."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """What the consumer needs of a Kafka record (tests build these by hand too)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+
+
+class Unhandleable(Exception):
+    """Raised inside a one-event transaction so that its writes are rolled back."""
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        projection: Projection,
+        client: MongoClient,
+        db: Database,
+        consumer_factory: Callable[[], KafkaConsumer] | None = None,
+        poll_timeout_ms: int = 200,
+    ):
+        self.projection = projection
+        self.client = client
+        self.db = db
+        self.consumer_factory = consumer_factory
+        self.poll_timeout_ms = poll_timeout_ms
+        self._consumer: KafkaConsumer | None = None
+
+    def ensure_indexes(self) -> None:
+        self.db["dead_letters"].create_index("at")
+
+    # --- the loop -------------------------------------------------------------------------------
+    def run_once(self) -> int:
+        consumer = self._ensure_consumer()
+        records = consumer.poll(timeout_ms=self.poll_timeout_ms)
+        messages = [
+            Message(r.topic, r.partition, r.offset, r.key, r.value) for batch in records.values() for r in batch
+        ]
+        if not messages:
+            return 0
+        self.handle(messages)
+        try:
+            consumer.commit()
+        except (CommitFailedError, KafkaError) as exc:  # a rebalance: the ids in MongoDB still dedupe
+            log.info("offset commit skipped", extra={"error": type(exc).__name__})
+        return len(messages)
+
+    def _ensure_consumer(self) -> KafkaConsumer:
+        if self._consumer is None:
+            assert self.consumer_factory is not None
+            self._consumer = self.consumer_factory()
+        return self._consumer
+
+    def close(self) -> None:
+        if self._consumer is not None:
+            self._consumer.close(autocommit=False)
+            self._consumer = None
+
+    # --- one batch ------------------------------------------------------------------------------
+    def handle(self, messages: list[Message]) -> None:
+        parsed, dead = self._parse(messages)
+        fresh = self._unseen(parsed)
+        try:
+            in_transaction(self.client, lambda s: self._apply_all(fresh, dead, messages, s))
+        except (DuplicateKeyError, Unhandleable, ValueError, KeyError, TypeError, AttributeError):
+            # Either another consumer applied some of these first, or one event is unhandleable:
+            # go one event at a time so that only the bad one is set aside.
+            self._apply_one_by_one(messages)
+            return
+        self._count(len(fresh), len(parsed) - len(fresh), dead)
+
+    def _parse(self, messages: Iterable[Message]) -> tuple[list[tuple[Message, dict]], list[tuple[Message, str]]]:
+        parsed, dead = [], []
+        for message in messages:
+            try:
+                parsed.append((message, decode(message.value, self.projection.known_types)))
+            except EnvelopeError as exc:
+                dead.append((message, str(exc)))
+        return parsed, dead
+
+    def _unseen(self, parsed: list[tuple[Message, dict]]) -> list[dict]:
+        ids = list({envelope["id"] for _, envelope in parsed})
+        seen = {doc["_id"] for doc in self.db["processed"].find({"_id": {"$in": ids}}, {"_id": 1})}
+        fresh: dict[str, dict] = {}
+        for _, envelope in parsed:
+            if envelope["id"] not in seen and envelope["id"] not in fresh:
+                fresh[envelope["id"]] = envelope
+        return list(fresh.values())
+
+    def _apply_all(self, envelopes: list[dict], dead, messages: list[Message], session: ClientSession) -> None:
+        apply_batch = getattr(self.projection, "apply_batch", None)
+        if apply_batch is not None:
+            apply_batch(envelopes, session)
+        else:
+            for envelope in envelopes:
+                self.projection.apply(envelope, session)
+        self._track(envelopes, session)
+        for message, reason in dead:
+            self._dead_letter(message, reason, session)
+        self._checkpoint(messages, session)
+
+    def _apply_one_by_one(self, messages: list[Message]) -> None:
+        for message in messages:
+            self._apply_single(message)
+
+    def _apply_single(self, message: Message) -> None:
+        parsed, dead = self._parse([message])
+        fresh = self._unseen(parsed)
+        try:
+            in_transaction(self.client, lambda s: self._apply_all(fresh, dead, [message], s))
+            self._count(len(fresh), len(parsed) - len(fresh), dead)
+        except DuplicateKeyError:
+            self._count(0, 1, [])
+        except (Unhandleable, ValueError, KeyError, TypeError, AttributeError) as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            in_transaction(self.client, lambda s: self._set_aside(message, parsed, reason, s))
+            self._count(0, 0, [(message, reason)])
+
+    def _set_aside(self, message: Message, parsed, reason: str, session: ClientSession) -> None:
+        self._dead_letter(message, reason, session)
+        self._track([envelope for _, envelope in parsed], session)
+        self._checkpoint([message], session)
+
+    # --- records kept beside the read models ----------------------------------------------------
+    def _track(self, envelopes: list[dict], session: ClientSession) -> None:
+        if envelopes:
+            self.db["processed"].insert_many([{"_id": e["id"]} for e in envelopes], ordered=False, session=session)
+
+    def _checkpoint(self, messages: list[Message], session: ClientSession) -> None:
+        latest: dict[tuple[str, int], int] = {}
+        for m in messages:
+            latest[(m.topic, m.partition)] = max(m.offset, latest.get((m.topic, m.partition), -1))
+        now = datetime.now(timezone.utc)
+        for (topic, partition), offset in latest.items():
+            self.db["checkpoints"].update_one(
+                {"_id": f"{topic}:{partition}"},
+                {"$set": {"topic": topic, "partition": partition, "offset": offset, "at": now}},
+                upsert=True,
+                session=session,
+            )
+
+    def _dead_letter(self, message: Message, reason: str, session: ClientSession) -> None:
+        raw = message.value or b""
+        digest = hashlib.sha256(message.topic.encode() + b"\0" + raw).hexdigest()
+        self.db["dead_letters"].update_one(
+            {"_id": digest},
+            {
+                "$setOnInsert": {
+                    "topic": message.topic,
+                    "partition": message.partition,
+                    "offset": message.offset,
+                    "key": (message.key or b"").decode("utf-8", "replace"),
+                    "value": raw.decode("utf-8", "replace"),
+                    "reason": reason,
+                    "at": datetime.now(timezone.utc),
+                    "consumer": self.projection.name,
+                }
+            },
+            upsert=True,
+            session=session,
+        )
+        log.warning("dead letter", extra={"topic": message.topic, "offset": message.offset, "reason": reason[:200]})
+
+    def _count(self, applied: int, duplicates: int, dead: list) -> None:
+        CONSUMED.labels(self.projection.name).inc(applied)
+        DUPLICATES.labels(self.projection.name).inc(duplicates)
+        DEAD_LETTERS.labels(self.projection.name).inc(len(dead))
+
+
+def dead_letter_count(db: Database) -> int:
+    return db["dead_letters"].count_documents({})
+
+
+def report_loop_error(worker: str, exc: Exception) -> None:
+    WORKER_ERRORS.labels(worker).inc()
+    log.warning("worker loop failed", extra={"worker": worker, "error": type(exc).__name__})
+
+
+__all__ = ["EventConsumer", "Message", "Projection", "Unhandleable", "dead_letter_count", "PyMongoError"]

@@ -1,0 +1,75 @@
+"""Append-only event store with a transactional outbox, one per write service database."""
+from __future__ import annotations
+
+import time
+from typing import Iterable
+
+from pymongo import ASCENDING
+from pymongo.client_session import ClientSession
+from pymongo.database import Database
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from jajo.errors import ConcurrencyConflict
+
+DUPLICATE_KEY = 11000
+
+
+def outbox_id(envelope: dict) -> str:
+    """Sortable by time of storing, so the relay publishes in commit order."""
+    return f"{time.time_ns():020d}-{envelope['id']}"
+
+
+class EventStore:
+    def __init__(self, db: Database, topic: str):
+        self.db = db
+        self.topic = topic
+        self.events = db["events"]
+        self.outbox = db["outbox"]
+
+    def ensure_indexes(self) -> None:
+        self.events.create_index(
+            [("subject", ASCENDING), ("aggregateversion", ASCENDING)], unique=True, name="aggregate_version"
+        )
+
+    def load(self, aggregate_id: str, session: ClientSession | None = None) -> list[dict]:
+        cursor = self.events.find({"subject": aggregate_id}, {"_id": 0, "envelope": 1}, session=session)
+        return [doc["envelope"] for doc in cursor.sort("aggregateversion", ASCENDING)]
+
+    def append(self, envelopes: Iterable[dict], session: ClientSession) -> None:
+        """Store events and their outbox entries; a taken (aggregate, version) raises ConcurrencyConflict."""
+        envelopes = list(envelopes)
+        if not envelopes:
+            return
+        try:
+            self.events.insert_many([self._event_document(e) for e in envelopes], session=session)
+        except (DuplicateKeyError, BulkWriteError) as exc:
+            if _is_duplicate(exc):
+                raise ConcurrencyConflict() from None
+            raise
+        self.outbox.insert_many(
+            [{"_id": outbox_id(e), "topic": self.topic, "key": e["subject"], "envelope": e} for e in envelopes],
+            session=session,
+        )
+
+    @staticmethod
+    def _event_document(envelope: dict) -> dict:
+        return {
+            "_id": envelope["id"],
+            "subject": envelope["subject"],
+            "aggregateversion": envelope["aggregateversion"],
+            "type": envelope["type"],
+            "envelope": envelope,
+        }
+
+    def all_events(self, batch_size: int = 1000):
+        return (doc["envelope"] for doc in self.events.find({}, {"envelope": 1}).batch_size(batch_size))
+
+    def pending_count(self) -> int:
+        return self.outbox.count_documents({})
+
+
+def _is_duplicate(exc: Exception) -> bool:
+    if isinstance(exc, DuplicateKeyError):
+        return True
+    errors = getattr(exc, "details", {}).get("writeErrors", [])
+    return any(error.get("code") == DUPLICATE_KEY for error in errors)

@@ -1,0 +1,141 @@
+"""The app factory every service uses: config, OpenAPI, errors, auth, idempotency, logs, health."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask import Flask, current_app, g, request
+from flask_smorest import Api, Blueprint
+
+from jajo.config import Settings, load_settings
+from jajo.envelope import Context
+from jajo.errors import JajoError
+from jajo.http.auth import current_principal, init_auth
+from jajo.http.health import blueprint as health_blueprint
+from jajo.http.idempotency import init_idempotency
+from jajo.http.logs import configure_logging, init_request_logging
+from jajo.http.problems import init_problems
+
+JSON_BODY_TYPES = {"application/json"}
+FORM_BODY_TYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
+
+
+class UnsupportedMediaType(JajoError):
+    status, title, slug = 415, "Unsupported media type", "unsupported-media-type"
+
+
+def _check_content_type() -> None:
+    if request.method not in ("POST", "PUT", "PATCH") or not request.content_length:
+        return
+    accepted = FORM_BODY_TYPES if request.endpoint in current_app.config["JAJO_FORM_ENDPOINTS"] else JSON_BODY_TYPES
+    if request.mimetype not in accepted:
+        raise UnsupportedMediaType(f"send {' or '.join(sorted(accepted))}, not {request.mimetype or 'no type'}")
+
+
+def _etag_from_version(response):
+    if response.mimetype == "application/json" and not response.is_streamed and "ETag" not in response.headers:
+        body = response.get_json(silent=True)
+        if isinstance(body, dict) and isinstance(body.get("version"), int):
+            response.headers["ETag"] = f'"{body["version"]}"'
+    return response
+
+
+def create_service_app(
+    name: str,
+    blueprints: list[Blueprint],
+    wire: Callable[[Settings], Any],
+    settings: Settings | None = None,
+    *,
+    description: str = "",
+    viewer_reads: bool = False,
+    form_endpoints: set[str] | None = None,
+    config: dict | None = None,
+) -> Flask:
+    settings = settings or load_settings()
+    configure_logging(name, settings.log_level)
+    app = Flask(name)
+    app.config.update(
+        API_TITLE=f"Jajo {name}",
+        API_VERSION="1.0.0",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        API_SPEC_OPTIONS={
+            "info": {"description": description},
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}],
+        },
+        JSON_AS_ASCII=False,
+        JAJO_VIEWER_READS=viewer_reads,
+        JAJO_FORM_ENDPOINTS=form_endpoints or set(),
+        MAX_CONTENT_LENGTH=11 * 1024 * 1024,
+    )
+    app.config.update(config or {})
+    app.json.ensure_ascii = False
+    app.extensions["jajo"] = LazyService(settings, wire)
+    init_request_logging(app, name)
+    init_auth(app, settings.api_tokens)
+    app.before_request(_check_content_type)
+    init_idempotency(app)
+    app.after_request(_etag_from_version)
+    api = Api(app)
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint, url_prefix="/api/v1")
+    app.register_blueprint(health_blueprint)
+    init_problems(app)
+    return app
+
+
+class LazyService:
+    """Wires the service's dependencies on first use, in the worker process (after gunicorn forks)."""
+
+    def __init__(self, settings: Settings, wire: Callable[[Settings], Any]):
+        self.settings = settings
+        self._wire = wire
+        self._wired: Any = None
+
+    @property
+    def wired(self) -> Any:
+        if self._wired is None:
+            self._wired = self._wire(self.settings)
+        return self._wired
+
+    def database(self):
+        return self.wired.db
+
+
+def service() -> Any:
+    return current_app.extensions["jajo"].wired
+
+
+def request_context() -> Context:
+    principal = current_principal()
+    return Context(
+        actor=principal.actor if principal else "anonymous",
+        correlation_id=g.get("correlation_id"),
+        causation_id=g.get("request_id"),
+    )
+
+
+def if_match_version() -> int | None:
+    """`If-Match: 3`, `"3"` or `W/"3"` -> 3; a header that is no version -> 412."""
+    from jajo.errors import PreconditionFailed
+
+    raw = request.headers.get("If-Match")
+    if raw is None or raw.strip() == "*":
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise PreconditionFailed("If-Match must carry the resource version, e.g. If-Match: 3")
+    return int(value)
+
+
+def dispatch(command: Any) -> Any:
+    """Run a command for the current request: actor, correlation, idempotency claim and If-Match."""
+    return service().bus.handle(
+        command,
+        context=request_context(),
+        claim=g.get("idempotency_claim"),
+        expected_version=if_match_version(),
+    )

@@ -1,0 +1,96 @@
+"""Idempotency-Key on every POST: the first answer is stored and replayed; no second event is emitted."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+
+from flask import Flask, Response, current_app, g, request
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from jajo.errors import Conflict, RuleViolation
+from jajo.http.auth import current_principal
+from jajo.unit_of_work import IdempotencyClaim, IdempotentReplay
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADERS = ("Content-Type", "Location", "ETag")
+
+
+def _database() -> Database:
+    return current_app.extensions["jajo"].database()
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), request.path.encode(), request.get_data(cache=True)):
+        digest.update(part + b"\0")
+    return digest.hexdigest()
+
+
+def _scoped_key(key: str) -> str:
+    principal = current_principal()
+    return f"{principal.actor if principal else '-'}|{key}"
+
+
+def replay(stored: dict) -> Response:
+    answer = stored["response"]
+    response = Response(answer["body"], status=answer["status"])
+    for name, value in answer["headers"].items():
+        response.headers[name] = value
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _answer_from(stored: dict, fingerprint: str) -> Response:
+    if stored["fingerprint"] != fingerprint:
+        raise RuleViolation(f"{HEADER} was already used with a different request")
+    if stored.get("response") is None:
+        raise Conflict(f"a request with this {HEADER} is still being processed", retry_after=1)
+    return replay(stored)
+
+
+def _before() -> Response | None:
+    key = request.headers.get(HEADER)
+    if request.method != "POST" or key is None or g.get("principal") is None:
+        return None
+    if not 1 <= len(key) <= 255:
+        raise RuleViolation(f"{HEADER} must be 1 to 255 characters")
+    claim = IdempotencyClaim(_scoped_key(key), _fingerprint())
+    stored = _database()["idempotency"].find_one({"_id": claim.key})
+    if stored is not None:
+        return _answer_from(stored, claim.fingerprint)
+    g.idempotency_claim = claim
+    return None
+
+
+def _after(response: Response) -> Response:
+    claim: IdempotencyClaim | None = g.get("idempotency_claim")
+    if claim is None or response.status_code >= 400 or response.is_streamed:
+        return response
+    answer = {
+        "status": response.status_code,
+        "body": response.get_data(),
+        "headers": {name: response.headers[name] for name in REPLAYED_HEADERS if name in response.headers},
+    }
+    collection = _database()["idempotency"]
+    if claim.committed:
+        collection.update_one({"_id": claim.key}, {"$set": {"response": answer}})
+    else:  # a POST that stored nothing through a unit of work (an admin action, a no-op command)
+        try:
+            collection.insert_one({**claim.document(), "response": answer, "at": datetime.now(timezone.utc)})
+        except DuplicateKeyError:
+            pass
+    return response
+
+
+def _on_race(_: IdempotentReplay) -> Response:
+    claim: IdempotencyClaim = g.idempotency_claim
+    g.idempotency_claim = None
+    stored = _database()["idempotency"].find_one({"_id": claim.key}) or {"fingerprint": claim.fingerprint}
+    return _answer_from(stored, claim.fingerprint)
+
+
+def init_idempotency(app: Flask) -> None:
+    app.before_request(_before)
+    app.after_request(_after)
+    app.register_error_handler(IdempotentReplay, _on_race)

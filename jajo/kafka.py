@@ -1,0 +1,99 @@
+"""kafka-python factories. Create them after gunicorn forks: producers and consumers start threads."""
+from __future__ import annotations
+
+import logging
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from jajo.config import TOPICS, Settings
+
+log = logging.getLogger(__name__)
+
+
+def producer(settings: Settings) -> KafkaProducer:
+    return KafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        acks="all",
+        linger_ms=2,
+        retries=5,
+        max_in_flight_requests_per_connection=1,  # keeps per-key order across retries
+        request_timeout_ms=5000,
+        max_block_ms=5000,
+    )
+
+
+def consumer(settings: Settings, group_id: str, topics: list[str]) -> KafkaConsumer:
+    return KafkaConsumer(
+        *topics,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=settings.consumer_max_poll_records,
+        max_poll_interval_ms=settings.consumer_max_poll_interval_ms,
+        session_timeout_ms=max(settings.consumer_max_poll_interval_ms, 6000),
+        heartbeat_interval_ms=1000,
+        request_timeout_ms=settings.consumer_max_poll_interval_ms + 5000,
+        metadata_max_age_ms=5000,
+    )
+
+
+def admin(settings: Settings) -> KafkaAdminClient:
+    return KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=5000)
+
+
+def ensure_topics(settings: Settings, names: tuple[str, ...] = TOPICS) -> None:
+    """Create the event topics (and their dead-letter twins) that do not exist yet."""
+    client = admin(settings)
+    try:
+        wanted = [settings.topic(name) for name in names]
+        existing = set(client.list_topics())
+        missing = [name for name in wanted if name not in existing]
+        if missing:
+            try:
+                client.create_topics(
+                    [NewTopic(name, settings.topic_partitions, 1) for name in missing], validate_only=False
+                )
+            except TopicAlreadyExistsError:
+                pass
+            log.info("created topics", extra={"topics": missing})
+    finally:
+        client.close()
+
+
+def reachable(settings: Settings) -> bool:
+    try:
+        client = admin(settings)
+    except KafkaError:
+        return False
+    try:
+        client.list_topics()
+        return True
+    except KafkaError:
+        return False
+    finally:
+        client.close()
+
+
+def consumer_lag(settings: Settings, group_id: str, topics: list[str]) -> int:
+    """Messages on `topics` past the group's committed offsets (all of them if it has none)."""
+    client = admin(settings)
+    probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=6000)
+    try:
+        from kafka import TopicPartition
+
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in (probe.partitions_for_topic(topic) or ())
+        ]
+        if not partitions:
+            return 0
+        ends = probe.end_offsets(partitions)
+        committed = client.list_consumer_group_offsets(group_id)
+        return sum(max(0, ends[tp] - (committed[tp].offset if tp in committed else 0)) for tp in partitions)
+    finally:
+        probe.close()
+        client.close()

@@ -1,0 +1,56 @@
+"""Runs background loops (relays, consumers) in threads until SIGTERM/SIGINT, then stops them cleanly."""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Protocol
+
+from jajo.consumer import report_loop_error
+
+log = logging.getLogger(__name__)
+
+
+class Loop(Protocol):
+    name: str
+
+    def run_once(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def run_loop(loop: Loop, stop: threading.Event, idle_seconds: float = 0.05) -> None:
+    """`run_once` returns the work done: 0 means idle, negative means failed (back off longer)."""
+    failures = 0
+    while not stop.is_set():
+        try:
+            done = loop.run_once()
+        except Exception as exc:  # noqa: BLE001 - a worker must outlive any single failure
+            report_loop_error(loop.name, exc)
+            done = -1
+        failures = failures + 1 if done < 0 else 0
+        if done <= 0:
+            stop.wait(min(5.0, idle_seconds * (2 ** min(failures, 7))) if failures else idle_seconds)
+    try:
+        loop.close()
+    except Exception as exc:  # noqa: BLE001
+        report_loop_error(loop.name, exc)
+
+
+def run_until_stopped(loops: list[Loop], stop: threading.Event | None = None, idle_seconds: float = 0.05) -> None:
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    threads = [
+        threading.Thread(target=run_loop, args=(loop, stop, idle_seconds), name=loop.name, daemon=True)
+        for loop in loops
+    ]
+    for thread in threads:
+        thread.start()
+    log.info("worker started", extra={"loops": [loop.name for loop in loops]})
+    while not stop.is_set():
+        stop.wait(0.5)
+    for thread in threads:
+        thread.join(timeout=15)
+    log.info("worker stopped")

@@ -1,0 +1,54 @@
+"""A group formed through registration reaches Kafka and reporting's audit history."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from kafka import KafkaConsumer
+
+from services.registration.app import create_app as registration_app
+from services.registration.bootstrap import wire as wire_registration
+from services.reporting.app import create_app as reporting_app
+from services.reporting.bootstrap import wire as wire_reporting
+from tests.conftest import STAFF, VIEWER
+from tests.waiting import eventually
+
+pytestmark = pytest.mark.integration
+
+
+def read_topic(settings, topic: str, count: int) -> list:
+    consumer = KafkaConsumer(
+        settings.topic(topic), bootstrap_servers=settings.kafka_bootstrap_servers,
+        auto_offset_reset="earliest", consumer_timeout_ms=200,
+    )
+    try:
+        records: list = []
+        eventually(lambda: records.extend(consumer) or len(records) >= count, what=f"{count} records on {topic}")
+        return records
+    finally:
+        consumer.close()
+
+
+def test_group_formed_reaches_kafka_and_audit(settings, background):
+    client = registration_app(settings).test_client()
+    response = client.post("/api/v1/groups", json={"name": "햇살 놀이 모임", "year": 2026, "theme": "숲 놀이"}, headers=STAFF)
+    assert response.status_code == 201, response.get_json()
+    group = response.get_json()
+    assert group["status"] == "formed" and group["version"] == 1 and group["name"] == "햇살 놀이 모임"
+
+    background(wire_registration(settings).relay(), wire_reporting(settings).event_consumer())
+
+    [record] = read_topic(settings, "registration.events", 1)
+    envelope = json.loads(record.value)
+    assert record.key == group["id"].encode()
+    assert envelope["type"] == "GroupFormed" and envelope["subject"] == group["id"]
+    assert envelope["specversion"] == "1.0" and envelope["source"] == "/registration"
+    assert envelope["aggregateversion"] == 1 and envelope["dataversion"] == 1
+    assert envelope["actor"] == "staff:alice" and envelope["correlationid"]
+    assert envelope["data"]["name"] == "햇살 놀이 모임"
+
+    reporting = reporting_app(settings).test_client()
+    url = f"/api/v1/audit/subjects/{group['id']}"
+    history = eventually(lambda: reporting.get(url, headers=STAFF).get_json()["events"], what="audit history")
+    assert history == [envelope]
+    assert reporting.get(url, headers=VIEWER).status_code == 200
