@@ -11,7 +11,8 @@ from pymongo.database import Database
 from jajo.commands import CommandBus, Handler
 from jajo.config import Settings
 from jajo.eventstore import EventStore
-from jajo.kafka import producer
+from jajo.consumer import EventConsumer, Projection
+from jajo.kafka import consumer, producer
 from jajo.mongo import client_for
 from jajo.relay import OutboxRelay
 from jajo.unit_of_work import UnitOfWork
@@ -33,6 +34,17 @@ class WriteService:
 
     def ensure_indexes(self) -> None:
         self.store.ensure_indexes()
+
+    def event_consumer(self, projection: Projection) -> EventConsumer:
+        """A consumer loop feeding this service's own read models (e.g. what it learns from registration)."""
+        return event_consumer(projection, self.settings, self.client, self.db)
+
+
+def event_consumer(projection: Projection, settings: Settings, client: MongoClient, db: Database) -> EventConsumer:
+    """A Kafka consumer loop applying `projection` to `db`; its consumer group is the projection's name."""
+    loop = EventConsumer(projection, client, db, partial(consumer, settings, projection.name, projection.topics))
+    loop.name = projection.name
+    return loop
 
 
 def write_service(name: str, settings: Settings, handlers: dict[type, Handler], **extra: Any) -> WriteService:

@@ -65,6 +65,7 @@ class EventConsumer:
         self.consumer_factory = consumer_factory
         self.poll_timeout_ms = poll_timeout_ms
         self._consumer: KafkaConsumer | None = None
+        self._epochs: dict[str, str] = {}
 
     def ensure_indexes(self) -> None:
         self.db["dead_letters"].create_index("at")
@@ -73,6 +74,7 @@ class EventConsumer:
     def run_once(self) -> int:
         consumer = self._ensure_consumer()
         records = consumer.poll(timeout_ms=self.poll_timeout_ms)
+        self._rewind_recreated_topics(consumer)
         messages = [
             Message(r.topic, r.partition, r.offset, r.key, r.value) for batch in records.values() for r in batch
         ]
@@ -84,6 +86,29 @@ class EventConsumer:
         except (CommitFailedError, KafkaError) as exc:  # a rebalance: the ids in MongoDB still dedupe
             log.info("offset commit skipped", extra={"error": type(exc).__name__})
         return len(messages)
+
+    def _rewind_recreated_topics(self, consumer: KafkaConsumer) -> None:
+        """Read a partition again from its start when its topic was created anew.
+
+        A broker that lost its data (the embedded Tansu after a restart) hands out offsets from 0 again, so
+        a kept position could skip new events. Kafka gives every topic a fresh id when it is created: the id
+        seen last is stored per partition in MongoDB, so a restarted consumer notices the change too.
+        """
+        cluster = consumer._client.cluster  # kafka-python keeps topic ids only in its cluster metadata
+        for partition in consumer.assignment():
+            topic_id = cluster.topic_id(partition.topic)
+            if topic_id is None:
+                continue
+            key = f"epoch:{partition.topic}:{partition.partition}"
+            known = self._epochs.get(key) or (self.db["checkpoints"].find_one({"_id": key}) or {}).get("topic_id")
+            if known == str(topic_id):
+                self._epochs[key] = known
+                continue
+            if known is not None:
+                log.warning("topic was recreated, reading it again", extra={"topic": partition.topic})
+                consumer.seek_to_beginning(partition)
+            self.db["checkpoints"].update_one({"_id": key}, {"$set": {"topic_id": str(topic_id)}}, upsert=True)
+            self._epochs[key] = str(topic_id)
 
     def _ensure_consumer(self) -> KafkaConsumer:
         if self._consumer is None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
@@ -64,17 +65,16 @@ def ensure_topics(settings: Settings, names: tuple[str, ...] = TOPICS) -> None:
 
 
 def reachable(settings: Settings) -> bool:
-    try:
-        client = admin(settings)
-    except KafkaError:
-        return False
-    try:
-        client.list_topics()
-        return True
-    except KafkaError:
-        return False
-    finally:
-        client.close()
+    """A broker of the bootstrap list accepts connections (bounded by the readiness timeout)."""
+    timeout = settings.readiness_timeout_ms / 1000
+    for server in settings.kafka_bootstrap_servers.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
 
 
 def consumer_lag(settings: Settings, group_id: str, topics: list[str]) -> int:
@@ -92,8 +92,12 @@ def consumer_lag(settings: Settings, group_id: str, topics: list[str]) -> int:
         if not partitions:
             return 0
         ends = probe.end_offsets(partitions)
-        committed = client.list_consumer_group_offsets(group_id)
-        return sum(max(0, ends[tp] - (committed[tp].offset if tp in committed else 0)) for tp in partitions)
+        committed = client.list_group_offsets({group_id: partitions}).get(group_id, {})
+
+        def done(tp) -> int:  # -1: nothing committed on that partition yet
+            return max(0, committed[tp].offset) if tp in committed and committed[tp].offset is not None else 0
+
+        return sum(max(0, ends[tp] - done(tp)) for tp in partitions)
     finally:
         probe.close()
         client.close()

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
+import time
+from pathlib import Path
 from typing import Protocol
 
 from jajo.consumer import report_loop_error
@@ -49,8 +52,21 @@ def run_until_stopped(loops: list[Loop], stop: threading.Event | None = None, id
     for thread in threads:
         thread.start()
     log.info("worker started", extra={"loops": [loop.name for loop in loops]})
+    heartbeat = os.environ.get("JAJO_HEARTBEAT_FILE")
+    beaten = float("-inf")
     while not stop.is_set():
+        if heartbeat and time.monotonic() - beaten > 5 and all(thread.is_alive() for thread in threads):
+            beaten = _beat(heartbeat)
         stop.wait(0.5)
     for thread in threads:
         thread.join(timeout=15)
     log.info("worker stopped")
+
+
+def _beat(path: str) -> float:
+    """Touch the heartbeat file (JAJO_HEARTBEAT_FILE) that a container healthcheck reads: every loop thread is alive."""
+    try:
+        Path(path).touch()
+    except OSError as exc:
+        log.warning("heartbeat not written", extra={"error": str(exc)})
+    return time.monotonic()

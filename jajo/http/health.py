@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 import time
 
+import pymongo
+
 from flask import Blueprint, Response, current_app, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client import multiprocess
@@ -21,7 +23,8 @@ def healthz():
 
 def _mongo_ready() -> bool:
     try:
-        current_app.extensions["jajo"].database().client.admin.command("ping")
+        with pymongo.timeout(current_app.extensions["jajo"].settings.readiness_timeout_ms / 1000):
+            current_app.extensions["jajo"].database().client.admin.command("ping")
         return True
     except Exception:  # noqa: BLE001 - any failure means not ready
         return False

@@ -33,6 +33,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("kafka").setLevel(logging.WARNING)
+    # pymongo logs whole commands (documents with personal data) at DEBUG: never let them through
+    logging.getLogger("pymongo").setLevel(logging.WARNING)
 
 
 def _start() -> None:

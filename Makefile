@@ -1,0 +1,48 @@
+# Jajo: `make up` runs the system, `make test` runs the tests. Both set everything up on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: up down clean logs status test test-unit drills bench demo rebuild install
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[embedded,test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+up: $(STAMP)  ## start the whole system (docker compose up where a Docker engine runs)
+	$(PY) -m jajo.stack up
+
+down:  ## stop exactly what `make up` started
+	@test -x $(PY) && $(PY) -m jajo.stack down || true
+
+status: $(STAMP)
+	$(PY) -m jajo.stack status
+
+clean: down  ## remove the embedded stack's data
+	rm -rf .data
+
+logs:
+	tail -n 50 -F .data/logs/*.log
+
+test: $(STAMP)  ## unit, integration and end-to-end tests (embedded Kafka and MongoDB unless given)
+	$(PY) -m pytest -q
+
+test-unit: $(STAMP)
+	$(PY) -m pytest -q tests/unit
+
+drills: $(STAMP)  ## long fault drills against the real stack
+	$(PY) -m pytest -q -m drill --run-drills tests/drills
+
+bench: $(STAMP)  ## benchmarks: ratios against the stack's bare limits, measured in one run
+	$(PY) -m bench
+
+demo: $(STAMP)  ## load a 2025 program year through the public APIs of a running stack and print the report
+	$(PY) -m services.reporting.demo
+
+rebuild: $(STAMP)  ## rebuild reporting's read models from the audit history
+	$(PY) -m services.reporting.rebuild

@@ -1,0 +1,85 @@
+"""Survey's read models: the members it learned from `registration.events`, and response counts.
+
+`members`: {_id: member_id, years: [year, ...], group_ids: [...], left_on} — no personal data.
+`survey_counts`: {_id: survey_id, status, responses} — written in the same transaction as the
+survey's events and every response, so the count never drifts and a response racing a close
+conflicts on this document instead of slipping in after it.
+"""
+from __future__ import annotations
+
+from pymongo import ASCENDING
+from pymongo.client_session import ClientSession
+from pymongo.database import Database
+
+from jajo.config import Settings
+from jajo.errors import Conflict
+
+REGISTRATION_TYPES = frozenset({"GroupFormed", "GroupApproved", "GroupClosed", "MemberJoined", "MemberLeft"})
+
+
+def ensure_indexes(db: Database) -> None:
+    db["survey_views"].create_index([("year", ASCENDING)])
+
+
+# --- members --------------------------------------------------------------------------------------
+class MembersProjection:
+    """Every member who ever joined a group, with the group's year. Both member events carry the year,
+    so applying them in any order gives the same document."""
+
+    name = "survey-registration-view"
+    known_types = REGISTRATION_TYPES
+
+    def __init__(self, db: Database, settings: Settings):
+        self.db = db
+        self.topics = [settings.topic("registration.events")]
+
+    def apply(self, envelope: dict, session: ClientSession) -> None:
+        if envelope["type"] not in ("MemberJoined", "MemberLeft"):
+            return
+        data = envelope["data"]
+        member_id, year, group_id = data["member_id"], data["year"], data["group_id"]
+        if not isinstance(member_id, str) or not member_id or isinstance(year, bool) or not isinstance(year, int):
+            raise ValueError(f"{envelope['type']} without a usable member_id and year")
+        change: dict = {"$addToSet": {"years": year, "group_ids": group_id}}
+        if envelope["type"] == "MemberLeft":
+            change["$set"] = {"left_on": data.get("left_on")}
+        self.db["members"].update_one({"_id": member_id}, change, upsert=True, session=session)
+
+
+def member_years(db: Database, member_id: str) -> set[int] | None:
+    """The years of the groups a member joined; None when survey has not heard of the member."""
+    member = db["members"].find_one({"_id": member_id}, {"years": 1})
+    return None if member is None else set(member.get("years", []))
+
+
+# --- response counts ------------------------------------------------------------------------------
+def open_counter(db: Database, survey_id: str):
+    def write(session: ClientSession) -> None:
+        db["survey_counts"].insert_one({"_id": survey_id, "status": "open", "responses": 0}, session=session)
+
+    return write
+
+
+def close_counter(db: Database, survey_id: str):
+    def write(session: ClientSession) -> None:
+        db["survey_counts"].update_one({"_id": survey_id}, {"$set": {"status": "closed"}}, session=session)
+
+    return write
+
+
+def count_response(db: Database, survey_id: str):
+    def write(session: ClientSession) -> None:
+        counted = db["survey_counts"].find_one_and_update(
+            {"_id": survey_id, "status": "open"}, {"$inc": {"responses": 1}}, session=session
+        )
+        if counted is None:  # the survey closed while this response was being decided
+            raise Conflict(f"survey {survey_id} is closed and takes no more responses")
+
+    return write
+
+
+def response_counts(db: Database, survey_ids: list[str]) -> dict[str, int]:
+    if len(survey_ids) == 1:
+        found = db["survey_counts"].find_one({"_id": survey_ids[0]})
+        return {survey_ids[0]: found["responses"]} if found else {}
+    return {doc["_id"]: doc["responses"] for doc in db["survey_counts"].find({"_id": {"$in": survey_ids}})}

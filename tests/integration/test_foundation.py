@@ -1,0 +1,126 @@
+"""The shared backbone against real Kafka and MongoDB: event store races, outbox, consumer, idempotency."""
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from kafka import KafkaProducer
+
+from jajo import embedded
+from jajo.domain import DomainEvent
+from jajo.envelope import Context, encode, wrap
+from jajo.errors import ConcurrencyConflict
+from jajo.kafka import ensure_topics
+from jajo.mongo import client_for, in_transaction
+from services.registration.app import create_app as registration_app
+from services.registration.bootstrap import wire as wire_registration
+from services.reporting.bootstrap import wire as wire_reporting
+from tests.conftest import STAFF
+from tests.waiting import eventually
+
+pytestmark = pytest.mark.integration
+
+
+def group_formed(subject: str, version: int = 1) -> dict:
+    event = DomainEvent("GroupFormed", {"group_id": subject, "name": "모임", "year": 2026}, 1, version)
+    return wrap(event, source="registration", subject=subject, aggregate_type="group", context=Context())
+
+
+def test_two_concurrent_appends_of_one_version_exactly_one_wins(settings):
+    store = wire_registration(settings).store
+    client = client_for(settings.mongodb_uri)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def append(envelope):
+        barrier.wait()
+        try:
+            in_transaction(client, lambda session: store.append([envelope], session))
+            outcomes.append("won")
+        except ConcurrencyConflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=append, args=(group_formed("g-race"),)) for _ in range(2)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert sorted(outcomes) == ["conflict", "won"]
+    assert [e["aggregateversion"] for e in store.load("g-race")] == [1]
+    assert store.outbox.count_documents({}) == 1
+
+
+def test_retried_post_with_one_idempotency_key_makes_one_event(settings):
+    client = registration_app(settings).test_client()
+    headers = {**STAFF, "Idempotency-Key": "form-7f3a"}
+    first = client.post("/api/v1/groups", json={"name": "숲속 모임", "year": 2026}, headers=headers)
+    again = client.post("/api/v1/groups", json={"name": "숲속 모임", "year": 2026}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.get_json() == first.get_json() and again.headers["Idempotent-Replayed"] == "true"
+    other = client.post("/api/v1/groups", json={"name": "다른 모임", "year": 2026}, headers=headers)
+    assert other.status_code == 422 and other.mimetype == "application/problem+json"
+    assert wire_registration(settings).store.events.count_documents({}) == 1
+
+
+def test_kafka_down_commands_still_accepted_and_delivered_once_it_is_back(settings, background, tmp_path):
+    port = embedded.free_port()
+    broker = embedded.start_tansu(port, tmp_path / "tansu.log")
+    settings = settings.override(kafka_bootstrap_servers=f"127.0.0.1:{port}")
+    registration = wire_registration(settings)
+    reporting = wire_reporting(settings)
+    api = registration_app(settings).test_client()
+    background(registration.relay(), reporting.event_consumer())
+    try:
+        before = [api.post("/api/v1/groups", json={"name": f"전 {i}", "year": 2026}, headers=STAFF) for i in range(3)]
+        eventually(lambda: reporting.db["audit_events"].count_documents({}) == 3, what="first events projected")
+        broker.stop()
+        during = [api.post("/api/v1/groups", json={"name": f"중 {i}", "year": 2026}, headers=STAFF) for i in range(5)]
+        assert {r.status_code for r in before + during} == {201}
+        assert registration.store.pending_count() == 5
+        broker = embedded.start_tansu(port, tmp_path / "tansu.log")  # comes back empty: no topics, no offsets
+        eventually(lambda: registration.store.pending_count() == 0, timeout=60, what="outbox drained")
+        eventually(lambda: reporting.db["audit_events"].count_documents({}) == 8, timeout=60, what="all projected")
+        ids = {r.get_json()["id"] for r in before + during}
+        assert {d["envelope"]["subject"] for d in reporting.db["audit_events"].find()} == ids
+        assert reporting.db["processed"].count_documents({}) == 8
+    finally:
+        broker.stop()
+
+
+def test_malformed_message_goes_to_dead_letters_and_the_consumer_goes_on(settings, background):
+    ensure_topics(settings)
+    topic = settings.topic("registration.events")
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    good = group_formed("g-after-poison")
+    for value in (b"{not json", json.dumps({"specversion": "1.0"}).encode(), encode(good)):
+        producer.send(topic, key=b"k", value=value)
+    producer.flush()
+    producer.close()
+    reporting = wire_reporting(settings)
+    background(reporting.event_consumer())
+    eventually(lambda: reporting.db["audit_events"].find_one({"_id": good["id"]}), what="good event projected")
+    reasons = sorted(d["reason"] for d in reporting.db["dead_letters"].find())
+    assert len(reasons) == 2 and reasons[0].startswith("envelope lacks") and reasons[1].startswith("not JSON")
+
+
+def test_redelivered_events_are_applied_once(settings):
+    from jajo.consumer import Message
+
+    reporting = wire_reporting(settings)
+    consumer = reporting.event_consumer()
+    envelopes = [group_formed(f"g{i}") for i in range(5)]
+    messages = [Message("t", 0, i, b"k", encode(e)) for i, e in enumerate(envelopes)]
+    consumer.handle(messages)
+    consumer.handle(messages + messages[:2])
+    assert reporting.db["audit_events"].count_documents({}) == 5
+    assert reporting.db["processed"].count_documents({}) == 5
+
+
+def test_readiness_reports_mongodb_and_kafka(settings):
+    client = registration_app(settings).test_client()
+    assert client.get("/healthz").status_code == 200
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.get_json()["checks"] == {"mongodb": True, "kafka": True}
+    broken = registration_app(settings.override(kafka_bootstrap_servers=f"127.0.0.1:{embedded.free_port()}"))
+    assert broken.test_client().get("/readyz").status_code == 503
+
+

@@ -1,0 +1,280 @@
+"""The production deployment files: docker-compose.yml, Dockerfile, .env.example, jajo/gunicorn_conf.py.
+
+No engine here, so compose is validated by `docker-compose config` / `docker compose config` (which need none) when
+one of them is installed (Debian package `docker-compose`), and the production rules are checked statically with
+PyYAML either way.
+"""
+from __future__ import annotations
+
+import ast
+import os
+import re
+import runpy
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+from jajo.http.auth import parse_tokens
+from tests.waiting import eventually
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+ENV_EXAMPLE = ROOT / ".env.example"
+SERVICES = ("registration", "activity", "survey", "reporting")
+INFRA = ("kafka", "mongo")
+HEALTHY_RESTARTS = {"always", "unless-stopped", "on-failure"}
+
+
+# --- helpers ------------------------------------------------------------------------------------------------------
+def compose_command() -> list[str] | None:
+    """`docker-compose` (v1) or `docker compose` (v2 plugin), whichever answers; neither needs an engine for `config`."""
+    for command in (["docker-compose"], ["docker", "compose"]):
+        if shutil.which(command[0]) is None:
+            continue
+        try:
+            probe = subprocess.run([*command, "version"], capture_output=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if probe.returncode == 0:
+            return command
+    return None
+
+
+def run_config(env_file: Path) -> subprocess.CompletedProcess:
+    command = compose_command()
+    if command is None:
+        pytest.skip("neither `docker-compose` nor `docker compose` is installed (apt-get install docker-compose)")
+    # A clean environment: only the env file given (never a developer's .env or shell) decides the variables.
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(env_file.parent)}
+    return subprocess.run(
+        [*command, "--project-directory", str(ROOT), "-f", str(COMPOSE_FILE), "--env-file", str(env_file), "config"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def services(compose) -> dict:
+    return compose["services"]
+
+
+def app_services(services: dict) -> dict:
+    return {name: spec for name, spec in services.items() if name not in INFRA}
+
+
+def one_shot(services: dict) -> set[str]:
+    """Jobs that run to completion: restart "no" and waited for with `service_completed_successfully`."""
+    awaited = {
+        dependency
+        for spec in services.values()
+        for dependency, rule in (spec.get("depends_on") or {}).items()
+        if rule.get("condition") == "service_completed_successfully"
+    }
+    return {name for name in awaited if str(services[name].get("restart", "no")) == "no"}
+
+
+def command_of(spec: dict) -> list[str]:
+    command = spec.get("command")
+    return command if isinstance(command, list) else str(command or "").split()
+
+
+def built(name: str) -> bool:
+    """A service counts as written once its bootstrap module exists (the others are being written in parallel)."""
+    return (ROOT / "services" / name / "bootstrap.py").exists()
+
+
+# --- docker-compose config -----------------------------------------------------------------------------------------
+def test_compose_config_accepts_the_file_with_the_example_env():
+    result = run_config(ENV_EXAMPLE)
+    assert result.returncode == 0, result.stderr
+    resolved = yaml.safe_load(result.stdout)
+    expected = {*INFRA, "init", *SERVICES, *(f"{name}-worker" for name in SERVICES)}
+    assert set(resolved["services"]) == expected
+    example = dict(line.split("=", 1) for line in ENV_EXAMPLE.read_text().splitlines() if re.match(r"^[A-Z_]+=", line))
+    for name in SERVICES:
+        assert resolved["services"][name]["environment"]["API_TOKENS"] == example["API_TOKENS"]
+    ports = {
+        str(port.get("published")) if isinstance(port, dict) else str(port).split(":")[0]
+        for name in SERVICES
+        for port in resolved["services"][name]["ports"]
+    }
+    assert ports == {"8001", "8002", "8003", "8004"}
+
+
+def test_compose_config_refuses_to_run_without_api_tokens(tmp_path):
+    empty = tmp_path / "empty.env"
+    empty.write_text("")
+    result = run_config(empty)
+    assert result.returncode != 0
+    assert "API_TOKENS" in result.stderr
+
+
+# --- static rules --------------------------------------------------------------------------------------------------
+def test_kafka_is_the_official_image_pinned_in_kraft_mode(services):
+    kafka = services["kafka"]
+    match = re.fullmatch(r"apache/kafka:(\d+)\.(\d+)\.(\d+)", kafka["image"])
+    assert match and match.group(1) in ("3", "4"), kafka["image"]
+    env = kafka["environment"]
+    assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
+    assert "KAFKA_ZOOKEEPER_CONNECT" not in env
+    assert env["KAFKA_ADVERTISED_LISTENERS"] == "PLAINTEXT://kafka:9092"
+    assert str(env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"]).lower() == "false"  # topics come from the init job
+
+
+def test_mongo_is_the_official_image_pinned_as_a_replica_set_it_initiates(services):
+    mongo = services["mongo"]
+    assert re.fullmatch(r"mongo:\d+\.\d+(\.\d+)?", mongo["image"]), mongo["image"]
+    command = command_of(mongo)
+    assert command[command.index("--replSet") + 1] == "rs0"
+    probe = " ".join(mongo["healthcheck"]["test"])
+    assert "rs.status()" in probe and "rs.initiate(" in probe and "isWritablePrimary" in probe
+    for name, spec in app_services(services).items():
+        assert "replicaSet=rs0" in spec["environment"]["MONGODB_URI"], name
+        assert spec["environment"]["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092", name
+
+
+def test_every_long_running_container_has_a_healthcheck_and_a_restart_policy(services):
+    jobs = one_shot(services)
+    assert jobs == {"init"}
+    for name, spec in services.items():
+        if name in jobs:
+            continue
+        check = spec.get("healthcheck") or {}
+        assert check.get("test") and not check.get("disable"), f"{name} has no healthcheck"
+        assert spec.get("restart") in HEALTHY_RESTARTS, f"{name} has no restart policy"
+    for name in SERVICES:
+        assert "/readyz" in " ".join(services[name]["healthcheck"]["test"]), name
+        assert "curl" not in " ".join(services[name]["healthcheck"]["test"]), "the image has no curl"
+
+
+def test_everything_waits_on_healthy_infrastructure_and_the_finished_init_job(services):
+    for name, spec in app_services(services).items():
+        depends = spec.get("depends_on")
+        assert isinstance(depends, dict), f"{name}: depends_on needs conditions, not a list"
+        assert all(rule.get("condition") for rule in depends.values()), name
+        assert depends["kafka"]["condition"] == "service_healthy", name
+        assert depends["mongo"]["condition"] == "service_healthy", name
+        if name != "init":
+            assert depends["init"]["condition"] == "service_completed_successfully", name
+    assert command_of(services["init"]) == ["python", "-m", "jajo.init"]
+
+
+def test_kafka_and_mongo_keep_their_data_in_named_volumes(compose, services):
+    declared = set(compose.get("volumes") or {})
+    for name, path in (("kafka", "/var/lib/kafka/data"), ("mongo", "/data/db")):
+        mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in services[name]["volumes"]}
+        assert mounts.get(path) in declared, f"{name} must keep {path} in a named volume"
+    assert services["kafka"]["environment"]["KAFKA_LOG_DIRS"] == "/var/lib/kafka/data"
+
+
+def test_services_and_workers_run_from_one_image_and_name_modules_that_exist(services):
+    images = {(str(spec.get("build")), spec.get("image")) for spec in app_services(services).values()}
+    assert images == {(".", "${JAJO_IMAGE:-jajo:latest}")}
+    for name in SERVICES:
+        web = command_of(services[name])
+        assert web[:3] == ["gunicorn", "-c", "jajo/gunicorn_conf.py"]
+        assert web[3] == f"services.{name}.app:create_app()"
+        assert command_of(services[f"{name}-worker"]) == ["python", "-m", f"services.{name}.worker"]
+        if not built(name):
+            continue
+        app = ROOT / "services" / name / "app.py"
+        worker = ROOT / "services" / name / "worker.py"
+        assert app.exists() and worker.exists(), f"services/{name} must have app.py and worker.py"
+        functions = {node.name for node in ast.walk(ast.parse(app.read_text())) if isinstance(node, ast.FunctionDef)}
+        assert "create_app" in functions, f"services/{name}/app.py has no create_app()"
+        assert 'if __name__ == "__main__"' in worker.read_text(), f"services/{name}/worker.py cannot run with -m"
+    assert built("registration") and built("reporting")
+
+
+def test_env_example_defines_every_variable_compose_uses_and_valid_tokens(compose):
+    used = set(re.findall(r"\$\{([A-Z_][A-Z0-9_]*)", COMPOSE_FILE.read_text()))
+    example = dict(line.split("=", 1) for line in ENV_EXAMPLE.read_text().splitlines() if re.match(r"^[A-Z_]+=", line))
+    assert used <= set(example), f"missing from .env.example: {sorted(used - set(example))}"
+    roles = {principal.role for _, principal in parse_tokens(example["API_TOKENS"])}
+    assert roles == {"staff", "viewer"}
+
+
+def test_dockerfile_builds_a_slim_non_root_image_running_gunicorn():
+    lines = [line.strip() for line in (ROOT / "Dockerfile").read_text().splitlines()]
+    instructions = [line for line in lines if line and not line.startswith("#")]
+    assert instructions[0] == "FROM python:3.11-slim"
+    users = [line.split()[1] for line in instructions if line.startswith("USER ")]
+    assert users and users[-1].split(":")[0] not in ("root", "0")
+    installs = " ".join(line for line in lines if "pip install" in line)
+    assert "pip install ." in installs and "[" not in installs, "install the package without extras"
+    assert instructions[-1] == 'CMD ["gunicorn", "-c", "jajo/gunicorn_conf.py"]'
+    ignored = (ROOT / ".dockerignore").read_text().splitlines()
+    assert "**" in ignored and "!jajo/" in ignored and "!services/" in ignored  # no .venv, .data, .env, .git
+
+
+# --- gunicorn config, init and the worker heartbeat the healthchecks rely on ---------------------------------------
+def load_gunicorn_conf(monkeypatch, tmp_path, **env) -> dict:
+    for name in ("PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS", "JAJO_SERVICE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "jajo" / "gunicorn_conf.py"))
+
+
+def test_gunicorn_conf_defaults(monkeypatch, tmp_path):
+    conf = load_gunicorn_conf(monkeypatch, tmp_path)
+    assert conf["bind"] == ["0.0.0.0:8000"]
+    assert 1 <= conf["workers"] <= 8
+    assert conf["worker_class"] == "gthread" and conf["threads"] >= 2
+    assert conf["accesslog"] is None and conf["preload_app"] is False
+    assert conf["graceful_timeout"] > 0 and conf["keepalive"] > 0
+    assert "wsgi_app" not in conf
+
+
+def test_gunicorn_conf_reads_the_environment(monkeypatch, tmp_path):
+    conf = load_gunicorn_conf(monkeypatch, tmp_path, PORT="8123", WEB_CONCURRENCY="5", JAJO_SERVICE="reporting")
+    assert conf["bind"] == ["0.0.0.0:8123"]
+    assert conf["workers"] == 5
+    assert conf["wsgi_app"] == "services.reporting.app:create_app()"
+    stale = tmp_path / "metrics" / "counter_1.db"
+    stale.parent.mkdir()
+    stale.write_bytes(b"old")
+    conf["on_starting"](None)
+    assert not stale.exists(), "metrics of a previous run must not be added to this one's"
+
+
+def test_init_skips_services_that_have_no_bootstrap_yet():
+    from jajo.config import Settings
+    from jajo.init import wire_service
+
+    assert wire_service("no_such_service", Settings()) is False
+
+
+class IdleLoop:
+    name = "idle"
+
+    def run_once(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        pass
+
+
+def test_worker_touches_the_heartbeat_file_its_healthcheck_reads(monkeypatch, tmp_path):
+    from jajo.worker import run_until_stopped
+
+    heartbeat = tmp_path / "heartbeat"
+    monkeypatch.setenv("JAJO_HEARTBEAT_FILE", str(heartbeat))
+    stop = threading.Event()
+    runner = threading.Thread(target=run_until_stopped, args=([IdleLoop()], stop), daemon=True)
+    runner.start()
+    try:
+        eventually(heartbeat.exists, timeout=10, what="heartbeat file written")
+    finally:
+        stop.set()
+        runner.join(timeout=20)
+    assert not runner.is_alive()
