@@ -54,6 +54,7 @@ class Layout:
             "MONGODB_URI": embedded.mongo_uri(self.mongo_port),
             "API_TOKENS": tokens,
             "PYTHONUNBUFFERED": "1",
+            "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),  # four services share two cores here
         }
 
 

@@ -1,0 +1,58 @@
+from dataclasses import dataclass
+
+import pytest
+
+from jajo.commands import CommandBus
+from jajo.domain import Aggregate, DomainEvent
+from jajo.errors import ConcurrencyConflict, PreconditionFailed
+
+
+@dataclass
+class Counter(Aggregate):
+    kind = "counter"
+    total: int = 0
+
+    def add(self, amount: int) -> None:
+        self.record("Added", amount=amount)
+
+    def on_added(self, data: dict) -> None:
+        self.total += data["amount"]
+
+
+def test_state_is_rebuilt_from_events_and_versions_count_them():
+    counter = Counter.rehydrate("c", [DomainEvent("Added", {"amount": 2}, 1, 1), DomainEvent("Added", {"amount": 3}, 1, 2)])
+    assert (counter.total, counter.version, counter.pending) == (5, 2, [])
+    counter.add(4)
+    assert counter.total == 9 and counter.version == 3
+    assert [(e.type, e.aggregate_version) for e in counter.take_pending()] == [("Added", 3)]
+
+
+def test_an_event_without_a_handler_is_refused():
+    with pytest.raises(TypeError):
+        Counter.rehydrate("c", [DomainEvent("Removed", {}, 1, 1)])
+
+
+class FakeUow:
+    def __init__(self, expected_version=None):
+        self.expected_version = expected_version
+
+
+def test_the_bus_retries_lost_races_until_the_handler_wins():
+    attempts = []
+
+    def handler(command, uow):
+        attempts.append(command)
+        if len(attempts) < 3:
+            raise ConcurrencyConflict()
+        return "done"
+
+    bus = CommandBus({str: handler}, FakeUow, retries=5)
+    assert bus.handle("go") == "done" and len(attempts) == 3
+
+
+def test_a_lost_race_under_if_match_is_a_failed_precondition():
+    def handler(command, uow):
+        raise ConcurrencyConflict()
+
+    with pytest.raises(PreconditionFailed):
+        CommandBus({str: handler}, FakeUow, retries=5).handle("go", expected_version=1)
