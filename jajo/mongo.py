@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 import time
 from typing import Callable, TypeVar
 
@@ -16,19 +17,21 @@ from jajo.errors import Unavailable
 
 T = TypeVar("T")
 _clients: dict[tuple[int, str], MongoClient] = {}
+_clients_lock = threading.Lock()
 
 
 def client_for(uri: str, timeout_ms: int = 5000) -> MongoClient:
     key = (os.getpid(), uri)
-    if key not in _clients:
-        _clients[key] = MongoClient(
-            uri,
-            serverSelectionTimeoutMS=timeout_ms,
-            connectTimeoutMS=timeout_ms,
-            tz_aware=True,
-            uuidRepresentation="standard",
-        )
-    return _clients[key]
+    with _clients_lock:
+        if key not in _clients:
+            _clients[key] = MongoClient(
+                uri,
+                serverSelectionTimeoutMS=timeout_ms,
+                connectTimeoutMS=timeout_ms,
+                tz_aware=True,
+                uuidRepresentation="standard",
+            )
+        return _clients[key]
 
 
 def is_transient(exc: PyMongoError) -> bool:

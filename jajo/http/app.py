@@ -1,6 +1,7 @@
 """The app factory every service uses: config, OpenAPI, errors, auth, idempotency, logs, health."""
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable
 
 from flask import Flask, current_app, g, request
@@ -14,6 +15,7 @@ from jajo.http.health import blueprint as health_blueprint
 from jajo.http.idempotency import init_idempotency
 from jajo.http.logs import configure_logging, init_request_logging
 from jajo.http.problems import init_problems
+from jajo.http.schemas import Problem
 
 JSON_BODY_TYPES = {"application/json"}
 FORM_BODY_TYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
@@ -79,12 +81,18 @@ def create_service_app(
     app.before_request(_check_content_type)
     init_idempotency(app)
     app.after_request(_etag_from_version)
-    api = Api(app)
+    api = ProblemApi(app)
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     app.register_blueprint(health_blueprint)
     init_problems(app)
     return app
+
+
+class ProblemApi(Api):
+    """Documents the default error answer as problem+json, which jajo.http.problems sends."""
+
+    ERROR_SCHEMA = Problem
 
 
 class LazyService:
@@ -94,11 +102,14 @@ class LazyService:
         self.settings = settings
         self._wire = wire
         self._wired: Any = None
+        self._lock = threading.Lock()
 
     @property
     def wired(self) -> Any:
         if self._wired is None:
-            self._wired = self._wire(self.settings)
+            with self._lock:  # gthread workers: the first requests may arrive together
+                if self._wired is None:
+                    self._wired = self._wire(self.settings)
         return self._wired
 
     def database(self):

@@ -22,9 +22,24 @@ def _database() -> Database:
 
 def _fingerprint() -> str:
     digest = hashlib.sha256()
-    for part in (request.method.encode(), request.path.encode(), request.get_data(cache=True)):
+    for part in (request.method.encode(), request.path.encode(), _body_digest()):
         digest.update(part + b"\0")
     return digest.hexdigest()
+
+
+def _body_digest() -> bytes:
+    """The body as sent; a multipart body by its parts, since a retry may choose another boundary."""
+    if request.mimetype != "multipart/form-data":
+        return request.get_data(cache=True)
+    digest = hashlib.sha256()
+    for name, value in sorted(request.form.items(multi=True)):
+        digest.update(f"form\0{name}\0{value}\0".encode())
+    for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+        digest.update(f"file\0{name}\0{upload.filename}\0".encode())
+        for chunk in iter(lambda: upload.stream.read(1 << 16), b""):
+            digest.update(chunk)
+        upload.stream.seek(0)
+    return digest.digest()
 
 
 def _scoped_key(key: str) -> str:

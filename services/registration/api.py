@@ -2,53 +2,149 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
+from jajo.envelope import unwrap
 from jajo.errors import NotFound
 from jajo.http.app import dispatch, service
-from services.registration.commands import ApproveGroup, CloseGroup, FormGroup
-from services.registration.schemas import GroupIn, GroupList, GroupOut, GroupQuery
+from jajo.http.schemas import IDEMPOTENCY_KEY, IF_MATCH, header_parameters, problem_responses
+from services.registration.commands import ApproveGroup, CloseGroup, FormGroup, JoinGroup, LeaveGroup, NewChild
+from services.registration.domain import Group, Member
+from services.registration.schemas import GroupIn, GroupList, GroupOut, GroupQuery, MemberIn, MemberOut
 
 blp = Blueprint("groups", __name__, description="Self-help groups (자조모임) and their members")
 
+AUTH = (401, 403)
+BODY = (400, 415, 422)
 
-def group_view(group) -> dict:
+
+def group_view(group: Group) -> dict:
     return {"id": group.id, "version": group.version, **group.view()}
+
+
+def member_view(group: Group, member: Member) -> dict:
+    return {**member.view(), "group_id": group.id, "version": group.version}
 
 
 @blp.post("/groups")
 @blp.arguments(GroupIn)
-@blp.response(201, GroupOut)
+@blp.response(201, GroupOut, headers={"Location": {"schema": {"type": "string"}}})
+@problem_responses(blp, *AUTH, *BODY, 503)
+@header_parameters(blp, IDEMPOTENCY_KEY)
 def form_group(body: dict):
-    """Form a group. Emits `GroupFormed`."""
-    return group_view(dispatch(FormGroup(**body)))
+    """Form a group
+
+    The new group has `status: formed` and `version: 1`. Emits `GroupFormed`.
+    """
+    group = dispatch(FormGroup(**body))
+    return group_view(group), {"Location": f"/api/v1/groups/{group.id}"}
 
 
 @blp.post("/groups/<group_id>/approve")
 @blp.response(200, GroupOut)
+@problem_responses(blp, *AUTH, 404, 409, 412, 422, 503, s409="the group is closed",
+                   s422="an `Idempotency-Key` was reused with a different request")
+@header_parameters(blp, IDEMPOTENCY_KEY, IF_MATCH)
 def approve_group(group_id: str):
-    """Approve a formed group (a second approval changes nothing). Emits `GroupApproved`."""
+    """Approve a group
+
+    formed → approved. Emits `GroupApproved`. Approving an approved group again changes nothing and emits
+    nothing (200, same version). A closed group cannot be approved (409).
+    """
     return group_view(dispatch(ApproveGroup(group_id)))
 
 
 @blp.post("/groups/<group_id>/close")
 @blp.response(200, GroupOut)
+@problem_responses(blp, *AUTH, 404, 412, 422, 503, s422="an `Idempotency-Key` was reused with a different request")
+@header_parameters(blp, IDEMPOTENCY_KEY, IF_MATCH)
 def close_group(group_id: str):
-    """Close a group: it takes no more members and cannot be approved again. Emits `GroupClosed`."""
+    """Close a group
+
+    A closed group takes no more members (409) and cannot be approved again (409). Emits `GroupClosed`;
+    closing a closed group again changes nothing and emits nothing.
+    """
     return group_view(dispatch(CloseGroup(group_id)))
 
 
+@blp.post("/groups/<group_id>/members")
+@blp.arguments(MemberIn)
+@blp.response(201, MemberOut, headers={"Location": {"schema": {"type": "string"}}})
+@problem_responses(
+    blp, *AUTH, *BODY, 404, 409, 412, 503,
+    s409="the group is closed, or a guardian with the same name and phone is already a current member",
+    s422="the body breaks the schema or a rule, naming the field: `district` is not 용산구; "
+         "`children.<i>.birth_date` is in the future or the child is 7 or older on the join date; "
+         "`children` is empty; or an `Idempotency-Key` was reused with a different request",
+)
+@header_parameters(blp, IDEMPOTENCY_KEY, IF_MATCH)
+def join_group(body: dict, group_id: str):
+    """A guardian joins the group with their children
+
+    The join date is today (the center's day in Seoul). Rules: `district` is `용산구`; every child is younger
+    than 7 (만 나이) on the join date; no birth date in the future; at least one child; the group is not closed
+    (409); a guardian with the same name and phone is not already a current member (409). Children ids come
+    back in input order. `version` is the group's version (members live inside the group). Emits
+    `MemberJoined`, personal data only under `data.personal`.
+    """
+    children = tuple(NewChild(child["birth_date"], child["name"]) for child in body.pop("children"))
+    group, member = dispatch(JoinGroup(group_id=group_id, children=children, **body))
+    return member_view(group, member), {"Location": f"/api/v1/groups/{group_id}/members/{member.id}"}
+
+
+@blp.delete("/groups/<group_id>/members/<member_id>")
+@blp.response(200, MemberOut)
+@problem_responses(blp, *AUTH, 404, 412, 503)
+@header_parameters(blp, IF_MATCH)
+def leave_group(group_id: str, member_id: str):
+    """A member leaves the group
+
+    The member gets `status: left` and `left_on` today, and stays in the group's history. Emits `MemberLeft`.
+    Removing a member who already left changes nothing and emits nothing.
+    """
+    group, member = dispatch(LeaveGroup(group_id, member_id))
+    return member_view(group, member)
+
+
 @blp.get("/groups")
-@blp.arguments(GroupQuery, location="query")
+@blp.arguments(GroupQuery, location="query", unknown=RAISE)
 @blp.response(200, GroupList)
+@problem_responses(blp, *AUTH, 422, 503, s422="`year` is not an integer in 2020–2100, or an unknown parameter")
 def list_groups(query: dict):
-    views = service().db["group_views"].find({"year": query["year"]} if "year" in query else {})
-    return {"groups": [{"id": v.pop("_id"), **v} for v in views]}
+    """List groups
+
+    The groups of a program year (all when `year` is absent) with their counts of current members and
+    children, ordered by name.
+    """
+    selector = {"year": query["year"]} if "year" in query else {}
+    views = [{"id": v.pop("_id"), **v} for v in service().db["group_views"].find(selector, {"members": 0})]
+    return {"groups": sorted(views, key=lambda v: (v["name"], v["id"]))}
 
 
 @blp.get("/groups/<group_id>")
 @blp.response(200, GroupOut)
+@problem_responses(blp, *AUTH, 404, 503)
 def get_group(group_id: str):
+    """One group
+
+    The group with its current members and their children (members who left are in the history only).
+    """
     view = service().db["group_views"].find_one({"_id": group_id})
     if view is None:
         raise NotFound(f"group {group_id} does not exist")
     return {"id": view.pop("_id"), **view}
+
+
+@blp.get("/groups/<group_id>/members/<member_id>")
+@blp.response(200, MemberOut)
+@problem_responses(blp, *AUTH, 404, 503)
+def get_member(group_id: str, member_id: str):
+    """One member
+
+    A member of the group, current or former (rebuilt from the group's history).
+    """
+    history = service().store.load(group_id)
+    if not history or history[0].get("aggregatetype") != Group.kind:
+        raise NotFound(f"group {group_id} does not exist")
+    group = Group.rehydrate(group_id, (unwrap(envelope) for envelope in history))
+    return member_view(group, group.member(member_id))

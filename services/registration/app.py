@@ -1,11 +1,20 @@
+from functools import partial
+
 from jajo.config import Settings
+from jajo.http import outbox
 from jajo.http.app import create_service_app
 from services.registration import api, bootstrap
+from services.registration.clock import Clock, seoul_today
 
 
-def create_app(settings: Settings | None = None, **options):
+def create_app(settings: Settings | None = None, *, clock: Clock = seoul_today, **options):
+    """`clock` gives "today" (the join and leave date); tests pass a fixed one."""
     return create_service_app(
-        "registration", [api.blp], bootstrap.wire, settings,
-        description="Groups, their guardians and children. Every change is an event on `registration.events`.",
+        "registration", [api.blp, outbox.blp], partial(bootstrap.wire, clock=clock), settings,
+        description=(
+            "Groups (자조모임), their guardians and children. Every change is an event on `registration.events` "
+            "(CloudEvents envelope, `dataversion` 1; see docs/events.md). Personal data (names, phones, birth "
+            "dates) travels only under `data.personal` of `MemberJoined`."
+        ),
         **options,
     )

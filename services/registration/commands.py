@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -19,3 +20,24 @@ class ApproveGroup:
 @dataclass(frozen=True)
 class CloseGroup:
     group_id: str
+
+
+@dataclass(frozen=True)
+class NewChild:
+    birth_date: date
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class JoinGroup:
+    group_id: str
+    guardian_name: str
+    district: str
+    children: tuple[NewChild, ...] = field(default_factory=tuple)
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class LeaveGroup:
+    group_id: str
+    member_id: str

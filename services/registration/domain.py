@@ -1,13 +1,106 @@
-"""Registration's domain: a self-help group and its lifecycle. Pure Python, no I/O."""
+"""Registration's domain: a self-help group (자조모임), its lifecycle and its members. Pure Python, no I/O.
+
+Members live inside the group aggregate, so "a closed group takes no members" and "a guardian joins a group
+once" are decided against one consistent state and one version sequence.
+
+Rule messages never carry personal data (names, phones, birth dates): they name the field instead.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Sequence
 
 from jajo.domain import Aggregate
-from jajo.errors import Conflict
+from jajo.errors import Conflict, NotFound, RuleViolation
 
 FORMED, APPROVED, CLOSED = "formed", "approved", "closed"
+SERVED_DISTRICT = "용산구"
+MAX_CHILD_AGE = 7  # 영유아: every child is younger than 7 (만 나이) on the join date
 
+
+# --- value helpers ---------------------------------------------------------------------------------------------
+
+def normalize_text(value: str) -> str:
+    """NFC (a macOS client may send decomposed Hangul jamo), trimmed, inner whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFC", value).split())
+
+
+def normalize_phone(phone: str | None) -> str:
+    """Digits only; `+82 10-…` and `010-…` are the same number."""
+    if not phone:
+        return ""
+    digits = re.sub(r"\D", "", phone)
+    if phone.strip().startswith("+82"):
+        digits = "0" + digits[2:]
+    return digits
+
+
+def guardian_key(guardian_name: str, phone: str | None) -> tuple[str, str]:
+    """Who counts as "the same guardian": the same name (case/space/normal form aside) and the same phone."""
+    return normalize_text(guardian_name).casefold(), normalize_phone(phone)
+
+
+def age_on(birth_date: date, on: date) -> int:
+    """Age in completed years (만 나이); someone born on 29 February turns a year older on 1 March."""
+    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
+# --- state -----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChildIn:
+    """A child as a command brings it: the id is assigned by the caller (input order is kept)."""
+
+    child_id: str
+    birth_date: date
+    name: str | None = None
+
+
+@dataclass
+class Child:
+    id: str
+    birth_date: date
+    name: str | None = None
+
+    def view(self) -> dict:
+        return {"id": self.id, "name": self.name, "birth_date": self.birth_date.isoformat()}
+
+
+@dataclass
+class Member:
+    id: str
+    guardian_name: str
+    district: str
+    phone: str | None
+    joined_on: date
+    children: list[Child] = field(default_factory=list)
+    left_on: date | None = None
+
+    @property
+    def current(self) -> bool:
+        return self.left_on is None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return guardian_key(self.guardian_name, self.phone)
+
+    def view(self) -> dict:
+        return {
+            "id": self.id,
+            "guardian_name": self.guardian_name,
+            "district": self.district,
+            "phone": self.phone,
+            "joined_on": self.joined_on.isoformat(),
+            "left_on": self.left_on.isoformat() if self.left_on else None,
+            "status": "current" if self.current else "left",
+            "children": [child.view() for child in self.children],
+        }
+
+
+# --- the aggregate ---------------------------------------------------------------------------------------------
 
 @dataclass
 class Group(Aggregate):
@@ -17,22 +110,82 @@ class Group(Aggregate):
     theme: str | None = None
     description: str | None = None
     status: str = ""
+    members: dict[str, Member] = field(default_factory=dict)  # every member ever, in join order; history kept
 
     @classmethod
     def form(cls, group_id: str, name: str, year: int, theme: str | None = None, description: str | None = None):
+        errors = {}
+        if not 1 <= len(name) <= 100 or not name.strip():
+            errors["name"] = ["must be 1 to 100 characters and not blank"]
+        if not 2020 <= year <= 2100:
+            errors["year"] = ["must be between 2020 and 2100"]
+        if errors:
+            raise RuleViolation("the group cannot be formed: see errors", errors=errors)
         group = cls(id=group_id)
         group.record("GroupFormed", group_id=group_id, name=name, year=year, theme=theme, description=description)
         return group
 
+    # lifecycle
+
     def approve(self) -> None:
+        """formed → approved; approving an approved group again changes nothing."""
         if self.status == CLOSED:
             raise Conflict("a closed group cannot be approved")
         if self.status == FORMED:
             self.record("GroupApproved", group_id=self.id, year=self.year)
 
     def close(self) -> None:
+        """Closing ends the group for good; closing it again changes nothing."""
         if self.status != CLOSED:
             self.record("GroupClosed", group_id=self.id, year=self.year)
+
+    # membership
+
+    def current_members(self) -> list[Member]:
+        return [member for member in self.members.values() if member.current]
+
+    def member(self, member_id: str) -> Member:
+        try:
+            return self.members[member_id]
+        except KeyError:
+            raise NotFound(f"member {member_id} is not in group {self.id}") from None
+
+    def join(
+        self, member_id: str, guardian_name: str, district: str, phone: str | None,
+        children: Sequence[ChildIn], today: date,
+    ) -> Member:
+        """A guardian joins with their children on `today` (the join date)."""
+        if self.status == CLOSED:
+            raise Conflict("a closed group takes no members")
+        district = normalize_text(district)
+        errors = _member_errors(guardian_name, district, children, today)
+        if errors:
+            raise RuleViolation("the member cannot join: see errors", errors=errors)
+        key = guardian_key(guardian_name, phone)
+        if any(member.key == key for member in self.current_members()):
+            raise Conflict("this guardian (same name and phone) is already a member of the group")
+        self.record(
+            "MemberJoined",
+            group_id=self.id, year=self.year, member_id=member_id, joined_on=today.isoformat(), district=district,
+            children=[{"child_id": child.child_id} for child in children],
+            personal={
+                "guardian_name": guardian_name,
+                "phone": phone,
+                "children": [
+                    {"child_id": c.child_id, "name": c.name, "birth_date": c.birth_date.isoformat()} for c in children
+                ],
+            },
+        )
+        return self.members[member_id]
+
+    def leave(self, member_id: str, today: date) -> Member:
+        """A member leaves; the membership stays in the history. Leaving again changes nothing."""
+        member = self.member(member_id)
+        if member.current:
+            self.record("MemberLeft", group_id=self.id, year=self.year, member_id=member_id, left_on=today.isoformat())
+        return member
+
+    # event appliers
 
     def on_group_formed(self, data: dict) -> None:
         self.name, self.year = data["name"], data["year"]
@@ -45,8 +198,48 @@ class Group(Aggregate):
     def on_group_closed(self, data: dict) -> None:
         self.status = CLOSED
 
+    def on_member_joined(self, data: dict) -> None:
+        personal = data["personal"]
+        self.members[data["member_id"]] = Member(
+            id=data["member_id"],
+            guardian_name=personal["guardian_name"],
+            district=data["district"],
+            phone=personal.get("phone"),
+            joined_on=date.fromisoformat(data["joined_on"]),
+            children=[
+                Child(c["child_id"], date.fromisoformat(c["birth_date"]), c.get("name")) for c in personal["children"]
+            ],
+        )
+
+    def on_member_left(self, data: dict) -> None:
+        self.members[data["member_id"]].left_on = date.fromisoformat(data["left_on"])
+
+    # query document (collection group_views), written in the same transaction as the events
+
     def view(self) -> dict:
+        current = self.current_members()
         return {
             "name": self.name, "year": self.year, "theme": self.theme,
             "description": self.description, "status": self.status,
+            "member_count": len(current),
+            "children_count": sum(len(member.children) for member in current),
+            "members": [member.view() for member in current],
         }
+
+
+def _member_errors(guardian_name: str, district: str, children: Sequence[ChildIn], today: date) -> dict:
+    errors: dict[str, list[str]] = {}
+    if not guardian_name.strip():
+        errors["guardian_name"] = ["must not be blank"]
+    if district != SERVED_DISTRICT:
+        errors["district"] = [f"must be {SERVED_DISTRICT}: the center serves its own district only"]
+    if not children:
+        errors["children"] = ["at least one child is required"]
+    for index, child in enumerate(children):
+        if child.birth_date > today:
+            errors[f"children.{index}.birth_date"] = ["must not be in the future"]
+        elif age_on(child.birth_date, today) >= MAX_CHILD_AGE:
+            errors[f"children.{index}.birth_date"] = [
+                f"the child must be younger than {MAX_CHILD_AGE} on the join date ({today.isoformat()})"
+            ]
+    return errors

@@ -1,10 +1,14 @@
 """Command handlers: load, decide, commit."""
 from __future__ import annotations
 
+from functools import partial
+
+from jajo.commands import Handler
 from jajo.domain import new_id
 from jajo.unit_of_work import UnitOfWork
-from services.registration.commands import ApproveGroup, CloseGroup, FormGroup
-from services.registration.domain import Group
+from services.registration.clock import Clock, seoul_today
+from services.registration.commands import ApproveGroup, CloseGroup, FormGroup, JoinGroup, LeaveGroup
+from services.registration.domain import ChildIn, Group, Member
 
 
 def form_group(cmd: FormGroup, uow: UnitOfWork) -> Group:
@@ -27,4 +31,27 @@ def close_group(cmd: CloseGroup, uow: UnitOfWork) -> Group:
     return group
 
 
-HANDLERS = {FormGroup: form_group, ApproveGroup: approve_group, CloseGroup: close_group}
+def join_group(cmd: JoinGroup, uow: UnitOfWork, *, clock: Clock) -> tuple[Group, Member]:
+    group = uow.get(Group, cmd.group_id)
+    children = [ChildIn(new_id(), child.birth_date, child.name) for child in cmd.children]
+    member = group.join(new_id(), cmd.guardian_name, cmd.district, cmd.phone, children, today=clock())
+    uow.commit()
+    return group, member
+
+
+def leave_group(cmd: LeaveGroup, uow: UnitOfWork, *, clock: Clock) -> tuple[Group, Member]:
+    group = uow.get(Group, cmd.group_id)
+    member = group.leave(cmd.member_id, today=clock())
+    uow.commit()
+    return group, member
+
+
+def handlers(clock: Clock = seoul_today) -> dict[type, Handler]:
+    """The handler table; `clock` says what "today" is (tests pin it)."""
+    return {
+        FormGroup: form_group, ApproveGroup: approve_group, CloseGroup: close_group,
+        JoinGroup: partial(join_group, clock=clock), LeaveGroup: partial(leave_group, clock=clock),
+    }
+
+
+HANDLERS = handlers()

@@ -1,28 +1,149 @@
+"""Request and response bodies of registration. Unknown fields are rejected (marshmallow's default RAISE)."""
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from jajo.fields import IsoDate
+
+from services.registration.domain import MAX_CHILD_AGE, SERVED_DISTRICT
+
+PHONE = r"^\+?[0-9(][0-9 ()\-]{5,22}[0-9]$"
+NOT_BLANK = validate.Regexp(r"\S", error="must not be blank")
+
+
+def date_out(description: str, **options) -> fields.String:
+    """A `YYYY-MM-DD` date the views already hold as text (MongoDB stores no plain dates)."""
+    return fields.String(metadata={"format": "date", "description": description}, **options)
+
+
+# --- groups ----------------------------------------------------------------------------------------------------
 
 class GroupIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(1, 100), metadata={"description": "1–100 characters"})
-    year = fields.Integer(required=True, strict=True, validate=validate.Range(2020, 2100))
-    theme = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    name = fields.String(
+        required=True, validate=[validate.Length(1, 100), NOT_BLANK],
+        metadata={"description": "the group's name, 1–100 characters, not blank", "example": "햇살 놀이 모임"},
+    )
+    year = fields.Integer(
+        required=True, strict=True, validate=validate.Range(2020, 2100),
+        metadata={"description": "the program year the group belongs to, 2020–2100", "example": 2026},
+    )
+    theme = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=200),
+        metadata={"description": "optional theme, at most 200 characters", "example": "숲 놀이"},
+    )
+    description = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=2000),
+        metadata={"description": "optional description, at most 2,000 characters"},
+    )
 
 
-class GroupOut(Schema):
+class ChildOut(Schema):
+    id = fields.String(required=True, metadata={"description": "the child's id (used by activity's attendance)"})
+    name = fields.String(allow_none=True, metadata={"description": "the child's name, if given"})
+    birth_date = date_out("YYYY-MM-DD", required=True)
+
+
+class MemberOut(Schema):
+    id = fields.String(required=True, metadata={"description": "the member id (a guardian in this group)"})
+    group_id = fields.String(required=True)
+    guardian_name = fields.String(required=True)
+    district = fields.String(required=True, metadata={"description": f"always `{SERVED_DISTRICT}`"})
+    phone = fields.String(allow_none=True)
+    joined_on = date_out("the join date (the center's day in Seoul)", required=True)
+    left_on = date_out("the day the member left; null while current", allow_none=True)
+    status = fields.String(
+        required=True, validate=validate.OneOf(["current", "left"]),
+        metadata={"description": "`left` members stay in the history"},
+    )
+    children = fields.List(
+        fields.Nested(ChildOut), required=True, metadata={"description": "the children, in the order they were sent"}
+    )
+    version = fields.Integer(
+        required=True,
+        metadata={"description": "the group's version (members live inside the group aggregate); use it in If-Match"},
+    )
+
+
+class GroupMemberOut(MemberOut):
+    class Meta:
+        exclude = ("group_id", "version")
+
+
+class GroupSummary(Schema):
     id = fields.String(required=True)
     version = fields.Integer(required=True, metadata={"description": "the aggregate's event count"})
     name = fields.String(required=True)
     year = fields.Integer(required=True)
     theme = fields.String(allow_none=True)
     description = fields.String(allow_none=True)
-    status = fields.String(required=True, validate=validate.OneOf(["formed", "approved", "closed"]))
+    status = fields.String(
+        required=True, validate=validate.OneOf(["formed", "approved", "closed"]),
+        metadata={"description": "formed → approved → closed"},
+    )
+    member_count = fields.Integer(required=True, metadata={"description": "current members (guardians)"})
+    children_count = fields.Integer(required=True, metadata={"description": "children of the current members"})
+
+
+class GroupOut(GroupSummary):
+    members = fields.List(
+        fields.Nested(GroupMemberOut), required=True,
+        metadata={"description": "current members with their children, in join order (members who left are not "
+                                 "listed)"},
+    )
 
 
 class GroupQuery(Schema):
-    year = fields.Integer(validate=validate.Range(2020, 2100))
+    year = fields.Integer(
+        validate=validate.Range(2020, 2100),
+        metadata={"description": "only groups of this program year; all groups when absent"},
+    )
 
 
 class GroupList(Schema):
-    groups = fields.List(fields.Nested(GroupOut), required=True)
+    groups = fields.List(
+        fields.Nested(GroupSummary), required=True,
+        metadata={"description": "ordered by name, then id"},
+    )
+
+
+# --- members ---------------------------------------------------------------------------------------------------
+
+class ChildIn(Schema):
+    name = fields.String(
+        load_default=None, allow_none=True, validate=[validate.Length(1, 100), NOT_BLANK],
+        metadata={"description": "optional name, 1–100 characters", "example": "김하늘"},
+    )
+    birth_date = IsoDate(
+        required=True,
+        metadata={
+            "description": f"YYYY-MM-DD; not in the future and the child is younger than {MAX_CHILD_AGE} "
+                           "(만 나이) on the join date, else 422 naming `children.<index>.birth_date`",
+            "example": "2022-05-14",
+        },
+    )
+
+
+class MemberIn(Schema):
+    guardian_name = fields.String(
+        required=True, validate=[validate.Length(1, 100), NOT_BLANK],
+        metadata={"description": "the guardian's name, 1–100 characters", "example": "김보호"},
+    )
+    district = fields.String(
+        required=True, validate=validate.Length(1, 50),
+        metadata={
+            "description": f"must be `{SERVED_DISTRICT}` (the center serves its own district), else 422",
+            "example": SERVED_DISTRICT,
+        },
+    )
+    phone = fields.String(
+        load_default=None, allow_none=True, validate=validate.Regexp(PHONE, error="not a phone number"),
+        metadata={
+            "description": "optional phone: digits with optional `+`, spaces, dashes or parentheses. A guardian "
+                           "with the same name and phone as a current member of the group → 409",
+            "example": "010-1234-5678",
+        },
+    )
+    children = fields.List(
+        fields.Nested(ChildIn), required=True, validate=validate.Length(1, 20),
+        metadata={"description": "one to twenty children; their ids come back in this order"},
+    )

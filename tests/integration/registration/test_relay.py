@@ -1,0 +1,82 @@
+"""Registration's events reach Kafka through the outbox relay (in-process and as the real worker process)."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from kafka import KafkaConsumer
+
+from services.registration.bootstrap import wire
+from tests.waiting import eventually
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def read_topic(settings, count: int) -> list:
+    consumer = KafkaConsumer(
+        settings.topic("registration.events"), bootstrap_servers=settings.kafka_bootstrap_servers,
+        auto_offset_reset="earliest", consumer_timeout_ms=200,
+    )
+    try:
+        records: list = []
+        eventually(lambda: records.extend(consumer) or len(records) >= count, what=f"{count} records")
+        return records
+    finally:
+        consumer.close()
+
+
+def test_member_events_reach_kafka_in_version_order_keyed_by_group(settings, reg, background):
+    group = reg.form()
+    member = reg.joined(group["id"])
+    reg.post(f"/groups/{group['id']}/approve")
+    reg.delete(f"/groups/{group['id']}/members/{member['id']}")
+    background(wire(settings).relay())
+
+    records = read_topic(settings, 4)
+    assert {record.key for record in records} == {group["id"].encode()}
+    envelopes = [json.loads(record.value) for record in records]
+    assert [e["type"] for e in envelopes] == ["GroupFormed", "MemberJoined", "GroupApproved", "MemberLeft"]
+    assert [e["aggregateversion"] for e in envelopes] == [1, 2, 3, 4]
+    assert envelopes == reg.envelopes(group["id"])
+    assert envelopes[1]["data"]["personal"]["guardian_name"] == "김보호"  # Korean intact on the wire
+    eventually(lambda: reg.db["outbox"].count_documents({}) == 0, what="outbox drained")
+
+
+def test_the_worker_process_relays_and_stops_on_sigterm(settings, reg):
+    group = reg.form()
+    reg.joined(group["id"])
+    env = {
+        **os.environ,
+        "MONGODB_URI": settings.mongodb_uri, "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "JAJO_DB_PREFIX": settings.db_prefix, "JAJO_TOPIC_PREFIX": settings.topic_prefix,
+        "JAJO_TOPIC_PARTITIONS": str(settings.topic_partitions), "JAJO_RELAY_IDLE_SECONDS": "0.02",
+        "LOG_LEVEL": "WARNING", "API_TOKENS": settings.api_tokens,
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "services.registration.worker"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        eventually(lambda: reg.db["outbox"].count_documents({}) == 0, what="worker drained the outbox")
+        assert [json.loads(r.value)["type"] for r in read_topic(settings, 2)] == ["GroupFormed", "MemberJoined"]
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=30) == 0, worker.stderr.read().decode()[-2000:]
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(timeout=10)
+        worker.stderr.close()
+
+
+def test_outbox_endpoint_counts_events_not_yet_on_kafka(settings, reg, background):
+    group = reg.form()
+    reg.joined(group["id"])
+    assert reg.get("/outbox").get_json() == {"pending": 2}
+    background(wire(settings).relay())
+    eventually(lambda: reg.get("/outbox").get_json() == {"pending": 0}, what="outbox drained")
