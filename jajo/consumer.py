@@ -17,7 +17,7 @@ from kafka.errors import CommitFailedError, KafkaError
 from pymongo import MongoClient
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from jajo.envelope import EnvelopeError, decode
 from jajo.metrics import CONSUMED, DEAD_LETTERS, DUPLICATES, WORKER_ERRORS
@@ -189,7 +189,12 @@ class EventConsumer:
     # --- records kept beside the read models ----------------------------------------------------
     def _track(self, envelopes: list[dict], session: ClientSession) -> None:
         if envelopes:
-            self.db["processed"].insert_many([{"_id": e["id"]} for e in envelopes], ordered=False, session=session)
+            try:
+                self.db["processed"].insert_many([{"_id": e["id"]} for e in envelopes], ordered=False, session=session)
+            except BulkWriteError as exc:  # a concurrent consumer tracked one first: retry one by one
+                if any(error.get("code") == 11000 for error in exc.details.get("writeErrors", [])):
+                    raise DuplicateKeyError("an event of the batch is already tracked", 11000) from None
+                raise
 
     def _checkpoint(self, messages: list[Message], session: ClientSession) -> None:
         latest: dict[tuple[str, int], int] = {}

@@ -38,7 +38,7 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(messages, dict):
         for key, value in messages.items():
             name = str(key) if not prefix else f"{prefix}.{key}"
-            if not prefix and key in ("json", "query", "form", "files", "headers", "view_args", "path"):
+            if not prefix and key in ("json", "query", "form", "files", "multipart", "headers", "view_args", "path"):
                 name = ""
             flat.update(flatten_messages(value, name))
     elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):

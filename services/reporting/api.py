@@ -1,17 +1,227 @@
-"""Reporting's HTTP blueprint."""
+"""Reporting's HTTP blueprints: reports, exports, audit history, projection status and admin."""
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
+from flask import Response, abort, stream_with_context
 from flask_smorest import Blueprint
+from marshmallow import RAISE
+from pymongo.errors import DuplicateKeyError
 
+from jajo.consumer import dead_letter_count
+from jajo.envelope import EnvelopeError, decode
+from jajo.errors import NotFound, RuleViolation, Unavailable
 from jajo.http.app import service
-from services.reporting import audit
-from services.reporting.schemas import EventList
+from jajo.http.auth import current_principal
+from jajo.mongo import in_transaction
+from services.reporting import audit, exports, store
+from services.reporting.bootstrap import rfc3339
+from services.reporting.schemas import (
+    AnnualReport, AsOfQuery, AuditPageQuery, AuditQuery, DeadLetterList, EventList, EventPage, GroupReport,
+    ProjectionStatus, RebuildIn, RebuildOut, RedriveOut, SubjectQuery,
+)
 
+reports = Blueprint("reports", __name__, description="The annual report and the group reports")
 blp = Blueprint("audit", __name__, description="The audit history of every event")
+admin = Blueprint("projections", __name__, description="Projection status, dead letters and rebuilds")
+BLUEPRINTS = [reports, blp, admin]
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _is_staff() -> bool:
+    principal = current_principal()
+    return principal is not None and principal.role == "staff"
+
+
+def _require_staff() -> None:
+    if not _is_staff():
+        abort(403, description="only staff may do this")
+
+
+def _check_year(year: int) -> None:
+    if not 2000 <= year <= 2100:
+        raise RuleViolation("year is out of range", errors={"year": ["must be between 2000 and 2100"]})
+
+
+def _annual(year: int, query: dict) -> dict:
+    _check_year(year)
+    return service().annual(year, query.get("as_of"))
+
+
+# --- reports --------------------------------------------------------------------------------------
+@reports.get("/reports/annual/<int:year>")
+@reports.arguments(AsOfQuery, location="query", unknown=RAISE)
+@reports.response(200, AnnualReport)
+def annual_report(query: dict, year: int):
+    """The annual report of a program year, computed from the read models.
+
+    With `as_of`, the audit history is replayed up to that moment through the same projection.
+    Per likert5 question: `positive` = answers of 4 or 5, `positive_rate` = positive / responses,
+    `mean`, and `score100` = (mean − 1) / 4 × 100, the 100-point conversion of the mean.
+    """
+    return _annual(year, query)
+
+
+@reports.get("/reports/annual/<int:year>.xlsx")
+@reports.arguments(AsOfQuery, location="query", unknown=RAISE)
+@reports.doc(responses={"200": {"description": "Excel workbook: 요약 and one sheet per breakdown",
+                                "content": {XLSX: {}}}})
+def annual_report_xlsx(query: dict, year: int):
+    """The annual report as an Excel workbook (Korean headers; a summary sheet and one per breakdown)."""
+    body = exports.xlsx(_annual(year, query))
+    return Response(body, mimetype=XLSX,
+                     headers={"Content-Disposition": f'attachment; filename="jajo-annual-{year}.xlsx"'})
+
+
+@reports.get("/reports/annual/<int:year>.csv")
+@reports.arguments(AsOfQuery, location="query", unknown=RAISE)
+@reports.doc(responses={"200": {"description": "CSV (UTF-8 with BOM): 구분, 항목, 세부, 값",
+                                "content": {"text/csv": {}}}})
+def annual_report_csv(query: dict, year: int):
+    """The annual report as CSV in long format (구분, 항목, 세부, 값)."""
+    body = exports.csv_text(_annual(year, query))
+    return Response(body.encode("utf-8"), mimetype="text/csv", content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="jajo-annual-{year}.csv"'})
+
+
+@reports.get("/reports/groups/<group_id>")
+@reports.response(200, GroupReport)
+def group_report(group_id: str):
+    """One group's sessions with attendance, budget (remaining = allocated − claims not rejected) and the
+    documents it still owes."""
+    found = service().group(group_id)
+    if found is None:
+        raise NotFound(f"no event mentions group {group_id}")
+    return found
+
+
+# --- audit ----------------------------------------------------------------------------------------
+def _personal(query: dict) -> bool:
+    """Staff see personal data unless they ask not to; viewers never do (asking for it is forbidden)."""
+    wanted = query.get("personal")
+    if not _is_staff():
+        if wanted:
+            abort(403, description="viewers may not see personal data")
+        return False
+    return wanted is not False
+
+
+def _shown(envelopes: list[dict], personal: bool) -> list[dict]:
+    return envelopes if personal else [audit.strip_personal(e) for e in envelopes]
+
+
+def _filters(query: dict) -> dict:
+    return {name: query.get(name) for name in ("subject", "type", "source", "since", "until")}
+
+
+@blp.get("/audit/events")
+@blp.arguments(AuditPageQuery, location="query", unknown=RAISE)
+@blp.response(200, EventPage)
+def audit_events(query: dict):
+    """Every event received, oldest first (in the order reporting received them), filtered; page with
+    `next_cursor` (stable under concurrent writes: pages follow the sequence numbers the projector assigns
+    in commit order)."""
+    personal = _personal(query)
+    events, cursor = audit.page(service().db, query["limit"], int(query.get("cursor") or 0), **_filters(query))
+    return {"events": _shown(events, personal), "next_cursor": None if cursor is None else str(cursor)}
+
+
+@blp.get("/audit/events.jsonl")
+@blp.arguments(AuditQuery, location="query", unknown=RAISE)
+@blp.doc(responses={"200": {"description": "one CloudEvents envelope per line, oldest first",
+                            "content": {"application/x-ndjson": {}}}})
+def audit_export(query: dict):
+    """Stream the filtered history as JSON Lines. `personal=false` leaves out `data.personal`
+    (always so for viewers)."""
+    personal = _personal(query)
+    db, filters = service().db, _filters(query)
+
+    def lines():
+        for envelope in audit.stream(db, **filters):
+            shown = envelope if personal else audit.strip_personal(envelope)
+            yield json.dumps(shown, ensure_ascii=False) + "\n"
+
+    return Response(stream_with_context(lines()), mimetype="application/x-ndjson",
+                    headers={"Content-Disposition": 'attachment; filename="audit-events.jsonl"'})
 
 
 @blp.get("/audit/subjects/<subject>")
+@blp.arguments(SubjectQuery, location="query", unknown=RAISE)
 @blp.response(200, EventList)
-def subject_history(subject: str):
+def subject_history(query: dict, subject: str):
     """One aggregate's full history, in version order."""
-    return {"events": audit.subject_history(service().db, subject)}
+    return {"events": _shown(audit.subject_history(service().db, subject), _personal(query))}
+
+
+# --- status and admin -----------------------------------------------------------------------------
+@admin.get("/projections/status")
+@admin.response(200, ProjectionStatus)
+def projection_status():
+    """`lag`: events on the topics past the projector's committed offsets. A client that sees outbox
+    `pending == 0` on every write service and then `lag == 0` here knows the report includes its writes."""
+    reporting = service()
+    try:
+        lag = reporting.lag()
+    except Exception as exc:  # noqa: BLE001 - any Kafka failure: the lag is unknown
+        raise Unavailable("Kafka did not answer: the lag is unknown") from exc
+    state = store.state(reporting.db)
+    last = state.get("last_event_at")
+    rebuild = state.get("rebuild")
+    return {
+        "lag": lag, "last_event_time": rfc3339(last) if isinstance(last, datetime) else None,
+        "dead_letters": dead_letter_count(reporting.db), "generation": state["current"],
+        "rebuild": {k: (rfc3339(v) if isinstance(v, datetime) else v) for k, v in rebuild.items()} if rebuild else None,
+    }
+
+
+@admin.get("/admin/dead-letters")
+@admin.response(200, DeadLetterList)
+def dead_letters():
+    """Messages the projector could not handle (staff only: they may hold personal data)."""
+    _require_staff()
+    docs = service().db["dead_letters"].find().sort("at", 1).limit(1000)
+    return {"dead_letters": [{"id": d.pop("_id"), **d} for d in docs]}
+
+
+@admin.post("/admin/dead-letters/<letter_id>/redrive")
+@admin.response(200, RedriveOut)
+def redrive(letter_id: str):
+    """Project a dead letter again (after a fix): on success it leaves the dead letters."""
+    _require_staff()
+    reporting = service()
+    letter = reporting.db["dead_letters"].find_one({"_id": letter_id})
+    if letter is None:
+        raise NotFound(f"dead letter {letter_id} does not exist")
+    projection = reporting.projection()
+    try:
+        envelope = decode(letter["value"].encode("utf-8"), projection.known_types)
+    except EnvelopeError as exc:
+        raise RuleViolation(f"still unusable: {exc}") from None
+
+    def again(session) -> None:
+        reporting.db["processed"].delete_one({"_id": envelope["id"]}, session=session)
+        if reporting.db["audit_events"].find_one({"_id": envelope["id"]}, session=session) is None:
+            projection.apply_batch([envelope], session)
+        reporting.db["processed"].insert_one({"_id": envelope["id"]}, session=session)
+        reporting.db["dead_letters"].delete_one({"_id": letter_id}, session=session)
+
+    try:
+        in_transaction(reporting.client, again)
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise RuleViolation(f"still unusable: {type(exc).__name__}: {exc}") from None
+    except DuplicateKeyError:
+        reporting.db["dead_letters"].delete_one({"_id": letter_id})
+    return {"dead_letters": dead_letter_count(reporting.db)}
+
+
+@admin.post("/admin/rebuild")
+@admin.arguments(RebuildIn, location="query", unknown=RAISE)
+@admin.response(202, RebuildOut)
+def start_rebuild(query: dict):
+    """Rebuild every read model from the audit history into a fresh generation, then swap it in; the live
+    report keeps answering meanwhile. Progress: `GET /projections/status` → `rebuild`."""
+    _require_staff()
+    plan = service().start_rebuild(force=query["force"])
+    return {"generation": plan.generation, "previous": plan.previous, "events": plan.total, "status": "running"}

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import partial
 
 from pymongo import MongoClient
@@ -8,10 +10,15 @@ from pymongo.database import Database
 
 from jajo.config import Settings
 from jajo.consumer import EventConsumer
-from jajo.kafka import consumer
+from jajo.kafka import consumer, consumer_lag
 from jajo.mongo import client_for
-from services.reporting import audit
+from services.reporting import audit, rebuild, report, store
 from services.reporting.projector import ReportingProjection
+from services.reporting.readmodels import replay
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 @dataclass
@@ -19,6 +26,7 @@ class Reporting:
     settings: Settings
     client: MongoClient
     db: Database
+    rebuilds: list[threading.Thread] = field(default_factory=list)
 
     def projection(self) -> ReportingProjection:
         return ReportingProjection(self.db, self.settings)
@@ -30,9 +38,38 @@ class Reporting:
         event_consumer.name = projection.name
         return event_consumer
 
+    # --- queries --------------------------------------------------------------------------------
+    def models(self, as_of: datetime | None = None):
+        """The live read models, or those of the audit history replayed up to `as_of` (by event time)."""
+        if as_of is None:
+            return store.current_models(self.db)
+        return replay(audit.stream(self.db, until=as_of))
+
+    def annual(self, year: int, as_of: datetime | None = None) -> dict:
+        stamp = rfc3339(as_of if as_of is not None else datetime.now(timezone.utc))
+        return report.annual(self.models(as_of), year, stamp)
+
+    def group(self, group_id: str) -> dict | None:
+        return report.group(self.models(), group_id)
+
+    def lag(self) -> int:
+        projection = self.projection()
+        return consumer_lag(self.settings, projection.name, projection.topics)
+
+    # --- rebuild --------------------------------------------------------------------------------
+    def start_rebuild(self, force: bool = False) -> rebuild.Plan:
+        plan = rebuild.prepare(self.client, self.db, force)
+        thread = threading.Thread(target=rebuild.execute, args=(self.client, self.db, plan), daemon=True,
+                                  name=f"rebuild-{plan.generation}")
+        thread.start()
+        self.rebuilds.append(thread)
+        return plan
+
 
 def wire(settings: Settings) -> Reporting:
     client = client_for(settings.mongodb_uri)
     db = client[settings.database_name("reporting")]
     audit.ensure_indexes(db)
+    db["dead_letters"].create_index("at")
+    store.ensure_generation(db, store.state(db)["current"])
     return Reporting(settings, client, db)

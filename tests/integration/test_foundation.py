@@ -23,7 +23,8 @@ pytestmark = pytest.mark.integration
 
 
 def group_formed(subject: str, version: int = 1) -> dict:
-    event = DomainEvent("GroupFormed", {"group_id": subject, "name": "모임", "year": 2026}, 1, version)
+    data = {"group_id": subject, "name": "모임", "year": 2026, "theme": None, "description": None}
+    event = DomainEvent("GroupFormed", data, 1, version)
     return wrap(event, source="registration", subject=subject, aggregate_type="group", context=Context())
 
 
