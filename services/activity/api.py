@@ -1,0 +1,245 @@
+"""Activity's HTTP blueprints: sessions, spaces, funding and documents."""
+from __future__ import annotations
+
+import os
+
+from flask import Response
+from flask_smorest import Blueprint
+
+from jajo.errors import NotFound, RuleViolation
+from jajo.http.app import dispatch, service
+from jajo.http.multipart import MultipartBlueprint
+from jajo.http.schemas import IDEMPOTENCY_KEY, IF_MATCH, header_parameters, problem_responses
+from services.activity import commands as c
+from services.activity import schemas as s
+from services.activity.domain import MAX_DOCUMENT_BYTES, missing_documents, space_day_id
+
+sessions = Blueprint("sessions", __name__, description="Group sessions (모임 활동): scheduling, attendance, cancelling")
+spaces = Blueprint("spaces", __name__, description="The center's spaces (키움터, 자람터, 공동육아방) and their bookings")
+funding = Blueprint("funding", __name__, description="Yearly budgets per group and expense claims against them")
+documents = MultipartBlueprint("documents", __name__, description="Plans, result reports, receipts and attendance sheets")
+BLUEPRINTS = [sessions, spaces, funding, documents]
+AUTH, BODY = (401, 403), (400, 415, 422)
+UNKNOWN_GROUP = "the group is not known to activity yet (retry after `Retry-After`), or "
+
+
+def session_out(session) -> dict:
+    return {"id": session.id, "version": session.version, **session.view()}
+
+
+def _found(doc: dict | None, what: str, ident: str) -> dict:
+    if doc is None:
+        raise NotFound(f"{what} {ident} does not exist")
+    return doc
+
+
+# --- sessions ------------------------------------------------------------------------------------
+@sessions.post("/sessions")
+@sessions.arguments(s.SessionIn)
+@sessions.response(201, s.SessionOut)
+@problem_responses(sessions, *AUTH, *BODY, 409, 503, s409=UNKNOWN_GROUP + "not approved, closed, or the space is taken at that time")
+@header_parameters(sessions, IDEMPOTENCY_KEY)
+def schedule_session(body: dict):
+    """Schedule a session; a center space is booked atomically (409 when the slot overlaps a live session).
+    Emits `SessionScheduled` (and `SpaceBooked`)."""
+    return session_out(dispatch(c.ScheduleSession(**body)))
+
+
+@sessions.post("/sessions/series")
+@sessions.arguments(s.SeriesIn)
+@sessions.response(201, s.SeriesOut)
+@problem_responses(sessions, *AUTH, *BODY, 409, 503, s409=UNKNOWN_GROUP + "not approved or closed, or every date clashes (`errors` by date)")
+@header_parameters(sessions, IDEMPOTENCY_KEY)
+def schedule_series(body: dict):
+    """Schedule a weekly or monthly series in one call: dates that clash are listed in `conflicts`, the rest are
+    booked (409 when every date clashes). Each booked session emits `SessionScheduled` with the `series_id`."""
+    result = dispatch(c.ScheduleSeries(**body))
+    return {"series_id": result.series_id, "booked": [session_out(x) for x in result.booked],
+            "conflicts": result.conflicts}
+
+
+@sessions.post("/sessions/<session_id>/attendance")
+@sessions.arguments(s.AttendanceIn)
+@sessions.response(200, s.SessionOut)
+@problem_responses(sessions, *AUTH, *BODY, 404, 409, 412, 503, s409="the session was already held or was cancelled")
+@header_parameters(sessions, IDEMPOTENCY_KEY, IF_MATCH)
+def record_attendance(body: dict, session_id: str):
+    """Record who came: the session becomes `held` (once only). Emits `SessionHeld`."""
+    return session_out(dispatch(c.RecordAttendance(session_id, **body)))
+
+
+@sessions.post("/sessions/<session_id>/cancel")
+@sessions.arguments(s.CancelIn)
+@sessions.response(200, s.SessionOut)
+@problem_responses(sessions, *AUTH, *BODY, 404, 409, 412, 503, s409="the session was held")
+@header_parameters(sessions, IDEMPOTENCY_KEY, IF_MATCH)
+def cancel_session(body: dict, session_id: str):
+    """Cancel a scheduled session and free its space (a held session cannot be cancelled). Emits `SessionCancelled`."""
+    return session_out(dispatch(c.CancelSession(session_id, **body)))
+
+
+@sessions.get("/sessions")
+@sessions.arguments(s.SessionQuery, location="query")
+@sessions.response(200, s.SessionList)
+@problem_responses(sessions, *AUTH, 422)
+def list_sessions(query: dict):
+    """Sessions, by date, optionally of one group and/or one year."""
+    return {"sessions": service().views.sessions(query.get("group_id"), query.get("year"))}
+
+
+@sessions.get("/sessions/<session_id>")
+@sessions.response(200, s.SessionOut)
+@problem_responses(sessions, *AUTH, 404)
+def get_session(session_id: str):
+    return _found(service().views.session(session_id), "session", session_id)
+
+
+# --- spaces --------------------------------------------------------------------------------------
+@spaces.get("/spaces")
+@spaces.response(200, s.SpaceList)
+@problem_responses(spaces, *AUTH)
+def list_spaces():
+    """The center's spaces with their capacity and opening hours."""
+    return {"spaces": [space.as_dict() for space in service().spaces.values()]}
+
+
+@spaces.get("/spaces/<space>/bookings")
+@spaces.arguments(s.BookingQuery, location="query")
+@spaces.response(200, s.BookingsOut)
+@problem_responses(spaces, *AUTH, 404, 422, s404="no such center space")
+def space_bookings(query: dict, space: str):
+    """The live (scheduled or held) sessions booked in a space on a date."""
+    found = _found(service().spaces.get(space), "space", space)
+    day = query["date"].isoformat()
+    view = service().views.space_day(space_day_id(space, day)) or {"version": 0, "bookings": []}
+    return {"space": space, "date": day, "version": view["version"], "bookings": view["bookings"],
+            "opens": found.opens, "closes": found.closes, "capacity": found.capacity}
+
+
+# --- funding -------------------------------------------------------------------------------------
+def expense_out(budget, expense_id: str) -> dict:
+    return {**budget.expense(expense_id), "budget_id": budget.id, "version": budget.version}
+
+
+@funding.post("/groups/<group_id>/budget")
+@funding.arguments(s.BudgetIn)
+@funding.response(201, s.BudgetOut)
+@problem_responses(funding, *AUTH, *BODY, 409, 503, s409=UNKNOWN_GROUP + "closed")
+@header_parameters(funding, IDEMPOTENCY_KEY)
+def allocate_budget(body: dict, group_id: str):
+    """Allocate (or raise) a group's budget for its year. Emits `BudgetAllocated`."""
+    budget = dispatch(c.AllocateBudget(group_id, **body))
+    return {"id": budget.id, "version": budget.version, **budget.view(), "expenses": []}
+
+
+@funding.get("/groups/<group_id>/budget")
+@funding.arguments(s.BudgetQuery, location="query")
+@funding.response(200, s.BudgetOut)
+@problem_responses(funding, *AUTH, 404, 409, 422, s409=UNKNOWN_GROUP[:-5])
+def get_budget(query: dict, group_id: str):
+    """The budget of a group for a year: allocated, claimed, approved, remaining, and its expense claims."""
+    views = service().views
+    year = query.get("year") or views.require_group(group_id).year
+    budget = _found(views.budget(group_id, year), "budget of group", f"{group_id} for {year}")
+    return {**budget, "expenses": views.expenses(group_id, year)}
+
+
+@funding.post("/expenses")
+@funding.arguments(s.ExpenseIn)
+@funding.response(201, s.ExpenseOut)
+@problem_responses(funding, *AUTH, *BODY, 409, 503, s409=UNKNOWN_GROUP[:-5])
+@header_parameters(funding, IDEMPOTENCY_KEY)
+def claim_expense(body: dict):
+    """Claim an expense against the budget of the year of its date (422 over the remaining budget).
+    Emits `ExpenseClaimed`."""
+    return expense_out(*dispatch(c.ClaimExpense(**body)))
+
+
+@funding.post("/expenses/<expense_id>/approve")
+@funding.response(200, s.ExpenseOut)
+@problem_responses(funding, *AUTH, 404, 409, 412, 503, s409="the claim was rejected")
+@header_parameters(funding, IDEMPOTENCY_KEY, IF_MATCH)
+def approve_expense(expense_id: str):
+    """Approve a claim (approving again changes nothing; a rejected claim → 409). Emits `ExpenseApproved`."""
+    return expense_out(*dispatch(c.ApproveExpense(expense_id)))
+
+
+@funding.post("/expenses/<expense_id>/reject")
+@funding.arguments(s.RejectIn)
+@funding.response(200, s.ExpenseOut)
+@problem_responses(funding, *AUTH, *BODY, 404, 409, 412, 503, s409="the claim was approved")
+@header_parameters(funding, IDEMPOTENCY_KEY, IF_MATCH)
+def reject_expense(body: dict, expense_id: str):
+    """Reject a claim with a reason; its amount returns to the remaining budget. Emits `ExpenseRejected`."""
+    return expense_out(*dispatch(c.RejectExpense(expense_id, **body)))
+
+
+@funding.get("/expenses/<expense_id>")
+@funding.response(200, s.ExpenseOut)
+@problem_responses(funding, *AUTH, 404)
+def get_expense(expense_id: str):
+    return _found(service().views.expense(expense_id), "expense", expense_id)
+
+
+# --- documents -----------------------------------------------------------------------------------
+def document_out(doc: dict) -> dict:
+    return {**doc, "content_url": f"/api/v1/documents/{doc['id']}/content"}
+
+
+@documents.post("/documents")
+@documents.arguments(s.DocumentUpload, location="multipart")
+@documents.response(201, s.DocumentOut)
+@problem_responses(documents, *AUTH, 409, 413, 415, 422, 503, s409=UNKNOWN_GROUP[:-5],
+                   s413="the file is larger than 10 MB",
+                   s415="the file is not JPEG, PNG, HEIC or PDF (by content), or the body is not multipart/form-data")
+@header_parameters(documents, IDEMPOTENCY_KEY)
+def submit_document(form: dict):
+    """Submit a document as multipart/form-data: a photo or PDF straight from a phone (JPEG, PNG, HEIC, PDF by
+    content; at most 10 MB → else 413; any other type → 415). Emits `DocumentSubmitted`."""
+    upload = form.pop("file")
+    if not hasattr(upload, "read"):
+        raise RuleViolation("file must be an uploaded file", errors={"file": ["is not a file part"]})
+    content = upload.read(MAX_DOCUMENT_BYTES + 1)
+    filename = os.path.basename((upload.filename or "").replace("\\", "/"))[:255] or "upload"
+    document = dispatch(c.SubmitDocument(content=content, filename=filename, **form))
+    return document_out({"id": document.id, "version": document.version, **document.view()})
+
+
+@documents.get("/documents/<document_id>")
+@documents.response(200, s.DocumentOut)
+@problem_responses(documents, *AUTH, 404)
+def get_document(document_id: str):
+    return document_out(_found(service().views.document(document_id), "document", document_id))
+
+
+@documents.get("/documents/<document_id>/content")
+@documents.response(200, description="the file as submitted")
+@problem_responses(documents, *AUTH, 404)
+def document_content(document_id: str):
+    doc = _found(service().views.document(document_id), "document", document_id)
+    response = Response(service().files.read(document_id), mimetype=doc["content_type"])
+    response.headers.set("Content-Disposition", "attachment", filename=doc["filename"])
+    return response
+
+
+@documents.get("/groups/<group_id>/documents")
+@documents.arguments(s.MissingQuery, location="query")
+@documents.response(200, s.DocumentList)
+@problem_responses(documents, *AUTH, 422)
+def list_documents(query: dict, group_id: str):
+    """The documents a group submitted, optionally of one year."""
+    return {"documents": [document_out(d) for d in service().views.documents(group_id, query.get("year"))]}
+
+
+@documents.get("/groups/<group_id>/documents/missing")
+@documents.arguments(s.MissingQuery, location="query")
+@documents.response(200, s.MissingOut)
+@problem_responses(documents, *AUTH, 409, 422, s409=UNKNOWN_GROUP[:-5])
+def missing(query: dict, group_id: str):
+    """What the group still owes for a year: an activity plan, a result report per held special session,
+    a receipt per expense claim that was not rejected."""
+    views = service().views
+    year = query.get("year") or views.require_group(group_id).year
+    special = [x for x in views.sessions(group_id, year) if x["kind"] == "special"]
+    owed = missing_documents(year, special, views.expenses(group_id, year), views.documents(group_id, year))
+    return {"group_id": group_id, "year": year, "complete": not owed, "missing": owed}

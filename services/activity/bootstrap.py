@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import partial
+
+from jajo.bootstrap import WriteService, write_service
+from jajo.config import Settings
+from jajo.consumer import EventConsumer
+from jajo.kafka import consumer
+from jajo.mongo import client_for
+from jajo.relay import OutboxRelay
+from services.activity.domain import Space, load_spaces
+from services.activity.files import DocumentFiles
+from services.activity.handlers import Deps, build_handlers
+from services.activity.views import ActivityViews, RegistrationView
+
+SPACES_ENV = "JAJO_ACTIVITY_SPACES"
+
+
+@dataclass
+class Activity:
+    """Activity's write side (store, bus, relay) with its read side and document files."""
+
+    write: WriteService
+    views: ActivityViews
+    files: DocumentFiles
+    spaces: dict[str, Space]
+
+    @property
+    def settings(self) -> Settings:
+        return self.write.settings
+
+    @property
+    def db(self):
+        return self.write.db
+
+    @property
+    def store(self):
+        return self.write.store
+
+    @property
+    def bus(self):
+        return self.write.bus
+
+    def relay(self) -> OutboxRelay:
+        return self.write.relay()
+
+    def registration_consumer(self) -> EventConsumer:
+        projection = RegistrationView(self.db, self.settings)
+        factory = partial(consumer, self.settings, projection.name, projection.topics)
+        loop = EventConsumer(projection, self.write.client, self.db, factory)
+        loop.name = projection.name
+        return loop
+
+    def ensure_indexes(self) -> None:
+        self.write.ensure_indexes()
+        self.views.ensure_indexes()
+        self.files.ensure_indexes()
+
+
+def wire(settings: Settings) -> Activity:
+    """Spaces come from settings.extra["activity_spaces"] or env JAJO_ACTIVITY_SPACES (JSON), else the defaults."""
+    spaces = load_spaces(settings.extra.get("activity_spaces") or os.environ.get(SPACES_ENV))
+    db = client_for(settings.mongodb_uri)[settings.database_name("activity")]
+    views, files = ActivityViews(db), DocumentFiles(db)
+    activity = Activity(write_service("activity", settings, build_handlers(Deps(views, files, spaces))),
+                        views, files, spaces)
+    activity.ensure_indexes()
+    return activity

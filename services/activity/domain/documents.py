@@ -1,0 +1,106 @@
+"""Documents the program asks of a group: plans, result reports, receipts, attendance sheets."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from jajo.domain import Aggregate
+from jajo.errors import JajoError
+
+DOCUMENT_KINDS = ("activity_plan", "result_report", "receipt", "attendance_sheet")
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
+ACCEPTED = "JPEG, PNG, HEIC or PDF"
+
+
+class DocumentTooLarge(JajoError):
+    status, title, slug = 413, "Content too large", "content-too-large"
+
+
+class UnsupportedDocument(JajoError):
+    status, title, slug = 415, "Unsupported media type", "unsupported-media-type"
+
+
+def sniff(content: bytes) -> str | None:
+    """The content type the bytes really are (by their magic numbers), or None when not accepted."""
+    if content.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if content.startswith(b"%PDF-"):
+        return "application/pdf"
+    if len(content) >= 12 and content[4:8] == b"ftyp" and content[8:12] in HEIF_BRANDS:
+        return "image/heic"
+    return None
+
+
+def check_upload(content: bytes) -> str:
+    """Size first, then type: returns the detected content type."""
+    if len(content) > MAX_DOCUMENT_BYTES:
+        raise DocumentTooLarge(f"a document is at most {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB",
+                               errors={"file": [f"larger than {MAX_DOCUMENT_BYTES} bytes"]})
+    if not content:
+        raise UnsupportedDocument("the file is empty", errors={"file": ["is empty"]})
+    detected = sniff(content)
+    if detected is None:
+        raise UnsupportedDocument(f"send a {ACCEPTED} file", errors={"file": [f"is not a {ACCEPTED} file"]})
+    return detected
+
+
+@dataclass
+class Document(Aggregate):
+    kind = "document"
+    group_id: str = ""
+    year: int = 0
+    document_kind: str = ""
+    session_id: str | None = None
+    expense_id: str | None = None
+    filename: str = ""
+    content_type: str = ""
+    size: int = 0
+    sha256: str = ""
+
+    @classmethod
+    def submit(cls, document_id: str, *, group_id: str, year: int, kind: str, content: bytes, filename: str,
+               session_id: str | None = None, expense_id: str | None = None) -> "Document":
+        content_type = check_upload(content)
+        document = cls(id=document_id)
+        document.record("DocumentSubmitted", document_id=document_id, group_id=group_id, year=year, kind=kind,
+                        session_id=session_id, expense_id=expense_id, filename=filename, content_type=content_type,
+                        size=len(content), sha256=hashlib.sha256(content).hexdigest())
+        return document
+
+    def on_document_submitted(self, data: dict) -> None:
+        self.group_id, self.year, self.document_kind = data["group_id"], data["year"], data["kind"]
+        self.session_id, self.expense_id = data.get("session_id"), data.get("expense_id")
+        self.filename, self.content_type = data["filename"], data["content_type"]
+        self.size, self.sha256 = data["size"], data["sha256"]
+
+    def view(self) -> dict:
+        return {
+            "group_id": self.group_id, "year": self.year, "kind": self.document_kind, "session_id": self.session_id,
+            "expense_id": self.expense_id, "filename": self.filename, "content_type": self.content_type,
+            "size": self.size, "sha256": self.sha256,
+        }
+
+
+def missing_documents(year: int, sessions: list[dict], expenses: list[dict], documents: list[dict]) -> list[dict]:
+    """What a group still owes for a year: an activity plan, a result report per held special session,
+    a receipt per expense claim (rejected claims owe nothing)."""
+    kinds = {d["kind"] for d in documents}
+    reports = {d["session_id"] for d in documents if d["kind"] == "result_report"}
+    receipts = {d["expense_id"] for d in documents if d["kind"] == "receipt"}
+    receipt_ids = {d["id"] for d in documents if d["kind"] == "receipt"}
+    missing: list[dict] = []
+    if "activity_plan" not in kinds:
+        missing.append({"kind": "activity_plan", "session_id": None, "expense_id": None, "date": None,
+                        "detail": f"the activity plan for {year}"})
+    for s in sorted(sessions, key=lambda s: s["date"]):
+        if s["kind"] == "special" and s["status"] == "held" and s["id"] not in reports:
+            missing.append({"kind": "result_report", "session_id": s["id"], "expense_id": None, "date": s["date"],
+                            "detail": f"a result report for the special session of {s['date']}"})
+    for e in sorted(expenses, key=lambda e: e["date"]):
+        if e["status"] != "rejected" and e["id"] not in receipts and not receipt_ids & set(e["document_ids"]):
+            missing.append({"kind": "receipt", "session_id": e.get("session_id"), "expense_id": e["id"],
+                            "date": e["date"], "detail": f"a receipt for the claim of {e['amount']} KRW on {e['date']}"})
+    return missing

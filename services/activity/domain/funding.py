@@ -1,0 +1,109 @@
+"""Funding: a group's yearly budget and the expense claims made against it (whole KRW)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jajo.domain import Aggregate
+from jajo.errors import Conflict, NotFound, RuleViolation
+
+CLAIMED, APPROVED, REJECTED = "claimed", "approved", "rejected"
+
+
+def budget_id(group_id: str, year: int) -> str:
+    return f"budget:{group_id}:{year}"
+
+
+@dataclass
+class Budget(Aggregate):
+    """All of one group's money for one year, so that 'no claim over the remaining budget' is atomic."""
+
+    kind = "budget"
+    total: int = 0
+    expenses: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def group_id(self) -> str:
+        return self.id.split(":")[1]
+
+    @property
+    def year(self) -> int:
+        return int(self.id.split(":")[2])
+
+    @property
+    def committed(self) -> int:
+        return sum(e["amount"] for e in self.expenses.values() if e["status"] != REJECTED)
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.committed
+
+    def allocate(self, amount: int) -> None:
+        if amount <= 0:
+            raise RuleViolation("an allocation is a positive amount of KRW", errors={"amount": ["must be > 0"]})
+        self.record("BudgetAllocated", group_id=self.group_id, year=self.year, amount=amount, total=self.total + amount)
+
+    def claim(self, expense_id: str, *, date: str, amount: int, category: str, session_id: str | None = None,
+              description: str | None = None, document_ids: list[str] | None = None) -> None:
+        if amount <= 0:
+            raise RuleViolation("a claim is a positive amount of KRW", errors={"amount": ["must be > 0"]})
+        if amount > self.remaining:
+            raise RuleViolation(
+                f"the claim of {amount} KRW exceeds the remaining {self.year} budget of {self.remaining} KRW",
+                errors={"amount": [f"exceeds the remaining budget ({self.remaining} KRW of {self.total} KRW)"]},
+            )
+        self.record("ExpenseClaimed", expense_id=expense_id, group_id=self.group_id, year=self.year,
+                    session_id=session_id, date=date, amount=amount, category=category, description=description,
+                    document_ids=list(document_ids or []))
+
+    def expense(self, expense_id: str) -> dict:
+        if expense_id not in self.expenses:
+            raise NotFound(f"expense {expense_id} does not exist")
+        return self.expenses[expense_id]
+
+    def approve(self, expense_id: str) -> None:
+        expense = self.expense(expense_id)
+        if expense["status"] == REJECTED:
+            raise Conflict(f"expense {expense_id} was rejected")
+        if expense["status"] == CLAIMED:
+            self.record("ExpenseApproved", expense_id=expense_id, group_id=self.group_id, year=self.year,
+                        amount=expense["amount"])
+
+    def reject(self, expense_id: str, reason: str) -> None:
+        expense = self.expense(expense_id)
+        if expense["status"] == APPROVED:
+            raise Conflict(f"expense {expense_id} was approved")
+        if expense["status"] == CLAIMED:
+            self.record("ExpenseRejected", expense_id=expense_id, group_id=self.group_id, year=self.year,
+                        amount=expense["amount"], reason=reason)
+
+    def on_budget_allocated(self, data: dict) -> None:
+        self.total = data["total"]
+
+    def on_expense_claimed(self, data: dict) -> None:
+        self.expenses[data["expense_id"]] = {
+            "id": data["expense_id"], "group_id": data["group_id"], "year": data["year"],
+            "session_id": data.get("session_id"), "date": data["date"], "amount": data["amount"],
+            "category": data["category"], "description": data.get("description"),
+            "document_ids": list(data.get("document_ids") or []), "status": CLAIMED, "reason": None,
+        }
+
+    def on_expense_approved(self, data: dict) -> None:
+        self.expenses[data["expense_id"]]["status"] = APPROVED
+
+    def on_expense_rejected(self, data: dict) -> None:
+        self.expenses[data["expense_id"]].update(status=REJECTED, reason=data.get("reason"))
+
+    def totals(self) -> dict:
+        by_status = {s: sum(e["amount"] for e in self.expenses.values() if e["status"] == s)
+                     for s in (CLAIMED, APPROVED, REJECTED)}
+        return {
+            "allocated": self.total,
+            "claimed": sum(by_status.values()),
+            "approved": by_status[APPROVED],
+            "pending": by_status[CLAIMED],
+            "rejected": by_status[REJECTED],
+            "remaining": self.remaining,
+        }
+
+    def view(self) -> dict:
+        return {"group_id": self.group_id, "year": self.year, **self.totals()}

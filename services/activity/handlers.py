@@ -1,0 +1,180 @@
+"""Command handlers: load, decide, commit. `build_handlers(deps)` binds them to activity's read side."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from jajo.domain import new_id
+from jajo.errors import Conflict, NotFound, RuleViolation
+from jajo.unit_of_work import UnitOfWork
+from services.activity.commands import (
+    AllocateBudget, ApproveExpense, CancelSession, ClaimExpense, RecordAttendance, RejectExpense, ScheduleSeries,
+    ScheduleSession, SubmitDocument,
+)
+from services.activity.domain import (
+    Budget, Document, Session, Space, SpaceDay, budget_id, check_slot, check_upload, series_dates, space_day_id,
+)
+from services.activity.files import DocumentFiles
+from services.activity.views import ActivityViews
+
+
+@dataclass(frozen=True)
+class Deps:
+    views: ActivityViews
+    files: DocumentFiles
+    spaces: dict[str, Space]
+
+
+@dataclass(frozen=True)
+class SeriesResult:
+    series_id: str
+    booked: list[Session]
+    conflicts: list[dict]
+
+
+def book_space(uow: UnitOfWork, session: Session) -> None:
+    if session.in_center:
+        uow.load_optional(SpaceDay, space_day_id(session.venue, session.date)).book(
+            session.id, session.group_id, session.start, session.end)
+
+
+def schedule_session(cmd: ScheduleSession, uow: UnitOfWork, deps: Deps) -> Session:
+    group = deps.views.require_group(cmd.group_id)
+    session = uow.add(Session.schedule(new_id(), group, cmd.date, cmd.start, cmd.end, cmd.kind, cmd.venue,
+                                       deps.spaces, title=cmd.title))
+    book_space(uow, session)
+    uow.commit()
+    return session
+
+
+def schedule_series(cmd: ScheduleSeries, uow: UnitOfWork, deps: Deps) -> SeriesResult:
+    group = deps.views.require_group(cmd.group_id)
+    check_slot(cmd.kind, cmd.venue, cmd.start, cmd.end, deps.spaces)
+    dates = series_dates(cmd.first_date, cmd.frequency, interval=cmd.interval, count=cmd.count, until=cmd.until)
+    series_id, booked, conflicts = new_id(), [], []
+    for day in dates:
+        session = Session.schedule(new_id(), group, day, cmd.start, cmd.end, cmd.kind, cmd.venue, deps.spaces,
+                                   title=cmd.title, series_id=series_id)
+        try:
+            book_space(uow, session)
+        except Conflict as clash:
+            conflicts.append({"date": day.isoformat(), "detail": clash.detail})
+            continue
+        booked.append(uow.add(session))
+    if not booked:
+        raise Conflict("every date of the series clashes with another booking",
+                       errors={c["date"]: [c["detail"]] for c in conflicts})
+    uow.commit()
+    return SeriesResult(series_id, booked, conflicts)
+
+
+def record_attendance(cmd: RecordAttendance, uow: UnitOfWork, deps: Deps) -> Session:
+    session = uow.get(Session, cmd.session_id)
+    session.hold(deps.views.require_group(session.group_id), cmd.guardians, cmd.children, cmd.notes)
+    uow.commit()
+    return session
+
+
+def cancel_session(cmd: CancelSession, uow: UnitOfWork, deps: Deps) -> Session:
+    session = uow.get(Session, cmd.session_id)
+    if session.cancel(cmd.reason) and session.in_center:
+        uow.load_optional(SpaceDay, space_day_id(session.venue, session.date)).release(session.id)
+    uow.commit()
+    return session
+
+
+def allocate_budget(cmd: AllocateBudget, uow: UnitOfWork, deps: Deps) -> Budget:
+    group = deps.views.require_group(cmd.group_id)
+    if group.closed:
+        raise Conflict(f"group {cmd.group_id} is closed")
+    if group.year != cmd.year:
+        raise RuleViolation(f"group {cmd.group_id} belongs to {group.year}",
+                            errors={"year": [f"must be {group.year}, the group's year"]})
+    budget = uow.load_optional(Budget, budget_id(cmd.group_id, cmd.year))
+    budget.allocate(cmd.amount)
+    uow.commit()
+    return budget
+
+
+def _check_links(deps: Deps, group_id: str, session_id: str | None, document_ids: list[str]) -> None:
+    errors: dict[str, list[str]] = {}
+    if session_id is not None and (deps.views.session(session_id) or {}).get("group_id") != group_id:
+        errors["session_id"] = [f"{session_id} is not a session of group {group_id}"]
+    for document_id in document_ids:
+        if (deps.views.document(document_id) or {}).get("group_id") != group_id:
+            errors.setdefault("document_ids", []).append(f"{document_id} is not a document of group {group_id}")
+    if errors:
+        raise RuleViolation("the claim refers to records of another group or to none", errors=errors)
+
+
+def claim_expense(cmd: ClaimExpense, uow: UnitOfWork, deps: Deps) -> tuple[Budget, str]:
+    deps.views.require_group(cmd.group_id)
+    _check_links(deps, cmd.group_id, cmd.session_id, cmd.document_ids)
+    budget, expense_id = uow.load_optional(Budget, budget_id(cmd.group_id, cmd.date.year)), new_id()
+    budget.claim(expense_id, date=cmd.date.isoformat(), amount=cmd.amount, category=cmd.category,
+                 session_id=cmd.session_id, description=cmd.description, document_ids=cmd.document_ids)
+    uow.after_append.append(deps.views.expense_writer(budget, expense_id))
+    uow.commit()
+    return budget, expense_id
+
+
+def _budget_of(uow: UnitOfWork, deps: Deps, expense_id: str) -> Budget:
+    expense = deps.views.expense(expense_id)
+    if expense is None:
+        raise NotFound(f"expense {expense_id} does not exist")
+    return uow.get(Budget, expense["budget_id"])
+
+
+def approve_expense(cmd: ApproveExpense, uow: UnitOfWork, deps: Deps) -> tuple[Budget, str]:
+    budget = _budget_of(uow, deps, cmd.expense_id)
+    budget.approve(cmd.expense_id)
+    uow.after_append.append(deps.views.expense_writer(budget, cmd.expense_id))
+    uow.commit()
+    return budget, cmd.expense_id
+
+
+def reject_expense(cmd: RejectExpense, uow: UnitOfWork, deps: Deps) -> tuple[Budget, str]:
+    budget = _budget_of(uow, deps, cmd.expense_id)
+    budget.reject(cmd.expense_id, cmd.reason)
+    uow.after_append.append(deps.views.expense_writer(budget, cmd.expense_id))
+    uow.commit()
+    return budget, cmd.expense_id
+
+
+def _document_year(deps: Deps, cmd: SubmitDocument, group_year: int | None) -> int | None:
+    errors: dict[str, list[str]] = {}
+    years = []
+    for field, record in (("session_id", cmd.session_id and deps.views.session(cmd.session_id)),
+                          ("expense_id", cmd.expense_id and deps.views.expense(cmd.expense_id))):
+        value = getattr(cmd, field)
+        if value is not None and (not record or record["group_id"] != cmd.group_id):
+            errors[field] = [f"{value} is not a {field[:-3]} of group {cmd.group_id}"]
+        elif record:
+            years.append(record["year"])
+    if errors:
+        raise RuleViolation("the document refers to records of another group or to none", errors=errors)
+    return years[0] if years else group_year
+
+
+def submit_document(cmd: SubmitDocument, uow: UnitOfWork, deps: Deps) -> Document:
+    content_type = check_upload(cmd.content)
+    group = deps.views.require_group(cmd.group_id)
+    document = uow.add(Document.submit(new_id(), group_id=cmd.group_id, year=_document_year(deps, cmd, group.year),
+                                       kind=cmd.kind, content=cmd.content, filename=cmd.filename,
+                                       session_id=cmd.session_id, expense_id=cmd.expense_id))
+    deps.files.put(document.id, cmd.content, cmd.filename, content_type)
+    try:
+        uow.commit()
+    except BaseException:
+        deps.files.delete(document.id)
+        raise
+    return document
+
+
+def build_handlers(deps: Deps) -> dict:
+    handlers = {
+        ScheduleSession: schedule_session, ScheduleSeries: schedule_series, RecordAttendance: record_attendance,
+        CancelSession: cancel_session, AllocateBudget: allocate_budget, ClaimExpense: claim_expense,
+        ApproveExpense: approve_expense, RejectExpense: reject_expense, SubmitDocument: submit_document,
+    }
+    return {command: partial(handler, deps=deps) for command, handler in handlers.items()}

@@ -1,0 +1,239 @@
+from __future__ import annotations
+
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+
+from jajo.fields import ClockTime, IsoDate
+from services.activity.domain import DOCUMENT_KINDS, KINDS, MAX_SERIES, VENUES, CENTER_SPACES
+
+MAX_KRW = 1_000_000_000
+Id = validate.Length(1, 64)
+Year = validate.Range(2020, 2100)
+
+
+def _id(description: str, **kwargs) -> fields.String:
+    return fields.String(validate=Id, metadata={"description": description}, **kwargs)
+
+
+def _krw(description: str) -> fields.Integer:
+    return fields.Integer(required=True, strict=True, validate=validate.Range(1, MAX_KRW),
+                          metadata={"description": f"{description}; whole KRW, 1 to {MAX_KRW:,}"})
+
+
+class _Slot(Schema):
+    group_id = _id("an approved, open group as activity knows it from registration's events (409 + Retry-After "
+                   "while unknown)", required=True)
+    start = ClockTime(required=True, metadata={"description": "HH:MM; inside the space's opening hours"})
+    end = ClockTime(required=True, metadata={"description": "HH:MM, after start"})
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS),
+                         metadata={"description": "regular, special (특별활동) or online (온라인 간담회)"})
+    venue = fields.String(required=True, validate=validate.OneOf(VENUES), metadata={
+        "description": f"a center space ({', '.join(CENTER_SPACES)}), external or online; online ⇔ kind online"})
+    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class SessionIn(_Slot):
+    date = IsoDate(required=True, metadata={"description": "YYYY-MM-DD"})
+
+
+class SeriesIn(_Slot):
+    first_date = IsoDate(required=True, metadata={"description": "the first session's date"})
+    frequency = fields.String(required=True, validate=validate.OneOf(["weekly", "monthly"]), metadata={
+        "description": "weekly: same weekday; monthly: same day of the month (the last day in shorter months)"})
+    interval = fields.Integer(load_default=1, strict=True, validate=validate.Range(1, 12),
+                              metadata={"description": "every n weeks or months"})
+    count = fields.Integer(strict=True, validate=validate.Range(1, MAX_SERIES),
+                           metadata={"description": f"number of sessions (1–{MAX_SERIES}); give count or until"})
+    until = IsoDate(metadata={"description": "last possible date (inclusive); give count or until"})
+
+    @validates_schema
+    def _count_or_until(self, data: dict, **kwargs) -> None:
+        if ("count" in data) == ("until" in data):
+            raise ValidationError("give exactly one of count and until", field_name="count")
+
+
+class AttendanceIn(Schema):
+    guardians = fields.List(fields.String(validate=Id), required=True, validate=validate.Length(max=500),
+                            metadata={"description": "member ids of the attending guardians: current members, no duplicates"})
+    children = fields.List(fields.String(validate=Id), required=True, validate=validate.Length(max=500),
+                           metadata={"description": "child ids of attending children of current members, no duplicates"})
+    notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class CancelIn(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class SessionOut(Schema):
+    id = fields.String(required=True)
+    version = fields.Integer(required=True, metadata={"description": "the aggregate's event count"})
+    group_id = fields.String(required=True)
+    year = fields.Integer(required=True)
+    date = fields.String(required=True)
+    start = fields.String(required=True)
+    end = fields.String(required=True)
+    kind = fields.String(required=True)
+    venue = fields.String(required=True)
+    title = fields.String(allow_none=True)
+    series_id = fields.String(allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(["scheduled", "held", "cancelled"]))
+    guardian_ids = fields.List(fields.String())
+    child_ids = fields.List(fields.String())
+    parents = fields.Integer(metadata={"description": "attending guardians, derived from guardian_ids"})
+    children = fields.Integer(metadata={"description": "attending children, derived from child_ids"})
+    notes = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True, metadata={"description": "why it was cancelled"})
+
+
+class SessionQuery(Schema):
+    group_id = fields.String(validate=Id)
+    year = fields.Integer(validate=Year)
+
+
+class SessionList(Schema):
+    sessions = fields.List(fields.Nested(SessionOut), required=True)
+
+
+class SeriesConflict(Schema):
+    date = fields.String(required=True)
+    detail = fields.String(required=True)
+
+
+class SeriesOut(Schema):
+    series_id = fields.String(required=True)
+    booked = fields.List(fields.Nested(SessionOut), required=True)
+    conflicts = fields.List(fields.Nested(SeriesConflict), required=True,
+                            metadata={"description": "the dates not booked and why"})
+
+
+class SpaceOut(Schema):
+    name = fields.String(required=True)
+    capacity = fields.Integer(required=True, metadata={"description": "people the space holds"})
+    opens = fields.String(required=True)
+    closes = fields.String(required=True)
+
+
+class SpaceList(Schema):
+    spaces = fields.List(fields.Nested(SpaceOut), required=True)
+
+
+class BookingQuery(Schema):
+    date = IsoDate(required=True, metadata={"description": "YYYY-MM-DD"})
+
+
+class Booking(Schema):
+    session_id = fields.String(required=True)
+    group_id = fields.String(allow_none=True)
+    start = fields.String(required=True)
+    end = fields.String(required=True)
+
+
+class BookingsOut(Schema):
+    space = fields.String(required=True)
+    date = fields.String(required=True)
+    version = fields.Integer(required=True, metadata={"description": "the space-day's event count"})
+    opens = fields.String(required=True)
+    closes = fields.String(required=True)
+    capacity = fields.Integer(required=True)
+    bookings = fields.List(fields.Nested(Booking), required=True, metadata={"description": "live sessions, by start"})
+
+
+class BudgetIn(Schema):
+    year = fields.Integer(required=True, strict=True, validate=Year, metadata={"description": "the group's year"})
+    amount = _krw("added to the year's budget (a further allocation raises it)")
+
+
+class BudgetQuery(Schema):
+    year = fields.Integer(validate=Year, metadata={"description": "defaults to the group's year"})
+
+
+class ExpenseIn(Schema):
+    group_id = _id("the group claiming", required=True)
+    session_id = _id("the session the money was spent for (of the same group)", load_default=None, allow_none=True)
+    date = IsoDate(required=True, metadata={"description": "when it was spent; its year picks the budget"})
+    amount = _krw("claimed; at most the remaining budget")
+    category = fields.String(required=True, validate=validate.Length(1, 50),
+                             metadata={"description": "e.g. 재료비, 간식비, 강사비"})
+    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    document_ids = fields.List(fields.String(validate=Id), load_default=list, validate=validate.Length(max=50),
+                               metadata={"description": "documents of the same group (e.g. the receipt)"})
+
+
+class RejectIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(1, 500))
+
+
+class ExpenseOut(Schema):
+    id = fields.String(required=True)
+    version = fields.Integer(required=True, metadata={"description": "the version of the budget it belongs to"})
+    budget_id = fields.String(required=True)
+    group_id = fields.String(required=True)
+    year = fields.Integer(required=True)
+    session_id = fields.String(allow_none=True)
+    date = fields.String(required=True)
+    amount = fields.Integer(required=True)
+    category = fields.String(required=True)
+    description = fields.String(allow_none=True)
+    document_ids = fields.List(fields.String())
+    status = fields.String(required=True, validate=validate.OneOf(["claimed", "approved", "rejected"]))
+    reason = fields.String(allow_none=True)
+
+
+class BudgetOut(Schema):
+    id = fields.String(required=True, metadata={"description": "budget:<group_id>:<year>"})
+    version = fields.Integer(required=True)
+    group_id = fields.String(required=True)
+    year = fields.Integer(required=True)
+    allocated = fields.Integer(required=True)
+    claimed = fields.Integer(required=True, metadata={"description": "every claim, rejected ones too"})
+    approved = fields.Integer(required=True)
+    pending = fields.Integer(required=True)
+    rejected = fields.Integer(required=True)
+    remaining = fields.Integer(required=True, metadata={"description": "allocated minus claims not rejected"})
+    expenses = fields.List(fields.Nested(ExpenseOut))
+
+
+class DocumentUpload(Schema):
+    file = Upload(required=True, metadata={"description": "JPEG, PNG, HEIC or PDF (checked by content), at most 10 MB"})
+    kind = fields.String(required=True, validate=validate.OneOf(DOCUMENT_KINDS))
+    group_id = _id("the group submitting", required=True)
+    session_id = _id("a session of the group (a result report names its session)", load_default=None)
+    expense_id = _id("an expense claim of the group (a receipt names its claim)", load_default=None)
+
+
+class DocumentOut(Schema):
+    id = fields.String(required=True)
+    version = fields.Integer(required=True)
+    group_id = fields.String(required=True)
+    year = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    session_id = fields.String(allow_none=True)
+    expense_id = fields.String(allow_none=True)
+    filename = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    content_url = fields.String(required=True)
+
+
+class DocumentList(Schema):
+    documents = fields.List(fields.Nested(DocumentOut), required=True)
+
+
+class MissingQuery(Schema):
+    year = fields.Integer(validate=Year, metadata={"description": "defaults to the group's year"})
+
+
+class MissingItem(Schema):
+    kind = fields.String(required=True)
+    session_id = fields.String(allow_none=True)
+    expense_id = fields.String(allow_none=True)
+    date = fields.String(allow_none=True)
+    detail = fields.String(required=True)
+
+
+class MissingOut(Schema):
+    group_id = fields.String(required=True)
+    year = fields.Integer(required=True)
+    complete = fields.Boolean(required=True)
+    missing = fields.List(fields.Nested(MissingItem), required=True)

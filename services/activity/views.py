@@ -1,0 +1,127 @@
+"""Activity's read side: its view of registration's groups, and queries over its own current-state views."""
+from __future__ import annotations
+
+from pymongo import ASCENDING
+from pymongo.client_session import ClientSession
+from pymongo.database import Database
+
+from jajo.config import Settings
+from jajo.errors import NotYetKnown
+from services.activity.domain import Budget, GroupFacts, budget_id
+
+GROUPS = "registration_groups"
+REGISTRATION_TYPES = frozenset({"GroupFormed", "GroupApproved", "GroupClosed", "MemberJoined", "MemberLeft"})
+
+
+class RegistrationView:
+    """Projects `registration.events` into `registration_groups`. Every update is a commutative `$set`
+    of flags, so redelivered or reordered events leave the same document."""
+
+    name = "activity-registration-view"
+    known_types = None  # registration may add event types; those this view does not need are skipped
+
+    def __init__(self, db: Database, settings: Settings):
+        self.db = db
+        self.topics = [settings.topic("registration.events")]
+
+    def apply(self, envelope: dict, session: ClientSession) -> None:
+        kind, data = envelope["type"], envelope["data"]
+        if kind not in REGISTRATION_TYPES:
+            return
+        group_id = data["group_id"]
+        if not isinstance(group_id, str) or not group_id:
+            raise ValueError("group_id is not a non-empty string")
+        changes: dict = {"year": int(data["year"])}
+        if kind == "GroupFormed":
+            changes["formed"] = True
+        elif kind == "GroupApproved":
+            changes["approved"] = True
+        elif kind == "GroupClosed":
+            changes["closed"] = True
+        elif kind == "MemberJoined":
+            member = _member_key(data["member_id"])
+            changes[f"members.{member}.joined"] = True
+            changes[f"members.{member}.child_ids"] = [str(child["child_id"]) for child in data["children"]]
+        else:  # MemberLeft
+            changes[f"members.{_member_key(data['member_id'])}.left"] = True
+        self.db[GROUPS].update_one({"_id": group_id}, {"$set": changes}, upsert=True, session=session)
+
+
+def _member_key(member_id: object) -> str:
+    if not isinstance(member_id, str) or not member_id or "." in member_id or member_id.startswith("$"):
+        raise ValueError(f"member_id {member_id!r} is not a usable id")
+    return member_id
+
+
+def _doc(view: dict | None) -> dict | None:
+    if view is None:
+        return None
+    return {"id": view.pop("_id"), **view}
+
+
+class ActivityViews:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def ensure_indexes(self) -> None:
+        self.db["session_views"].create_index([("group_id", ASCENDING), ("year", ASCENDING)])
+        self.db["session_views"].create_index("year")
+        self.db["expense_views"].create_index([("group_id", ASCENDING), ("year", ASCENDING)])
+        self.db["document_views"].create_index([("group_id", ASCENDING), ("year", ASCENDING)])
+
+    # --- registration's groups -------------------------------------------------------------------
+    def group(self, group_id: str) -> GroupFacts | None:
+        doc = self.db[GROUPS].find_one({"_id": group_id})
+        if doc is None or not (doc.get("formed") or doc.get("approved") or doc.get("closed")):
+            return None
+        members = {
+            member_id: tuple(m.get("child_ids", ()))
+            for member_id, m in (doc.get("members") or {}).items()
+            if m.get("joined") and not m.get("left")
+        }
+        return GroupFacts(group_id, doc.get("year"), bool(doc.get("approved")), bool(doc.get("closed")), members)
+
+    def require_group(self, group_id: str) -> GroupFacts:
+        group = self.group(group_id)
+        if group is None:
+            raise NotYetKnown(f"group {group_id} is not known to activity (yet): retry shortly", retry_after=1)
+        return group
+
+    # --- activity's own views ----------------------------------------------------------------------
+    def session(self, session_id: str) -> dict | None:
+        return _doc(self.db["session_views"].find_one({"_id": session_id}))
+
+    def sessions(self, group_id: str | None = None, year: int | None = None) -> list[dict]:
+        query = {k: v for k, v in (("group_id", group_id), ("year", year)) if v is not None}
+        docs = [_doc(v) for v in self.db["session_views"].find(query)]
+        return sorted(docs, key=lambda s: (s["date"], s["start"]))  # sorted here: cheaper than a server sort
+
+    def space_day(self, day_id: str) -> dict | None:
+        return _doc(self.db["space_day_views"].find_one({"_id": day_id}))
+
+    def budget(self, group_id: str, year: int) -> dict | None:
+        return _doc(self.db["budget_views"].find_one({"_id": budget_id(group_id, year)}))
+
+    def expense(self, expense_id: str) -> dict | None:
+        return _doc(self.db["expense_views"].find_one({"_id": expense_id}))
+
+    def expenses(self, group_id: str, year: int) -> list[dict]:
+        return sorted((_doc(v) for v in self.db["expense_views"].find({"group_id": group_id, "year": year})),
+                      key=lambda e: (e["date"], e["id"]))
+
+    def document(self, document_id: str) -> dict | None:
+        return _doc(self.db["document_views"].find_one({"_id": document_id}))
+
+    def documents(self, group_id: str, year: int | None = None) -> list[dict]:
+        query = {"group_id": group_id, **({"year": year} if year is not None else {})}
+        return [_doc(v) for v in self.db["document_views"].find(query)]
+
+    def expense_writer(self, budget: Budget, expense_id: str):
+        """For `uow.after_append`: the expense's own view (its id → its budget) in the same transaction."""
+
+        def write(session: ClientSession) -> None:
+            expense = {**budget.expense(expense_id), "budget_id": budget.id, "version": budget.version}
+            expense["_id"] = expense.pop("id")
+            self.db["expense_views"].replace_one({"_id": expense["_id"]}, expense, upsert=True, session=session)
+
+        return write

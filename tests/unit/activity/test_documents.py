@@ -1,0 +1,53 @@
+import pytest
+
+from services.activity.domain import (
+    MAX_DOCUMENT_BYTES, Document, DocumentTooLarge, UnsupportedDocument, check_upload, missing_documents, sniff,
+)
+
+
+@pytest.mark.parametrize("head, expected", [
+    (b"\xff\xd8\xff\xe1....Exif", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n....", "image/png"),
+    (b"%PDF-1.4\n", "application/pdf"),
+    (b"\x00\x00\x00\x18ftypheic\x00\x00", "image/heic"),
+    (b"\x00\x00\x00\x1cftypmif1\x00\x00", "image/heic"),
+    (b"\x00\x00\x00\x18ftypisom\x00\x00", None),  # an mp4 video
+    (b"GIF89a", None),
+    (b"<svg>", None),
+    (b"\xff\xd8", None),
+])
+def test_sniff_by_magic_bytes(head, expected):
+    assert sniff(head) == expected
+
+
+def test_size_limits():
+    assert check_upload(b"%PDF-" + b"x" * (MAX_DOCUMENT_BYTES - 5)) == "application/pdf"
+    with pytest.raises(DocumentTooLarge) as caught:
+        check_upload(b"%PDF-" + b"x" * (MAX_DOCUMENT_BYTES - 4))
+    assert caught.value.status == 413 and "file" in caught.value.errors
+    with pytest.raises(UnsupportedDocument) as caught:
+        check_upload(b"")
+    assert caught.value.status == 415
+
+
+def test_submit_records_hash_and_detected_type():
+    doc = Document.submit("d1", group_id="g1", year=2026, kind="receipt", content=b"%PDF-1", filename="a.jpg")
+    [event] = doc.pending
+    assert event.data["content_type"] == "application/pdf" and event.data["size"] == 6
+    assert len(event.data["sha256"]) == 64 and event.data["session_id"] is None
+
+
+def test_missing_documents():
+    sessions = [{"id": "s1", "date": "2026-05-01", "kind": "special", "status": "held"},
+                {"id": "s2", "date": "2026-06-01", "kind": "special", "status": "scheduled"},
+                {"id": "s3", "date": "2026-07-01", "kind": "special", "status": "held"}]
+    expenses = [{"id": "e1", "date": "2026-05-01", "amount": 1, "status": "claimed", "document_ids": []},
+                {"id": "e2", "date": "2026-05-02", "amount": 1, "status": "approved", "document_ids": ["d2"]},
+                {"id": "e3", "date": "2026-05-03", "amount": 1, "status": "rejected", "document_ids": []}]
+    documents = [{"id": "d1", "kind": "result_report", "session_id": "s1", "expense_id": None},
+                 {"id": "d2", "kind": "receipt", "session_id": None, "expense_id": None}]
+    owed = missing_documents(2026, sessions, expenses, documents)
+    assert [(m["kind"], m["session_id"] or m["expense_id"]) for m in owed] == [
+        ("activity_plan", None), ("result_report", "s3"), ("receipt", "e1")]
+    documents.append({"id": "d3", "kind": "activity_plan", "session_id": None, "expense_id": None})
+    assert [m["kind"] for m in missing_documents(2026, sessions, expenses, documents)] == ["result_report", "receipt"]
