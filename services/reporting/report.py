@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from jajo.program import documents_owed
 from services.reporting.readmodels import KINDS, VENUES, answer_key, esc, unesc
 
 LIKERT = range(1, 6)
@@ -116,29 +117,10 @@ def expense_status(expense: dict) -> str:
 
 
 def missing_documents(year: int | None, sessions: list[dict], expenses: list[dict], documents: list[dict]) -> list:
-    """Same rule as activity: an activity plan for the year, a result report per held special session,
-    a receipt per expense claim (rejected claims owe nothing)."""
-    missing: list[dict] = []
-    by_kind: dict[str, list[dict]] = {}
-    for doc in documents:
-        by_kind.setdefault(doc.get("kind"), []).append(doc)
-    if year is not None and not any(d.get("year") == year for d in by_kind.get("activity_plan", [])):
-        missing.append({"kind": "activity_plan", "year": year, "session_id": None, "expense_id": None,
-                        "date": None, "detail": f"the activity plan for {year}"})
-    reported = {d.get("session_id") for d in by_kind.get("result_report", [])}
-    for s in sessions:
-        if s.get("held") and s.get("kind") == "special" and s["_id"] not in reported:
-            missing.append({"kind": "result_report", "year": year, "session_id": s["_id"], "expense_id": None,
-                            "date": s["date"], "detail": f"a result report for the special session of {s['date']}"})
-    receipts = by_kind.get("receipt", [])
-    receipt_ids = {d["_id"] for d in receipts}
-    receipt_expenses = {d.get("expense_id") for d in receipts}
-    for e in expenses:
-        if e.get("claimed") and not e.get("rejected") and e["_id"] not in receipt_expenses \
-                and not receipt_ids.intersection(e.get("document_ids") or []):
-            missing.append({"kind": "receipt", "year": year, "session_id": e.get("session_id"), "expense_id": e["_id"],
-                            "date": e.get("date"), "detail": f"a receipt for the claim of {e.get('amount')} KRW"})
-    return missing
+    """What a group still owes (jajo.program.documents_owed over reporting's read models)."""
+    held_special = [{**s, "id": s["_id"]} for s in sessions if s.get("held") and s.get("kind") == "special"]
+    open_claims = [{**e, "id": e["_id"]} for e in expenses if e.get("claimed") and not e.get("rejected")]
+    return documents_owed(year, held_special, open_claims, [{**d, "id": d["_id"]} for d in documents])
 
 
 def group(models: ReadModels, group_id: str) -> dict | None:

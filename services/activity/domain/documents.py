@@ -5,6 +5,7 @@ import hashlib
 from dataclasses import dataclass
 
 from jajo.domain import Aggregate
+from jajo.program import documents_owed
 from jajo.errors import JajoError
 
 DOCUMENT_KINDS = ("activity_plan", "result_report", "receipt", "attendance_sheet")
@@ -85,22 +86,7 @@ class Document(Aggregate):
 
 
 def missing_documents(year: int, sessions: list[dict], expenses: list[dict], documents: list[dict]) -> list[dict]:
-    """What a group still owes for a year: an activity plan, a result report per held special session,
-    a receipt per expense claim (rejected claims owe nothing)."""
-    kinds = {d["kind"] for d in documents}
-    reports = {d["session_id"] for d in documents if d["kind"] == "result_report"}
-    receipts = {d["expense_id"] for d in documents if d["kind"] == "receipt"}
-    receipt_ids = {d["id"] for d in documents if d["kind"] == "receipt"}
-    missing: list[dict] = []
-    if "activity_plan" not in kinds:
-        missing.append({"kind": "activity_plan", "session_id": None, "expense_id": None, "date": None,
-                        "detail": f"the activity plan for {year}"})
-    for s in sorted(sessions, key=lambda s: s["date"]):
-        if s["kind"] == "special" and s["status"] == "held" and s["id"] not in reports:
-            missing.append({"kind": "result_report", "session_id": s["id"], "expense_id": None, "date": s["date"],
-                            "detail": f"a result report for the special session of {s['date']}"})
-    for e in sorted(expenses, key=lambda e: e["date"]):
-        if e["status"] != "rejected" and e["id"] not in receipts and not receipt_ids & set(e["document_ids"]):
-            missing.append({"kind": "receipt", "session_id": e.get("session_id"), "expense_id": e["id"],
-                            "date": e["date"], "detail": f"a receipt for the claim of {e['amount']} KRW on {e['date']}"})
-    return missing
+    """What a group still owes for a year (jajo.program.documents_owed over activity's views)."""
+    held_special = [s for s in sessions if s["kind"] == "special" and s["status"] == "held"]
+    open_claims = [e for e in expenses if e["status"] != "rejected"]
+    return documents_owed(year, held_special, open_claims, documents)
