@@ -70,6 +70,7 @@ def schedule_series(cmd: ScheduleSeries, uow: UnitOfWork, deps: Deps) -> SeriesR
 
 def record_attendance(cmd: RecordAttendance, uow: UnitOfWork, deps: Deps) -> Session:
     session = uow.get(Session, cmd.session_id)
+    deps.views.require_heard_of([*cmd.guardians, *cmd.children])
     session.hold(deps.views.require_group(session.group_id), cmd.guardians, cmd.children, cmd.notes)
     uow.commit()
     return session

@@ -10,6 +10,7 @@ from jajo.errors import NotYetKnown
 from services.activity.domain import Budget, GroupFacts, budget_id
 
 GROUPS = "registration_groups"
+PEOPLE = "registration_people"  # every member and child id registration told of, to tell "unknown" from "not yet"
 REGISTRATION_TYPES = frozenset({"GroupFormed", "GroupApproved", "GroupClosed", "MemberJoined", "MemberLeft"})
 
 
@@ -42,9 +43,15 @@ class RegistrationView:
             member = _member_key(data["member_id"])
             changes[f"members.{member}.joined"] = True
             changes[f"members.{member}.child_ids"] = [str(child["child_id"]) for child in data["children"]]
+            self._hear_of([member, *changes[f"members.{member}.child_ids"]], group_id, session)
         else:  # MemberLeft
             changes[f"members.{_member_key(data['member_id'])}.left"] = True
         self.db[GROUPS].update_one({"_id": group_id}, {"$set": changes}, upsert=True, session=session)
+
+
+    def _hear_of(self, people: list[str], group_id: str, session: ClientSession) -> None:
+        for person in people:
+            self.db[PEOPLE].update_one({"_id": person}, {"$set": {"group_id": group_id}}, upsert=True, session=session)
 
 
 def _member_key(member_id: object) -> str:
@@ -80,6 +87,13 @@ class ActivityViews:
             if m.get("joined") and not m.get("left")
         }
         return GroupFacts(group_id, doc.get("year"), bool(doc.get("approved")), bool(doc.get("closed")), members)
+
+    def require_heard_of(self, people: list[str]) -> None:
+        """An id registration never told activity of is most likely a join still on its way: retry."""
+        wanted = list(dict.fromkeys(people))
+        heard = {doc["_id"] for doc in self.db[PEOPLE].find({"_id": {"$in": wanted}}, {"_id": 1})}
+        if len(heard) < len(wanted):
+            raise NotYetKnown(f"{len(wanted) - len(heard)} listed people are not known to activity (yet): retry shortly")
 
     def require_group(self, group_id: str) -> GroupFacts:
         group = self.group(group_id)

@@ -214,6 +214,19 @@ def test_attendance_lists_only_current_members_and_their_children_once(api, regi
     assert api.get(f"/api/v1/sessions/{session['id']}").get_json()["status"] == "scheduled"
 
 
+@pytest.mark.parametrize("who", ["guardians", "children"])
+def test_people_activity_has_not_heard_of_yet_get_409_with_retry_after(api, registry, stored, who):
+    group_id, members = registry.approved_group()
+    (m1, kids1), = list(members.items())[:1]
+    body = {"guardians": [m1], "children": [kids1[0]]}
+    body[who].append("f" * 32)  # a join registration has accepted but activity has not consumed yet
+    session = schedule(api, group_id).get_json()
+    before = stored()
+    response = api.post(f"/api/v1/sessions/{session['id']}/attendance", json=body)
+    assert response.status_code == 409 and response.mimetype == PROBLEM and response.headers["Retry-After"]
+    assert stored() == before
+
+
 def test_unknown_session_is_404(api):
     assert api.post("/api/v1/sessions/nope/attendance", json={"guardians": [], "children": []}).status_code == 404
     assert api.post("/api/v1/sessions/nope/cancel").status_code == 404
