@@ -19,7 +19,8 @@ class GroupFacts:
         if self.closed:
             raise Conflict(f"group {self.group_id} is closed")
         if not self.approved:
-            raise Conflict(f"group {self.group_id} is not approved yet")
+            # approval may be on its way from registration, as a join is: worth a retry
+            raise Conflict(f"group {self.group_id} is not approved yet", retry_after=1)
 
     def check_attendance(self, guardians: list[str], children: list[str]) -> None:
         """Every guardian a current member, every child a child of a current member, nobody twice."""

@@ -25,13 +25,14 @@ def test_schedule_records_the_self_contained_event():
     assert session.status == "scheduled" and session.version == 1 and session.year == 2026
 
 
-@pytest.mark.parametrize("group, text", [
-    (GroupFacts("g1", 2026), "not approved"),
-    (GroupFacts("g1", 2026, approved=True, closed=True), "closed"),
+@pytest.mark.parametrize("group, text, retry_after", [
+    (GroupFacts("g1", 2026), "not approved", 1),  # approval may still be on its way
+    (GroupFacts("g1", 2026, approved=True, closed=True), "closed", None),  # final
 ])
-def test_only_approved_open_groups_schedule(group, text):
-    with pytest.raises(Conflict, match=text):
+def test_only_approved_open_groups_schedule(group, text, retry_after):
+    with pytest.raises(Conflict, match=text) as caught:
         Session.schedule("s1", group, date(2026, 5, 9), "10:00", "12:00", "regular", "키움터", SPACES)
+    assert caught.value.retry_after == retry_after
 
 
 @pytest.mark.parametrize("kind, venue, start, end, field", [
