@@ -7,9 +7,11 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
+from jajo.config import Settings, load_settings
 from jajo.consumer import report_loop_error
+from jajo.http.logs import configure_logging
 
 log = logging.getLogger(__name__)
 
@@ -70,3 +72,10 @@ def _beat(path: str) -> float:
     except OSError as exc:
         log.warning("heartbeat not written", extra={"error": str(exc)})
     return time.monotonic()
+
+
+def serve(name: str, loops_of: Callable[[Settings], list[Loop]]) -> None:
+    """The `main` of every service's worker: settings from the environment, JSON logs, loops until SIGTERM."""
+    settings = load_settings()
+    configure_logging(f"{name}-worker", settings.log_level)
+    run_until_stopped(loops_of(settings), idle_seconds=settings.relay_idle_seconds)

@@ -4,6 +4,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
 
 from jajo.fields import ClockTime, IsoDate
+from jajo.http.schemas import OwedDocument
 from services.activity.domain import DOCUMENT_KINDS, KINDS, MAX_SERIES, VENUES, CENTER_SPACES
 
 MAX_KRW = 1_000_000_000
@@ -224,16 +225,8 @@ class MissingQuery(Schema):
     year = fields.Integer(validate=Year, metadata={"description": "defaults to the group's year"})
 
 
-class MissingItem(Schema):
-    kind = fields.String(required=True)
-    session_id = fields.String(allow_none=True)
-    expense_id = fields.String(allow_none=True)
-    date = fields.String(allow_none=True)
-    detail = fields.String(required=True)
-
-
 class MissingOut(Schema):
     group_id = fields.String(required=True)
     year = fields.Integer(required=True)
     complete = fields.Boolean(required=True)
-    missing = fields.List(fields.Nested(MissingItem), required=True)
+    missing = fields.List(fields.Nested(OwedDocument), required=True)

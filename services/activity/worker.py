@@ -1,15 +1,16 @@
 """Background worker of activity: its outbox relay and its view of registration's groups."""
-from jajo.config import load_settings
-from jajo.http.logs import configure_logging
-from jajo.worker import run_until_stopped
+from jajo.config import Settings
+from jajo.worker import serve
 from services.activity.bootstrap import wire
 
 
-def main() -> None:
-    settings = load_settings()
-    configure_logging("activity-worker", settings.log_level)
+def loops(settings: Settings) -> list:
     activity = wire(settings)
-    run_until_stopped([activity.relay(), activity.registration_consumer()], idle_seconds=settings.relay_idle_seconds)
+    return [activity.relay(), activity.registration_consumer()]
+
+
+def main() -> None:
+    serve("activity", loops)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 from marshmallow import RAISE, Schema, fields, validate
 
+from jajo.http.schemas import OwedDocument
 from services.reporting.readmodels import EVENT_TYPES
 
 SCORE100 = "the 100-point conversion of the mean: score100 = (mean − 1) / 4 × 100 (0 when there are no responses)"
@@ -128,15 +129,6 @@ class GroupBudget(Budget):
     remaining = fields.Integer(required=True, metadata={"description": "allocated − claims not rejected"})
 
 
-class MissingDocument(Schema):
-    kind = fields.String(required=True, metadata={"description": "activity_plan | result_report | receipt"})
-    year = fields.Integer(allow_none=True)
-    session_id = fields.String(allow_none=True, metadata={"description": "the held special session (result_report)"})
-    expense_id = fields.String(allow_none=True, metadata={"description": "the claim (receipt)"})
-    date = fields.String(allow_none=True, metadata={"description": "the session's or the claim's date"})
-    detail = fields.String(allow_none=True, metadata={"description": "what is owed, in words"})
-
-
 class GroupReport(Schema):
     group_id = fields.String(required=True)
     name = fields.String(allow_none=True)
@@ -150,7 +142,7 @@ class GroupReport(Schema):
     budget = fields.Nested(GroupBudget, required=True)
     expenses = fields.List(fields.Nested(GroupExpense), required=True)
     missing_documents = fields.List(
-        fields.Nested(MissingDocument), required=True,
+        fields.Nested(OwedDocument), required=True,
         metadata={"description": "an activity plan for the year, a result report per held special session, "
                                  "a receipt per expense claim that was not rejected"})
 

@@ -1,14 +1,15 @@
 """Background worker of reporting: the projector."""
-from jajo.config import load_settings
-from jajo.http.logs import configure_logging
-from jajo.worker import run_until_stopped
+from jajo.config import Settings
+from jajo.worker import serve
 from services.reporting.bootstrap import wire
 
 
+def loops(settings: Settings) -> list:
+    return [wire(settings).event_consumer()]
+
+
 def main() -> None:
-    settings = load_settings()
-    configure_logging("reporting-worker", settings.log_level)
-    run_until_stopped([wire(settings).event_consumer()])
+    serve("reporting", loops)
 
 
 if __name__ == "__main__":

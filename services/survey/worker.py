@@ -1,15 +1,16 @@
 """Background worker of survey: its outbox relay and the members view fed by `registration.events`."""
-from jajo.config import load_settings
-from jajo.http.logs import configure_logging
-from jajo.worker import run_until_stopped
+from jajo.config import Settings
+from jajo.worker import serve
 from services.survey.bootstrap import wire
 
 
+def loops(settings: Settings) -> list:
+    survey = wire(settings)
+    return [survey.relay(), survey.members_consumer()]
+
+
 def main() -> None:
-    settings = load_settings()
-    configure_logging("survey-worker", settings.log_level)
-    service = wire(settings)
-    run_until_stopped([service.relay(), service.members_consumer()], idle_seconds=settings.relay_idle_seconds)
+    serve("survey", loops)
 
 
 if __name__ == "__main__":
