@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Protocol
 
 from kafka import KafkaConsumer
 from kafka.errors import CommitFailedError, KafkaError
-from pymongo import MongoClient
+from pymongo import MongoClient, UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
@@ -58,12 +58,14 @@ class EventConsumer:
         db: Database,
         consumer_factory: Callable[[], KafkaConsumer] | None = None,
         poll_timeout_ms: int = 200,
+        max_batch: int = 2000,
     ):
         self.projection = projection
         self.client = client
         self.db = db
         self.consumer_factory = consumer_factory
         self.poll_timeout_ms = poll_timeout_ms
+        self.max_batch = max_batch
         self._consumer: KafkaConsumer | None = None
         self._epochs: dict[str, str] = {}
 
@@ -73,11 +75,15 @@ class EventConsumer:
     # --- the loop -------------------------------------------------------------------------------
     def run_once(self) -> int:
         consumer = self._ensure_consumer()
-        records = consumer.poll(timeout_ms=self.poll_timeout_ms)
-        self._rewind_recreated_topics(consumer)
-        messages = [
-            Message(r.topic, r.partition, r.offset, r.key, r.value) for batch in records.values() for r in batch
-        ]
+        messages = self._poll(consumer, self.poll_timeout_ms)
+        # Catching up, polls come back full: gather up to `max_batch` messages for one transaction, since every
+        # transaction costs the same fixed writes (state, checkpoints, commit) and merges updates of the same
+        # read-model documents. Idle, the first poll is short and is handled at once (freshness).
+        while messages and len(messages) < self.max_batch:
+            more = self._poll(consumer, 0)
+            if not more:
+                break
+            messages += more
         if not messages:
             return 0
         self.handle(messages)
@@ -86,6 +92,11 @@ class EventConsumer:
         except (CommitFailedError, KafkaError) as exc:  # a rebalance: the ids in MongoDB still dedupe
             log.info("offset commit skipped", extra={"error": type(exc).__name__})
         return len(messages)
+
+    def _poll(self, consumer: KafkaConsumer, timeout_ms: int) -> list[Message]:
+        records = consumer.poll(timeout_ms=timeout_ms)
+        self._rewind_recreated_topics(consumer)
+        return [Message(r.topic, r.partition, r.offset, r.key, r.value) for batch in records.values() for r in batch]
 
     def _rewind_recreated_topics(self, consumer: KafkaConsumer) -> None:
         """Read a partition again from its start when its topic was created anew.
@@ -201,13 +212,16 @@ class EventConsumer:
         for m in messages:
             latest[(m.topic, m.partition)] = max(m.offset, latest.get((m.topic, m.partition), -1))
         now = datetime.now(timezone.utc)
-        for (topic, partition), offset in latest.items():
-            self.db["checkpoints"].update_one(
+        updates = [
+            UpdateOne(
                 {"_id": f"{topic}:{partition}"},
                 {"$set": {"topic": topic, "partition": partition, "offset": offset, "at": now}},
                 upsert=True,
-                session=session,
             )
+            for (topic, partition), offset in latest.items()
+        ]
+        if updates:  # one round trip for every partition of the batch
+            self.db["checkpoints"].bulk_write(updates, ordered=False, session=session)
 
     def _dead_letter(self, message: Message, reason: str, session: ClientSession) -> None:
         raw = message.value or b""

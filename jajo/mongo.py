@@ -45,14 +45,23 @@ def in_transaction(client: MongoClient, work: Callable[[ClientSession], T], *, a
     """Run `work` in one multi-document transaction, retrying transient conflicts.
 
     Errors raised by `work` itself (domain errors, duplicate keys) abort the transaction and propagate.
+    A commit whose outcome is unknown (the connection broke during commitTransaction) is retried as a
+    commit only: running `work` again could store its events a second time (a command whose first try
+    did commit would then be applied twice). If the outcome stays unknown the caller gets Unavailable
+    (503): a retry with the same Idempotency-Key is answered from the idempotency record if it committed.
     """
     for attempt in range(attempts):
         try:
             with client.start_session() as session:
-                with session.start_transaction(
-                    read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")
-                ):
-                    return work(session)
+                session.start_transaction(read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority"))
+                try:
+                    result = work(session)
+                except BaseException:
+                    if session.in_transaction:
+                        _abort_quietly(session)
+                    raise
+                _commit(session)
+                return result
         except ConnectionFailure as exc:
             raise Unavailable() from exc
         except PyMongoError as exc:
@@ -60,3 +69,35 @@ def in_transaction(client: MongoClient, work: Callable[[ClientSession], T], *, a
                 raise
             time.sleep(random.uniform(0.001, 0.01 * (attempt + 1)))
     raise AssertionError("unreachable")
+
+
+class CommitOutcomeUnknown(Unavailable):
+    def __init__(self) -> None:
+        super().__init__("the database did not confirm the commit; retry with the same Idempotency-Key")
+
+
+def _commit(session: ClientSession, deadline_seconds: float = 10.0) -> None:
+    """commitTransaction, retried (it is idempotent) while its outcome is unknown."""
+    deadline = time.monotonic() + deadline_seconds
+    unknown = False
+    while True:
+        try:
+            session.commit_transaction()
+            return
+        except PyMongoError as exc:
+            if exc.has_error_label("UnknownTransactionCommitResult") or isinstance(exc, ConnectionFailure):
+                unknown = True
+                if time.monotonic() > deadline:
+                    raise CommitOutcomeUnknown() from exc
+                time.sleep(0.2)
+                continue
+            if unknown:  # e.g. NoSuchTransaction after a restart: it may have committed before
+                raise CommitOutcomeUnknown() from exc
+            raise
+
+
+def _abort_quietly(session: ClientSession) -> None:
+    try:
+        session.abort_transaction()
+    except PyMongoError:
+        pass  # the server drops an abandoned transaction by itself

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Callable
 
 from kafka import KafkaProducer
@@ -16,6 +17,7 @@ from jajo.kafka import ensure_topics
 from jajo.metrics import RELAYED, WORKER_ERRORS
 
 log = logging.getLogger(__name__)
+CRASH_POINT_ENV = "JAJO_RELAY_CRASH_AFTER_PUBLISH"  # fault drills only: exit after publishing, before the delete
 
 
 class OutboxRelay:
@@ -43,6 +45,7 @@ class OutboxRelay:
             log.warning("publish failed, events stay in the outbox", extra={"error": type(exc).__name__})
             self._reset_producer()
             return -1
+        _crash_point()
         self.store.outbox.delete_many({"_id": {"$in": [doc["_id"] for doc in batch]}})
         RELAYED.labels(self.store.topic).inc(len(batch))
         return len(batch)
@@ -81,3 +84,10 @@ class OutboxRelay:
 
     def close(self) -> None:
         self._reset_producer()
+
+
+def _crash_point() -> None:
+    """The relay-crash drill sets JAJO_RELAY_CRASH_AFTER_PUBLISH=1: die like kill -9 between Kafka's
+    acknowledgement and the outbox delete, so the restarted relay publishes the same events again."""
+    if os.environ.get(CRASH_POINT_ENV) == "1":
+        os._exit(137)

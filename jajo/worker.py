@@ -32,6 +32,7 @@ def run_loop(loop: Loop, stop: threading.Event, idle_seconds: float = 0.05) -> N
             done = loop.run_once()
         except Exception as exc:  # noqa: BLE001 - a worker must outlive any single failure
             report_loop_error(loop.name, exc)
+            _log_failure(loop.name, exc)
             done = -1
         failures = failures + 1 if done < 0 else 0
         if done <= 0:
@@ -40,6 +41,15 @@ def run_loop(loop: Loop, stop: threading.Event, idle_seconds: float = 0.05) -> N
         loop.close()
     except Exception as exc:  # noqa: BLE001
         report_loop_error(loop.name, exc)
+
+
+def _log_failure(name: str, exc: Exception) -> None:
+    """The error's class and server code only: messages may quote documents (personal data)."""
+    details = getattr(exc, "details", None) or {}
+    log.debug("loop failure detail", extra={"worker": name, "error": type(exc).__name__,
+                                            "code": getattr(exc, "code", None),
+                                            "code_name": details.get("codeName") if isinstance(details, dict) else None,
+                                            "labels": sorted(getattr(exc, "_error_labels", ()) or ())})
 
 
 def run_until_stopped(loops: list[Loop], stop: threading.Event | None = None, idle_seconds: float = 0.05) -> None:

@@ -6,12 +6,15 @@ from datetime import datetime, timezone
 
 from flask import Flask, Response, current_app, g, request
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+import logging
+
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from jajo.errors import Conflict, RuleViolation
 from jajo.http.auth import current_principal
 from jajo.unit_of_work import IdempotencyClaim, IdempotentReplay
 
+log = logging.getLogger(__name__)
 HEADER = "Idempotency-Key"
 REPLAYED_HEADERS = ("Content-Type", "Location", "ETag")
 
@@ -88,13 +91,18 @@ def _after(response: Response) -> Response:
         "headers": {name: response.headers[name] for name in REPLAYED_HEADERS if name in response.headers},
     }
     collection = _database()["idempotency"]
-    if claim.committed:
-        collection.update_one({"_id": claim.key}, {"$set": {"response": answer}})
-    else:  # a POST that stored nothing through a unit of work (an admin action, a no-op command)
-        try:
-            collection.insert_one({**claim.document(), "response": answer, "at": datetime.now(timezone.utc)})
-        except DuplicateKeyError:
-            pass
+    try:
+        if claim.committed:
+            collection.update_one({"_id": claim.key}, {"$set": {"response": answer}})
+        else:  # a POST that stored nothing through a unit of work (an admin action, a no-op command)
+            try:
+                collection.insert_one({**claim.document(), "response": answer, "at": datetime.now(timezone.utc)})
+            except DuplicateKeyError:
+                pass
+    except PyMongoError as exc:
+        # The command is committed (its claim with it): answer it. A retry with this key then gets 409
+        # "still being processed" instead of a second event; the resource can be read back meanwhile.
+        log.warning("idempotent answer not stored", extra={"error": type(exc).__name__})
     return response
 
 

@@ -5,7 +5,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json, request
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from jajo.errors import JajoError, Unavailable
@@ -78,5 +78,7 @@ def init_problems(app: Flask) -> None:
     """Registered after flask-smorest's Api so that these handlers replace its error body."""
     app.register_error_handler(HTTPException, _from_http_exception)
     app.register_error_handler(JajoError, _from_jajo_error)
-    app.register_error_handler(ConnectionFailure, lambda exc: _from_jajo_error(Unavailable()))
+    # ServerSelectionTimeoutError, AutoReconnect, NotPrimaryError and NetworkTimeout are ConnectionFailures
+    for unavailable in (ConnectionFailure, ExecutionTimeout, WTimeoutError):
+        app.register_error_handler(unavailable, lambda exc: _from_jajo_error(Unavailable()))
     app.register_error_handler(Exception, _from_unexpected)

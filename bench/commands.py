@@ -1,0 +1,104 @@
+"""Held-session commands through activity under gunicorn against the same store's bare insert_one rate."""
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+import requests
+
+from bench.harness import HEADERS, gunicorn, rate, side_by_side
+from bench.yeargen import program_year
+from jajo.config import Settings
+from jajo.consumer import EventConsumer, Message
+from jajo.envelope import encode
+from services.activity.bootstrap import wire
+from services.activity.commands import ScheduleSession
+from services.activity.views import RegistrationView
+
+CLIENTS = 8
+
+
+def seed(settings: Settings, sessions: int) -> tuple[object, list[tuple[str, dict]]]:
+    """Activity knows a program year's groups; `sessions` sessions are scheduled (in process, not measured)."""
+    activity = wire(settings)
+    registration = [e for topic, e in program_year(2025) if topic == "registration.events"]
+    view = EventConsumer(RegistrationView(activity.db, settings), activity.write.client, activity.db)
+    view.handle([Message("registration.events", 0, i, None, encode(e)) for i, e in enumerate(registration)])
+    members: dict[str, list[tuple[str, list[str]]]] = {}
+    for e in registration:
+        if e["type"] == "MemberJoined":
+            members.setdefault(e["subject"], []).append(
+                (e["data"]["member_id"], [c["child_id"] for c in e["data"]["children"]]))
+    groups = list(members)
+    work = []
+    for n in range(sessions):
+        group_id = groups[n % len(groups)]
+        day = date(2025, 3 + n % 10, 1 + n // len(groups) % 28)
+        session = activity.bus.handle(ScheduleSession(group_id, day, "10:00", "12:00", "regular", "external",
+                                                      title="벤치 정기모임"))
+        attendees = members[group_id][: 3 + n % 4]
+        body = {"guardians": [m for m, _ in attendees], "children": [kids[0] for _, kids in attendees]}
+        work.append((session.id, body))
+    return activity, work
+
+
+def hold_all(base: str, work: list[tuple[str, dict]], clients: int = CLIENTS) -> float:
+    """Commands per second: `clients` threads, each with its own keep-alive connection."""
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    for item in work:
+        todo.put(item)
+    failures: list[str] = []
+
+    def client() -> None:
+        http = requests.Session()
+        http.headers.update(HEADERS)
+        while True:
+            try:
+                session_id, body = todo.get_nowait()
+            except queue.Empty:
+                return
+            response = http.post(f"{base}/api/v1/sessions/{session_id}/attendance", json=body,
+                                 headers={"Idempotency-Key": uuid.uuid4().hex}, timeout=60)
+            if response.status_code != 200:
+                failures.append(f"{response.status_code} {response.text[:200]}")
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise RuntimeError(f"{len(failures)} commands failed, e.g. {failures[0]}")
+    return len(work) / elapsed
+
+
+def run(settings: Settings, work_dir: Path, rounds: int, per_round: int) -> dict:
+    settings = settings.override(db_prefix="b1_", topic_prefix="b1-")
+    warmup = 40
+    activity, work = seed(settings, warmup + rounds * per_round)
+    process, base = gunicorn("activity", settings, work_dir)
+    try:
+        hold_all(base, work[:warmup])  # every worker wires itself lazily on its first requests
+        batches = [work[warmup + r * per_round: warmup + (r + 1) * per_round] for r in range(rounds)]
+        bare = activity.db["bare_inserts"]
+        sample = {"specversion": "1.0", "type": "SessionHeld", "data": {"parents": 3, "notes": "벤치"}}
+
+        def insert(_: int) -> None:
+            bare.insert_one({**sample, "_id": uuid.uuid4().hex})
+
+        medians = side_by_side({
+            "held-session commands (HTTP, gunicorn)": lambda r: hold_all(base, batches[r]),
+            "bare insert_one (one client)": lambda r: rate(insert, per_round),
+        }, rounds)
+        rss = process.peak_rss()
+    finally:
+        process.stop()
+    names = list(medians)
+    return {"medians": medians, "ratio": medians[names[0]] / medians[names[1]], "rss": rss,
+            "workers": len(rss["children"]), "clients": CLIENTS}

@@ -1,0 +1,93 @@
+"""Freshness: from a held-session command's answer to the read model the annual report reads showing it."""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+from bench.commands import seed
+from bench.harness import HEADERS, gunicorn, percentile, worker
+from jajo.config import Settings
+from jajo.kafka import ensure_topics
+from jajo.mongo import client_for
+from services.reporting import store
+from jajo.embedded import wait_until
+
+
+def run(settings: Settings, work_dir: Path, rate: float = 50.0, seconds: float = 12.0) -> dict:
+    settings = settings.override(db_prefix="b3_", topic_prefix="b3-")
+    ensure_topics(settings)
+    count = int(rate * seconds)
+    activity, work = seed(settings, count + 20)
+    reporting_db = client_for(settings.mongodb_uri)[settings.database_name("reporting")]
+    relay = worker("services.activity.worker", settings, work_dir, "activity-worker")
+    projector = worker("services.reporting.worker", settings, work_dir, "reporting-worker")
+    process, base = gunicorn("activity", settings, work_dir)
+    services = {"activity": process}
+    try:
+        def models():
+            return reporting_db[store.collection_name(store.state(reporting_db)["current"], "sessions")]
+
+        wait_until(lambda: models().count_documents({}) >= len(work), 180, "the projector catching up", 0.2)
+        answered: dict[str, float] = {}
+        seen: dict[str, float] = {}
+        done = threading.Event()
+        local = threading.local()
+
+        def command(item) -> None:
+            session_id, body = item
+            http = getattr(local, "http", None) or requests.Session()
+            local.http = http
+            response = http.post(f"{base}/api/v1/sessions/{session_id}/attendance", json=body,
+                                 headers={**HEADERS, "Idempotency-Key": uuid.uuid4().hex}, timeout=60)
+            answered[session_id] = time.monotonic()
+            response.raise_for_status()
+
+        def watch() -> None:
+            collection = models()
+            while not done.is_set() or len(seen) < len(answered):
+                waiting = [s for s in answered if s not in seen]
+                if waiting:
+                    found = [d["_id"] for d in collection.find({"_id": {"$in": waiting}, "held": True}, {"_id": 1})]
+                    now = time.monotonic()
+                    for session_id in found:
+                        seen[session_id] = now
+                time.sleep(0.01)
+
+        with ThreadPoolExecutor(16) as pool:
+            for item in work[:20]:  # warm every gunicorn worker up
+                pool.submit(command, item).result()
+            watcher = threading.Thread(target=watch, daemon=True)
+            watcher.start()
+            started = time.monotonic()
+            futures = []
+            for i, item in enumerate(work[20:]):
+                delay = started + i / rate - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                futures.append(pool.submit(command, item))
+            for future in futures:
+                future.result()
+            achieved = count / (time.monotonic() - started)
+        done.set()
+        watcher.join(60)
+        lags = [max(0.0, seen[s] - answered[s]) for s in answered if s in seen and s in {w[0] for w in work[20:]}]
+        rss = {"activity": process.peak_rss(), "activity-worker": relay.peak_rss(), "reporting-worker": projector.peak_rss()}
+        for name in ("registration", "survey", "reporting"):
+            other, other_base = gunicorn(name, settings, work_dir)
+            services[name] = other
+            for path in ("/readyz", "/openapi.json", "/metrics"):
+                requests.get(f"{other_base}{path}", headers=HEADERS, timeout=30)
+            if name == "reporting":
+                for _ in range(20):
+                    requests.get(f"{other_base}/api/v1/reports/annual/2025", headers=HEADERS, timeout=30)
+            rss[name] = other.peak_rss()
+    finally:
+        for p in [*services.values(), relay, projector]:
+            p.stop()
+    return {"count": len(lags), "rate": achieved, "p50": percentile(lags, 50), "p99": percentile(lags, 99),
+            "max": max(lags), "rss": rss}

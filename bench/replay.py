@@ -1,0 +1,74 @@
+"""One replay process: `python -m bench.replay projector|bare --group G --total N` (env: the stack's settings).
+
+Reads the event topics from the start in consumer group G until N events are stored, then prints one JSON
+line: how many messages this process handled, the wall-clock times of its first and last batch, its peak RSS.
+`projector` is reporting's projector loop (the real EventConsumer + ReportingProjection); `bare` is the limit:
+poll, decode, one bulk_write of plain inserts per batch, commit.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+from functools import partial
+
+from pymongo import InsertOne
+
+from jajo.config import TOPICS, load_settings
+from jajo.envelope import decode
+from jajo.kafka import consumer
+from jajo.mongo import client_for
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["projector", "bare"])
+    parser.add_argument("--group", required=True)
+    parser.add_argument("--total", type=int, required=True)
+    parser.add_argument("--deadline", type=float, default=900)
+    args = parser.parse_args()
+    settings = load_settings()
+    topics = [settings.topic(name) for name in TOPICS]
+    handled, first, last = 0, None, None
+    stop_at = time.monotonic() + args.deadline
+    if args.mode == "projector":
+        from services.reporting import store
+        from services.reporting.bootstrap import wire
+        from jajo.consumer import EventConsumer
+
+        reporting = wire(settings)
+        projection = reporting.projection()
+        loop = EventConsumer(projection, reporting.client, reporting.db,
+                             partial(consumer, settings, args.group, projection.topics))
+        while time.monotonic() < stop_at:
+            n = loop.run_once()
+            if n:
+                first = first or time.time() - 0.0
+                handled += n
+                last = time.time()
+            if store.state(reporting.db)["seq"] >= args.total:
+                break
+        loop.close()
+    else:
+        db = client_for(settings.mongodb_uri)[settings.database_name("bare")]
+        kafka = consumer(settings, args.group, topics)
+        target = db["events"]
+        while handled < args.total and time.monotonic() < stop_at:
+            records = kafka.poll(timeout_ms=200)
+            batch = [r for rs in records.values() for r in rs]
+            if not batch:
+                continue
+            first = first or time.time()
+            envelopes = [decode(r.value) for r in batch]
+            target.bulk_write([InsertOne({"_id": e["id"], "envelope": e}) for e in envelopes], ordered=False)
+            kafka.commit()
+            handled += len(batch)
+            last = time.time()
+        kafka.close(autocommit=False)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"handled": handled, "first": first, "last": last, "rss_mb": rss_mb}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

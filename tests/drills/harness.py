@@ -1,0 +1,457 @@
+"""The drills' stack: the four services on the test servers, a steady load of commands, and the closing check.
+
+Every command carries its own `X-Correlation-ID` (and, for a POST, the same value as `Idempotency-Key`), so
+each accepted command can be found in the audit history by the `correlationid` of its events.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Callable
+
+from services.activity.app import create_app as activity_app
+from services.activity.bootstrap import wire as wire_activity
+from services.registration.app import create_app as registration_app
+from services.registration.bootstrap import wire as wire_registration
+from services.reporting import rebuild, report, store
+from services.reporting.app import create_app as reporting_app
+from services.reporting.bootstrap import wire as wire_reporting
+from services.reporting.readmodels import replay
+from services.survey.app import create_app as survey_app
+from services.survey.bootstrap import wire as wire_survey
+from tests.conftest import STAFF
+from tests.waiting import eventually
+
+YEAR = 2025
+SPACES = ("키움터", "자람터", "공동육아방")
+QUESTIONS = [
+    {"id": "q1", "text": "활동 지원에 만족하십니까?", "kind": "likert5", "category": "activity_support"},
+    {"id": "q2", "text": "불편한 점", "kind": "choice", "options": ["공간", "서류", "없음"]},
+]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Outcome:
+    service: str
+    method: str
+    path: str
+    status: int
+    body: Any
+    retry_after: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def slug(self) -> str:
+        return str((self.body or {}).get("type", "")).rsplit("/", 1)[-1] if isinstance(self.body, dict) else ""
+
+
+class Stack:
+    """Registration, activity, survey and reporting wired on the test servers; their apps in-process."""
+
+    WRITE = ("registration", "activity", "survey")
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.registration = wire_registration(settings)
+        self.activity = wire_activity(settings)
+        self.survey = wire_survey(settings)
+        self.reporting = wire_reporting(settings)
+        self.apps = {"registration": registration_app(settings), "activity": activity_app(settings),
+                     "survey": survey_app(settings), "reporting": reporting_app(settings)}
+        self.outcomes: dict[str, Outcome] = {}  # correlation id -> last answer
+        self.unknown: set[str] = set()  # commands whose commit outcome stayed unknown (503, then "in progress")
+        self.server_errors: list[Outcome] = []
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    # --- calls --------------------------------------------------------------------------------------
+    def client(self, service: str):
+        clients = self._local.__dict__.setdefault("clients", {})
+        if service not in clients:
+            clients[service] = self.apps[service].test_client()
+        return clients[service]
+
+    def call(self, service: str, method: str, path: str, body: Any = None, cid: str | None = None,
+             headers: dict | None = None) -> tuple[str, Outcome]:
+        cid = cid or uuid.uuid4().hex
+        sent = {**STAFF, "X-Correlation-ID": cid, **(headers or {})}
+        if method == "POST":
+            sent.setdefault("Idempotency-Key", cid)
+        response = self.client(service).open(f"/api/v1{path}", method=method, json=body, headers=sent)
+        outcome = Outcome(service, method, path, response.status_code, response.get_json(silent=True),
+                          response.headers.get("Retry-After"))
+        with self._lock:
+            if method != "GET":
+                self.outcomes[cid] = outcome
+            if outcome.status >= 500 and outcome.status != 503:
+                self.server_errors.append(outcome)
+        return cid, outcome
+
+    def write_services(self) -> dict:
+        return {"registration": self.registration, "activity": self.activity, "survey": self.survey}
+
+    def write_loops(self) -> list:
+        """Relays and the write services' own consumers (activity's and survey's view of registration)."""
+        return [self.registration.relay(), self.activity.relay(), self.activity.registration_consumer(),
+                self.survey.relay(), self.survey.members_consumer()]
+
+    def pending(self) -> int:
+        return sum(service.store.pending_count() for service in self.write_services().values())
+
+    def store_events(self) -> dict[str, dict]:
+        return {e["id"]: e for service in self.write_services().values() for e in service.store.all_events()}
+
+    def audit(self) -> list[dict]:
+        return [d["envelope"] for d in self.reporting.db["audit_events"].find({}, {"envelope": 1})]
+
+    def annual(self) -> dict:
+        response = self.client("reporting").get(f"/api/v1/reports/annual/{YEAR}", headers=STAFF)
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        body.pop("as_of")
+        return body
+
+    def models(self) -> dict:
+        return store.current_models(self.reporting.db).dump()
+
+    # --- worker processes ---------------------------------------------------------------------------
+    def spawn(self, module: str, log_path: Path, **env: str) -> subprocess.Popen:
+        """`python -m <module>` against the test servers and this test's prefixes."""
+        settings = self.settings
+        environment = {
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers, "MONGODB_URI": settings.mongodb_uri,
+            "JAJO_DB_PREFIX": settings.db_prefix, "JAJO_TOPIC_PREFIX": settings.topic_prefix,
+            "JAJO_TOPIC_PARTITIONS": str(settings.topic_partitions),
+            "JAJO_CONSUMER_MAX_POLL_INTERVAL_MS": str(settings.consumer_max_poll_interval_ms),
+            "JAJO_RELAY_IDLE_SECONDS": str(settings.relay_idle_seconds), "LOG_LEVEL": os.environ.get("JAJO_DRILL_WORKER_LOG_LEVEL", "WARNING"),
+            "PYTHONWARNINGS": "ignore", **env,
+        }
+        log = open(log_path, "ab")
+        try:
+            return subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=environment, stdout=log,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+        finally:
+            log.close()
+
+
+def kill9(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()  # SIGKILL
+    process.wait(10)
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            kill9(process)
+
+
+# --- the load -------------------------------------------------------------------------------------------
+@dataclass
+class Command:
+    service: str
+    method: str
+    path: str | Callable[[], str]
+    body: Any = None
+    then: Callable[[dict], None] | None = None
+    cid: str = field(default_factory=lambda: uuid.uuid4().hex)
+    tries: int = 0
+    uncertain: bool = False  # an earlier try got 503: it may have committed
+
+    def run(self, load: "Load") -> None:
+        self.tries += 1
+        path = self.path() if callable(self.path) else self.path
+        cid, out = load.stack.call(self.service, self.method, path, self.body, cid=self.cid)
+        if out.ok:
+            load.accepted += 1
+            if self.then:
+                self.then(out.body)
+        elif out.status == 503 or (out.status == 409 and out.slug == "conflict" and self.uncertain):
+            # Unknown outcome: retry with the same Idempotency-Key; "still being processed" after a 503 means
+            # it committed but its answer was lost: stop (it is not repeated under another key).
+            if out.status == 409:
+                load.stack.unknown.add(cid)
+                return
+            self.uncertain = True
+            load.unavailable += 1
+            load.schedule(self, 0.5 if self.tries < 200 else None)
+        elif out.status == 409 and out.retry_after and out.slug in ("not-known-yet", "concurrency-conflict"):
+            self.cid = uuid.uuid4().hex  # nothing was stored: a fresh command
+            load.retried += 1
+            load.schedule(self, 0.2 if self.tries < 400 else None)
+        else:
+            load.rejected.append(out)
+
+
+class Load:
+    """Groups with members, approved; then sessions held (activity) and survey answers (survey).
+
+    `workers` threads run commands as fast as the stack answers them until `stop()`; follow-ups that the
+    stack is not ready for yet (409 Retry-After, 503) are retried. `drain()` finishes the follow-ups.
+    """
+
+    def __init__(self, stack: Stack, workers: int = 2, max_units: int | None = None):
+        self.stack = stack
+        self.workers = workers
+        self.max_units = max_units
+        self.units = 0
+        self.accepted = 0
+        self.unavailable = 0
+        self.retried = 0
+        self.rejected: list[Outcome] = []
+        self.errors: list[BaseException] = []
+        self._heap: list = []
+        self._seq = itertools.count()
+        self._lock = threading.Lock()
+        self._busy = 0
+        self._generating = threading.Event()
+        self._halt = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.survey_id: str | None = None
+
+    def schedule(self, command: Command, delay: float | None = 0.0) -> None:
+        if delay is None:
+            self.errors.append(AssertionError(f"gave up on {command.method} {command.path}"))
+            return
+        with self._lock:
+            heapq.heappush(self._heap, (time.monotonic() + delay, next(self._seq), command))
+
+    def start(self) -> "Load":
+        _, out = self.stack.call("survey", "POST", "/surveys",
+                                 {"title": "2025 만족도 조사", "year": YEAR, "questions": QUESTIONS})
+        assert out.status == 201, out.body
+        self.survey_id = out.body["id"]
+        self._generating.set()
+        self._threads = [threading.Thread(target=self._work, daemon=True) for _ in range(self.workers)]
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop_generating(self) -> None:
+        self._generating.clear()
+
+    def drain(self, timeout: float = 120) -> None:
+        """Stop starting new units (after `max_units` of them, when set) and finish the follow-ups."""
+        if self.max_units is not None:
+            eventually(lambda: self.units >= self.max_units, timeout=timeout, interval=0.1, what="units started")
+        self.stop_generating()
+        eventually(lambda: self.idle(), timeout=timeout, interval=0.1, what="load drained")
+        self._halt.set()
+        for thread in self._threads:
+            thread.join(30)
+        assert not self.errors, self.errors[:3]
+
+    def idle(self) -> bool:
+        with self._lock:
+            return not self._heap and self._busy == 0
+
+    def _take(self) -> Command | None:
+        with self._lock:
+            if self._heap and self._heap[0][0] <= time.monotonic():
+                self._busy += 1
+                return heapq.heappop(self._heap)[2]
+            if self._generating.is_set() and (self.max_units is None or self.units < self.max_units):
+                self._busy += 1
+                self.units += 1
+                return self._unit(self.units)
+        return None
+
+    def _work(self) -> None:
+        while not self._halt.is_set():
+            command = self._take()
+            if command is None:
+                self._halt.wait(0.02)
+                continue
+            try:
+                command.run(self)
+            except BaseException as exc:  # noqa: BLE001 - reported by drain()
+                self.errors.append(exc)
+            finally:
+                with self._lock:
+                    self._busy -= 1
+
+    # --- one unit of the program: a group with two members, approved, a session held, answers --------------
+    def _unit(self, n: int) -> Command:
+        state: dict[str, Any] = {"members": [], "children": []}
+        day = date(YEAR, 1, 1) + timedelta(days=n % 365)
+        venue = SPACES[(n // 365) % len(SPACES)] if n < 365 * 3 else "external"
+
+        def formed(group: dict) -> None:
+            state["group"] = group["id"]
+            self.schedule(join(0))
+
+        def join(i: int) -> Command:
+            body = {"guardian_name": f"보호자{n}-{i}", "district": "용산구", "phone": f"010-{n % 10000:04d}-{i:04d}",
+                    "children": [{"name": f"아이{n}-{i}", "birth_date": f"{2021 + i}-0{1 + n % 9}-1{i}"}]}
+
+            def joined(member: dict) -> None:
+                state["members"].append(member["id"])
+                state["children"].extend(child["id"] for child in member["children"])
+                self.schedule(join(1) if i == 0 else approve())
+
+            return Command("registration", "POST", f"/groups/{state['group']}/members", body, joined)
+
+        def approve() -> Command:
+            def approved(_: dict) -> None:
+                self.schedule(schedule())
+                for member in state["members"]:
+                    self.schedule(answer(member))
+
+            return Command("registration", "POST", f"/groups/{state['group']}/approve", None, approved)
+
+        def schedule() -> Command:
+            body = {"group_id": state["group"], "date": day.isoformat(), "start": "10:00", "end": "12:00",
+                    "kind": "regular", "venue": venue, "title": f"{n}회 정기모임"}
+
+            def scheduled(session: dict) -> None:
+                if n % 5 == 0:
+                    self.schedule(Command("activity", "POST", f"/sessions/{session['id']}/cancel", {"reason": "우천"}))
+                else:
+                    self.schedule(Command("activity", "POST", f"/sessions/{session['id']}/attendance",
+                                          {"guardians": state["members"], "children": state["children"][:1]}))
+
+            return Command("activity", "POST", "/sessions", body, scheduled)
+
+        def answer(member: str) -> Command:
+            body = {"respondent": member, "answers": {"q1": 1 + n % 5, "q2": ["공간", "서류", "없음"][n % 3]}}
+            return Command("survey", "POST", f"/surveys/{self.survey_id}/responses", body)
+
+        return Command("registration", "POST", "/groups", {"name": f"드릴 모임 {n}", "year": YEAR}, formed)
+
+
+# --- the closing check ----------------------------------------------------------------------------------
+def settle(stack: Stack, timeout: float = 120) -> None:
+    """Every stored event is off the outboxes and in reporting's audit history."""
+    def done() -> bool:
+        if stack.pending():
+            return False
+        total = sum(s.store.events.count_documents({}) for s in stack.write_services().values())
+        return stack.reporting.db["audit_events"].count_documents({}) >= total
+
+    eventually(done, timeout=timeout, interval=0.2, what="outboxes drained and everything projected")
+
+
+def verify(stack: Stack, drill: str, *, load: Load | None = None, faults: str = "", held: str = "",
+           timeout: float = 120, extra: dict | None = None) -> dict:
+    """The report equals a clean rebuild and the stores' events; every accepted command's events are in the
+    audit history exactly once. Returns the figures of docs/reliability.md."""
+    settle(stack, timeout)
+    assert not stack.server_errors, stack.server_errors[:3]
+    stored = stack.store_events()
+    audit = stack.audit()
+    audit_ids = [e["id"] for e in audit]
+    lost = set(stored) - set(audit_ids)
+    foreign = set(audit_ids) - set(stored)
+    duplicated_records = len(audit_ids) - len(set(audit_ids))
+    by_cid: dict[str, list[dict]] = defaultdict(list)
+    for envelope in audit:
+        by_cid[envelope["correlationid"]].append(envelope)
+    accepted = {cid for cid, out in stack.outcomes.items() if out.ok}
+    without_event = {cid for cid in accepted if cid not in by_cid and _emits(stack.outcomes[cid])}
+    rejected_with_events = {cid for cid, out in stack.outcomes.items()
+                            if not out.ok and cid not in stack.unknown and cid in by_cid}
+    repeated = {cid for cid, events in by_cid.items()
+                if len({(e["type"], e["subject"]) for e in events}) < len(events)}
+    assert not lost, f"{len(lost)} stored events never reached the audit history"
+    assert not foreign and not duplicated_records
+    assert not without_event, f"{len(without_event)} accepted commands have no event in the audit history"
+    assert not rejected_with_events, f"{len(rejected_with_events)} rejected commands emitted events"
+    assert not repeated, f"{len(repeated)} commands were applied twice"
+
+    live_models, live_report = stack.models(), stack.annual()
+    expected = report.annual(replay(list(stored.values())), YEAR, "")
+    expected.pop("as_of")
+    assert live_report == expected, "the live report differs from the stores' events replayed"
+    plan = rebuild.rebuild(stack.reporting.client, stack.reporting.db)
+    assert plan.total == len(audit_ids)
+    assert stack.models() == live_models, "the live read models differ from a clean rebuild"
+    assert stack.annual() == live_report
+    figures = {
+        "drill": drill, "load": held, "faults": faults,
+        "commands_accepted": len(accepted),
+        "commands_rejected": len(load.rejected) if load else len(stack.outcomes) - len(accepted),
+        "retried_not_yet_known": load.retried if load else 0,
+        "unknown_outcome": len(stack.unknown), "answered_503": load.unavailable if load else 0,
+        "events_accepted": len(stored), "events_in_report": len(set(audit_ids)),
+        "lost": len(lost) + len(without_event), "duplicated": duplicated_records + len(repeated),
+        "sessions_held": live_report["sessions"]["held"], **(extra or {}),
+    }
+    record(figures)
+    return figures
+
+
+def _emits(outcome: Outcome) -> bool:
+    return outcome.method in ("POST", "DELETE")
+
+
+def record(figures: dict) -> None:
+    """Appends the figures to .data/drills/<mode>.jsonl (mode: JAJO_DRILL_MODE, set by tests/drills/conftest)."""
+    folder = ROOT / ".data" / "drills"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{os.environ.get('JAJO_DRILL_MODE', 'short')}.jsonl", "a", encoding="utf-8") as out:
+        out.write(json.dumps({**figures, "at": time.strftime("%Y-%m-%dT%H:%M:%S")}, ensure_ascii=False) + "\n")
+
+
+def topic_size(settings, name: str) -> int:
+    """Messages on a topic (the sum of its partitions' end offsets)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=6000)
+    try:
+        topic = settings.topic(name)
+        partitions = [TopicPartition(topic, p) for p in (probe.partitions_for_topic(topic) or ())]
+        return sum(probe.end_offsets(partitions).values()) if partitions else 0
+    finally:
+        probe.close()
+
+
+def read_topic(settings, name: str) -> list:
+    """Every record of a topic, from the start."""
+    from kafka import KafkaConsumer
+
+    expected = topic_size(settings, name)
+    consumer = KafkaConsumer(settings.topic(name), bootstrap_servers=settings.kafka_bootstrap_servers,
+                             auto_offset_reset="earliest", consumer_timeout_ms=500)
+    records: list = []
+    try:
+        eventually(lambda: records.extend(consumer) or len(records) >= expected, timeout=60, what=f"{name} read")
+        return records
+    finally:
+        consumer.close()
+
+
+def produce(settings, messages: list[tuple[str, bytes | None, bytes]]) -> None:
+    """(topic name, key, value) onto the test's topics."""
+    from kafka import KafkaProducer
+
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", linger_ms=5)
+    try:
+        for name, key, value in messages:
+            producer.send(settings.topic(name), key=key, value=value)
+        producer.flush(30)
+    finally:
+        producer.close()
+
+
+def projector_caught_up(stack: Stack) -> bool:
+    response = stack.client("reporting").get("/api/v1/projections/status", headers=STAFF)
+    return response.status_code == 200 and response.get_json()["lag"] == 0
