@@ -18,10 +18,14 @@ from services.reporting.bootstrap import wire
 from services.reporting.readmodels import replay
 
 
-def _replay(settings: Settings, mode: str, group: str, total: int, count: int = 1) -> list[dict]:
+def _replay(settings: Settings, mode: str, total: int, count: int = 1) -> list[dict]:
+    """`count` processes, each reading its share of the partitions (`--member i/count`)."""
     env = environment(settings)
-    processes = [subprocess.Popen([sys.executable, "-m", "bench.replay", mode, "--group", group, "--total", str(total)],
-                                  env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True) for _ in range(count)]
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "bench.replay", mode, "--member", f"{i}/{count}", "--total", str(total)],
+                         env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        for i in range(count)
+    ]
     results = []
     for process in processes:
         out, _ = process.communicate(timeout=1200)
@@ -45,10 +49,10 @@ def run(settings: Settings, rounds: int, scale: int) -> dict:
     expected = replay(e for _, e in messages)
     projector_rates, bare_rates, rss = [], [], []
     for r in range(rounds):
-        results = _replay(base.override(db_prefix=f"b2p{r}_"), "projector", f"b2-projector-{r}", total)
+        results = _replay(base.override(db_prefix=f"b2p{r}_"), "projector", total)
         projector_rates.append(_rate(results, total))
         rss.append(results[0]["rss_mb"])
-        results = _replay(base.override(db_prefix=f"b2b{r}_"), "bare", f"b2-bare-{r}", total)
+        results = _replay(base.override(db_prefix=f"b2b{r}_"), "bare", total)
         bare_rates.append(_rate(results, total))
     projector, bare = statistics.median(projector_rates), statistics.median(bare_rates)
     last = wire(base.override(db_prefix=f"b2p{rounds - 1}_"))
@@ -59,8 +63,8 @@ def run(settings: Settings, rounds: int, scale: int) -> dict:
     rebuild_rate = total / (time.perf_counter() - started)
     exact = exact and _same_as(last.db, expected)
 
-    one = _replay(base.override(db_prefix="b5one_"), "projector", "b5-one", total)
-    two = _replay(base.override(db_prefix="b5two_"), "projector", "b5-two", total, count=2)
+    one = _replay(base.override(db_prefix="b5one_"), "projector", total)
+    two = _replay(base.override(db_prefix="b5two_"), "projector", total, count=2)
     two_db = client_for(base.mongodb_uri)[base.override(db_prefix="b5two_").database_name("reporting")]
     split = [r["handled"] for r in two]
     no_double = (store.state(two_db)["seq"] == total and two_db["audit_events"].count_documents({}) == total

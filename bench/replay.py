@@ -1,6 +1,6 @@
-"""One replay process: `python -m bench.replay projector|bare --group G --total N` (env: the stack's settings).
+"""One replay process: `python -m bench.replay projector|bare --member i/n --total N` (env: the stack's settings).
 
-Reads the event topics from the start in consumer group G until N events are stored, then prints one JSON
+Reads its share of the event topics' partitions from the start until N events are stored, then prints one JSON
 line: how many messages this process handled, the wall-clock times of its first and last batch, its peak RSS.
 `projector` is reporting's projector loop (the real EventConsumer + ReportingProjection); `bare` is the limit:
 poll, decode, one bulk_write of plain inserts per batch, commit.
@@ -13,6 +13,7 @@ import resource
 import time
 from functools import partial
 
+from kafka import TopicPartition
 from pymongo import InsertOne
 
 from jajo.config import TOPICS, load_settings
@@ -24,7 +25,7 @@ from jajo.mongo import client_for
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("mode", choices=["projector", "bare"])
-    parser.add_argument("--group", required=True)
+    parser.add_argument("--member", default="0/1", help="i/n: this process reads partitions p with p %% n == i")
     parser.add_argument("--total", type=int, required=True)
     parser.add_argument("--deadline", type=float, default=900)
     args = parser.parse_args()
@@ -39,8 +40,8 @@ def main() -> None:
 
         reporting = wire(settings)
         projection = reporting.projection()
-        loop = EventConsumer(projection, reporting.client, reporting.db,
-                             partial(consumer, settings, args.group, projection.topics))
+        loop = EventConsumer(projection, reporting.client, reporting.db, partial(consumer, settings),
+                             member=args.member)
         while time.monotonic() < stop_at:
             n = loop.run_once()
             if n:
@@ -52,7 +53,10 @@ def main() -> None:
         loop.close()
     else:
         db = client_for(settings.mongodb_uri)[settings.database_name("bare")]
-        kafka = consumer(settings, args.group, topics)
+        kafka = consumer(settings)
+        member, members = (int(part) for part in args.member.split("/"))
+        kafka.assign([TopicPartition(t, p) for t in topics for p in sorted(kafka.partitions_for_topic(t))
+                      if p % members == member])
         target = db["events"]
         while handled < args.total and time.monotonic() < stop_at:
             records = kafka.poll(timeout_ms=200)
@@ -62,10 +66,9 @@ def main() -> None:
             first = first or time.time()
             envelopes = [decode(r.value) for r in batch]
             target.bulk_write([InsertOne({"_id": e["id"], "envelope": e}) for e in envelopes], ordered=False)
-            kafka.commit()
             handled += len(batch)
             last = time.time()
-        kafka.close(autocommit=False)
+        kafka.close()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"handled": handled, "first": first, "last": last, "rss_mb": rss_mb}), flush=True)
 

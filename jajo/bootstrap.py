@@ -41,8 +41,9 @@ class WriteService:
 
 
 def event_consumer(projection: Projection, settings: Settings, client: MongoClient, db: Database) -> EventConsumer:
-    """A Kafka consumer loop applying `projection` to `db`; its consumer group is the projection's name."""
-    loop = EventConsumer(projection, client, db, partial(consumer, settings, projection.name, projection.topics))
+    """A Kafka consumer loop applying `projection` to `db`; `settings.consumer_member` ("i/n") picks its
+    share of the partitions when n processes split the work."""
+    loop = EventConsumer(projection, client, db, partial(consumer, settings), member=settings.consumer_member)
     loop.name = projection.name
     return loop
 

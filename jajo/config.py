@@ -20,7 +20,7 @@ class Settings:
     relay_batch_size: int = 500
     relay_idle_seconds: float = 0.05
     consumer_max_poll_records: int = 500
-    consumer_max_poll_interval_ms: int = 5000
+    consumer_member: str = "0/1"
     command_retries: int = 40
     readiness_timeout_ms: int = 1000
     extra: dict = field(default_factory=dict)
@@ -49,9 +49,7 @@ def load_settings() -> Settings:
         relay_batch_size=env.int("JAJO_RELAY_BATCH_SIZE", defaults.relay_batch_size),
         relay_idle_seconds=env.float("JAJO_RELAY_IDLE_SECONDS", defaults.relay_idle_seconds),
         consumer_max_poll_records=env.int("JAJO_CONSUMER_MAX_POLL_RECORDS", defaults.consumer_max_poll_records),
-        consumer_max_poll_interval_ms=env.int(
-            "JAJO_CONSUMER_MAX_POLL_INTERVAL_MS", defaults.consumer_max_poll_interval_ms
-        ),
+        consumer_member=env.str("JAJO_CONSUMER_MEMBER", defaults.consumer_member),
         command_retries=env.int("JAJO_COMMAND_RETRIES", defaults.command_retries),
         readiness_timeout_ms=env.int("JAJO_READINESS_TIMEOUT_MS", defaults.readiness_timeout_ms),
     )

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Protocol
 
-from kafka import KafkaConsumer
-from kafka.errors import CommitFailedError, KafkaError
+from kafka import KafkaConsumer, TopicPartition
 from pymongo import MongoClient, UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
+from jajo.config import Settings
 from jajo.envelope import EnvelopeError, decode
 from jajo.metrics import CONSUMED, DEAD_LETTERS, DUPLICATES, WORKER_ERRORS
 from jajo.mongo import in_transaction
@@ -59,6 +59,7 @@ class EventConsumer:
         consumer_factory: Callable[[], KafkaConsumer] | None = None,
         poll_timeout_ms: int = 200,
         max_batch: int = 2000,
+        member: str = "0/1",
     ):
         self.projection = projection
         self.client = client
@@ -66,70 +67,85 @@ class EventConsumer:
         self.consumer_factory = consumer_factory
         self.poll_timeout_ms = poll_timeout_ms
         self.max_batch = max_batch
+        self.member, self.members = (int(part) for part in member.split("/"))
         self._consumer: KafkaConsumer | None = None
-        self._epochs: dict[str, str] = {}
+        self._topic_ids: dict[str, str] = {}
 
     def ensure_indexes(self) -> None:
         self.db["dead_letters"].create_index("at")
 
     # --- the loop -------------------------------------------------------------------------------
     def run_once(self) -> int:
-        consumer = self._ensure_consumer()
-        messages = self._poll(consumer, self.poll_timeout_ms)
         # Catching up, polls come back full: gather up to `max_batch` messages for one transaction, since every
         # transaction costs the same fixed writes (state, checkpoints, commit) and merges updates of the same
         # read-model documents. Idle, the first poll is short and is handled at once (freshness).
-        while messages and len(messages) < self.max_batch:
-            more = self._poll(consumer, 0)
-            if not more:
+        messages: list[Message] = []
+        while len(messages) < self.max_batch:
+            consumer = self._ensure_consumer()
+            if consumer is None:
                 break
-            messages += more
+            polled = self._poll(consumer, 0 if messages else self.poll_timeout_ms)
+            if not polled:
+                break
+            messages += polled
         if not messages:
             return 0
         self.handle(messages)
-        try:
-            consumer.commit()
-        except (CommitFailedError, KafkaError) as exc:  # a rebalance: the ids in MongoDB still dedupe
-            log.info("offset commit skipped", extra={"error": type(exc).__name__})
         return len(messages)
 
     def _poll(self, consumer: KafkaConsumer, timeout_ms: int) -> list[Message]:
         records = consumer.poll(timeout_ms=timeout_ms)
-        self._rewind_recreated_topics(consumer)
+        if self._topic_recreated(consumer):
+            self.close()  # a fresh consumer resumes from the checkpoints, which name the old topic: from 0
+            return []
         return [Message(r.topic, r.partition, r.offset, r.key, r.value) for batch in records.values() for r in batch]
 
-    def _rewind_recreated_topics(self, consumer: KafkaConsumer) -> None:
-        """Read a partition again from its start when its topic was created anew.
+    def _topic_recreated(self, consumer: KafkaConsumer) -> bool:
+        """A broker that lost its data (the embedded Tansu after a restart) hands out offsets from 0 again, so
+        a kept position could skip new events. Kafka gives a topic a fresh id when it is created anew; the
+        checkpoints keep the id their offsets belong to, so a restarted consumer notices the change too.
+        (Seeking the same consumer back is not enough: its fetch sessions still name the old topic.)"""
+        for topic, known in self._topic_ids.items():
+            current = _topic_id(consumer, topic)
+            if current is not None and current != known:
+                log.warning("topic was recreated, reading it again", extra={"topic": topic})
+                return True
+        return False
 
-        A broker that lost its data (the embedded Tansu after a restart) hands out offsets from 0 again, so
-        a kept position could skip new events. Kafka gives every topic a fresh id when it is created: the id
-        seen last is stored per partition in MongoDB, so a restarted consumer notices the change too.
-        """
-        cluster = consumer._client.cluster  # kafka-python keeps topic ids only in its cluster metadata
-        for partition in consumer.assignment():
-            topic_id = cluster.topic_id(partition.topic)
-            if topic_id is None:
-                continue
-            key = f"epoch:{partition.topic}:{partition.partition}"
-            known = self._epochs.get(key) or (self.db["checkpoints"].find_one({"_id": key}) or {}).get("topic_id")
-            if known == str(topic_id):
-                self._epochs[key] = known
-                continue
-            if known is not None:
-                log.warning("topic was recreated, reading it again", extra={"topic": partition.topic})
-                consumer.seek_to_beginning(partition)
-            self.db["checkpoints"].update_one({"_id": key}, {"$set": {"topic_id": str(topic_id)}}, upsert=True)
-            self._epochs[key] = str(topic_id)
-
-    def _ensure_consumer(self) -> KafkaConsumer:
+    def _ensure_consumer(self) -> KafkaConsumer | None:
+        """Assign this member's partitions and resume each after its checkpoint (from 0 on a new topic)."""
         if self._consumer is None:
             assert self.consumer_factory is not None
-            self._consumer = self.consumer_factory()
+            consumer = self.consumer_factory()
+            partitions = self._my_partitions(consumer)
+            if not partitions:
+                consumer.close()
+                return None
+            consumer.assign(partitions)
+            for partition in partitions:
+                consumer.seek(partition, self._resume_offset(consumer, partition))
+            self._consumer = consumer
         return self._consumer
+
+    def _my_partitions(self, consumer: KafkaConsumer) -> list[TopicPartition]:
+        partitions = []
+        for topic in self.projection.topics:
+            numbers = consumer.partitions_for_topic(topic)
+            if not numbers or _topic_id(consumer, topic) is None:
+                return []  # not created yet: try again on the next loop
+            self._topic_ids[topic] = _topic_id(consumer, topic)
+            partitions += [TopicPartition(topic, n) for n in sorted(numbers) if n % self.members == self.member]
+        return partitions
+
+    def _resume_offset(self, consumer: KafkaConsumer, partition: TopicPartition) -> int:
+        checkpoint = self.db["checkpoints"].find_one({"_id": f"{partition.topic}:{partition.partition}"}) or {}
+        if checkpoint.get("topic_id") != self._topic_ids[partition.topic]:
+            return 0
+        return checkpoint["offset"] + 1
 
     def close(self) -> None:
         if self._consumer is not None:
-            self._consumer.close(autocommit=False)
+            self._consumer.close()
             self._consumer = None
 
     # --- one batch ------------------------------------------------------------------------------
@@ -215,7 +231,8 @@ class EventConsumer:
         updates = [
             UpdateOne(
                 {"_id": f"{topic}:{partition}"},
-                {"$set": {"topic": topic, "partition": partition, "offset": offset, "at": now}},
+                {"$set": {"topic": topic, "partition": partition, "offset": offset, "at": now,
+                          "topic_id": self._topic_ids.get(topic)}},
                 upsert=True,
             )
             for (topic, partition), offset in latest.items()
@@ -249,6 +266,31 @@ class EventConsumer:
         CONSUMED.labels(self.projection.name).inc(applied)
         DUPLICATES.labels(self.projection.name).inc(duplicates)
         DEAD_LETTERS.labels(self.projection.name).inc(len(dead))
+
+
+def _topic_id(consumer: KafkaConsumer, topic: str) -> str | None:
+    topic_id = consumer._client.cluster.topic_id(topic)  # kafka-python keeps topic ids only in its metadata
+    return str(topic_id) if topic_id is not None else None
+
+
+def lag(settings: Settings, db: Database, topics: list[str]) -> int:
+    """Messages on `topics` past the checkpoints in `db` (a whole topic when it is new to them)."""
+    probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=6000)
+    try:
+        partitions = [TopicPartition(t, n) for t in topics for n in sorted(probe.partitions_for_topic(t) or ())]
+        if not partitions:
+            return 0
+        ends = probe.end_offsets(partitions)
+        keys = [f"{tp.topic}:{tp.partition}" for tp in partitions]
+        checkpoints = {doc["_id"]: doc for doc in db["checkpoints"].find({"_id": {"$in": keys}})}
+        behind = 0
+        for key, partition in zip(keys, partitions):
+            checkpoint = checkpoints.get(key, {})
+            done = checkpoint["offset"] + 1 if checkpoint.get("topic_id") == _topic_id(probe, partition.topic) else 0
+            behind += max(0, ends[partition] - done)
+        return behind
+    finally:
+        probe.close()
 
 
 def dead_letter_count(db: Database) -> int:

@@ -25,18 +25,18 @@ def producer(settings: Settings) -> KafkaProducer:
     )
 
 
-def consumer(settings: Settings, group_id: str, topics: list[str]) -> KafkaConsumer:
+def consumer(settings: Settings) -> KafkaConsumer:
+    """A consumer in no consumer group: jajo.consumer.EventConsumer assigns its partitions itself and seeks to
+    the checkpoints it keeps in MongoDB. No group means no join to wait for and no rebalance that a slow batch,
+    a killed process or a broker that lost its state (the embedded Tansu) can stall."""
+    ensure_topics(settings)
     return KafkaConsumer(
-        *topics,
         bootstrap_servers=settings.kafka_bootstrap_servers,
-        group_id=group_id,
+        group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=settings.consumer_max_poll_records,
-        max_poll_interval_ms=settings.consumer_max_poll_interval_ms,
-        session_timeout_ms=max(settings.consumer_max_poll_interval_ms, 6000),
-        heartbeat_interval_ms=1000,
-        request_timeout_ms=settings.consumer_max_poll_interval_ms + 5000,
+        request_timeout_ms=10000,
         metadata_max_age_ms=5000,
     )
 
@@ -75,29 +75,3 @@ def reachable(settings: Settings) -> bool:
         except (OSError, ValueError):
             continue
     return False
-
-
-def consumer_lag(settings: Settings, group_id: str, topics: list[str]) -> int:
-    """Messages on `topics` past the group's committed offsets (all of them if it has none)."""
-    client = admin(settings)
-    probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=6000)
-    try:
-        from kafka import TopicPartition
-
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in topics
-            for p in (probe.partitions_for_topic(topic) or ())
-        ]
-        if not partitions:
-            return 0
-        ends = probe.end_offsets(partitions)
-        committed = client.list_group_offsets({group_id: partitions}).get(group_id, {})
-
-        def done(tp) -> int:  # -1: nothing committed on that partition yet
-            return max(0, committed[tp].offset) if tp in committed and committed[tp].offset is not None else 0
-
-        return sum(max(0, ends[tp] - done(tp)) for tp in partitions)
-    finally:
-        probe.close()
-        client.close()

@@ -32,7 +32,6 @@ def settings(infra) -> Settings:
         topic_prefix=prefix,
         topic_partitions=2,
         api_tokens=f"staff:alice:{STAFF_TOKEN},viewer:victor:{VIEWER_TOKEN}",
-        consumer_max_poll_interval_ms=3000,
         relay_idle_seconds=0.02,
         log_level="WARNING",
     )

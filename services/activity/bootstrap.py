@@ -2,12 +2,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import partial
 
 from jajo.bootstrap import WriteService, write_service
 from jajo.config import Settings
 from jajo.consumer import EventConsumer
-from jajo.kafka import consumer
 from jajo.mongo import client_for
 from jajo.relay import OutboxRelay
 from services.activity.domain import Space, load_spaces
@@ -47,11 +45,7 @@ class Activity:
         return self.write.relay()
 
     def registration_consumer(self) -> EventConsumer:
-        projection = RegistrationView(self.db, self.settings)
-        factory = partial(consumer, self.settings, projection.name, projection.topics)
-        loop = EventConsumer(projection, self.write.client, self.db, factory)
-        loop.name = projection.name
-        return loop
+        return self.write.event_consumer(RegistrationView(self.db, self.settings))
 
     def ensure_indexes(self) -> None:
         self.write.ensure_indexes()

@@ -3,14 +3,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import partial
 
 from pymongo import MongoClient
 from pymongo.database import Database
 
 from jajo.config import Settings
-from jajo.consumer import EventConsumer
-from jajo.kafka import consumer, consumer_lag
+from jajo.bootstrap import event_consumer
+from jajo.consumer import EventConsumer, lag
 from jajo.mongo import client_for
 from services.reporting import audit, rebuild, report, store
 from services.reporting.projector import ReportingProjection
@@ -32,11 +31,7 @@ class Reporting:
         return ReportingProjection(self.db, self.settings)
 
     def event_consumer(self) -> EventConsumer:
-        projection = self.projection()
-        factory = partial(consumer, self.settings, projection.name, projection.topics)
-        event_consumer = EventConsumer(projection, self.client, self.db, factory)
-        event_consumer.name = projection.name
-        return event_consumer
+        return event_consumer(self.projection(), self.settings, self.client, self.db)
 
     # --- queries --------------------------------------------------------------------------------
     def models(self, as_of: datetime | None = None):
@@ -53,8 +48,7 @@ class Reporting:
         return report.group(self.models(), group_id)
 
     def lag(self) -> int:
-        projection = self.projection()
-        return consumer_lag(self.settings, projection.name, projection.topics)
+        return lag(self.settings, self.db, self.projection().topics)
 
     # --- rebuild --------------------------------------------------------------------------------
     def start_rebuild(self, force: bool = False) -> rebuild.Plan:

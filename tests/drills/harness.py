@@ -138,7 +138,6 @@ class Stack:
             "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers, "MONGODB_URI": settings.mongodb_uri,
             "JAJO_DB_PREFIX": settings.db_prefix, "JAJO_TOPIC_PREFIX": settings.topic_prefix,
             "JAJO_TOPIC_PARTITIONS": str(settings.topic_partitions),
-            "JAJO_CONSUMER_MAX_POLL_INTERVAL_MS": str(settings.consumer_max_poll_interval_ms),
             "JAJO_RELAY_IDLE_SECONDS": str(settings.relay_idle_seconds), "LOG_LEVEL": os.environ.get("JAJO_DRILL_WORKER_LOG_LEVEL", "WARNING"),
             "PYTHONWARNINGS": "ignore", **env,
         }
