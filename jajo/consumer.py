@@ -21,7 +21,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 from jajo.config import Settings
 from jajo.envelope import EnvelopeError, decode
 from jajo.metrics import CONSUMED, DEAD_LETTERS, DUPLICATES, WORKER_ERRORS
-from jajo.mongo import in_transaction
+from jajo.mongo import in_transaction, kill_session
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,7 @@ class EventConsumer:
         self.member, self.members = (int(part) for part in member.split("/"))
         self._consumer: KafkaConsumer | None = None
         self._topic_ids: dict[str, str] = {}
+        self._session: ClientSession | None = None
 
     def ensure_indexes(self) -> None:
         self.db["dead_letters"].create_index("at")
@@ -96,7 +97,7 @@ class EventConsumer:
     def _poll(self, consumer: KafkaConsumer, timeout_ms: int) -> list[Message]:
         records = consumer.poll(timeout_ms=timeout_ms)
         if self._topic_recreated(consumer):
-            self.close()  # a fresh consumer resumes from the checkpoints, which name the old topic: from 0
+            self._drop_consumer()  # a fresh consumer resumes from the checkpoints, which name the old topic: from 0
             return []
         return [Message(r.topic, r.partition, r.offset, r.key, r.value) for batch in records.values() for r in batch]
 
@@ -120,7 +121,7 @@ class EventConsumer:
             partitions = self._my_partitions(consumer)
             if not partitions:
                 consumer.close()
-                return None
+                return None  # topics not created yet
             consumer.assign(partitions)
             for partition in partitions:
                 consumer.seek(partition, self._resume_offset(consumer, partition))
@@ -143,17 +144,23 @@ class EventConsumer:
             return 0
         return checkpoint["offset"] + 1
 
-    def close(self) -> None:
+    def _drop_consumer(self) -> None:
         if self._consumer is not None:
             self._consumer.close()
             self._consumer = None
+
+    def close(self) -> None:
+        self._drop_consumer()
+        if self._session is not None:
+            self._session.end_session()
+            self._session = None
 
     # --- one batch ------------------------------------------------------------------------------
     def handle(self, messages: list[Message]) -> None:
         parsed, dead = self._parse(messages)
         fresh = self._unseen(parsed)
         try:
-            in_transaction(self.client, lambda s: self._apply_all(fresh, dead, messages, s))
+            self._transaction(lambda s: self._apply_all(fresh, dead, messages, s))
         except (DuplicateKeyError, Unhandleable, ValueError, KeyError, TypeError, AttributeError):
             # Either another consumer applied some of these first, or one event is unhandleable:
             # go one event at a time so that only the bad one is set aside.
@@ -199,19 +206,37 @@ class EventConsumer:
         parsed, dead = self._parse([message])
         fresh = self._unseen(parsed)
         try:
-            in_transaction(self.client, lambda s: self._apply_all(fresh, dead, [message], s))
+            self._transaction(lambda s: self._apply_all(fresh, dead, [message], s))
             self._count(len(fresh), len(parsed) - len(fresh), dead)
         except DuplicateKeyError:
             self._count(0, 1, [])
         except (Unhandleable, ValueError, KeyError, TypeError, AttributeError) as exc:
             reason = f"{type(exc).__name__}: {exc}"
-            in_transaction(self.client, lambda s: self._set_aside(message, parsed, reason, s))
+            self._transaction(lambda s: self._set_aside(message, parsed, reason, s))
             self._count(0, 0, [(message, reason)])
 
     def _set_aside(self, message: Message, parsed, reason: str, session: ClientSession) -> None:
         self._dead_letter(message, reason, session)
         self._track([envelope for _, envelope in parsed], session)
         self._checkpoint([message], session)
+
+    def _transaction(self, work) -> None:
+        in_transaction(self.client, work, session=self._own_session())
+
+    def _own_session(self) -> ClientSession:
+        """One session for all of this member's transactions, its id kept in MongoDB: a member restarted
+        after a kill -9 ends its predecessor's session, whose open transaction would otherwise hold the
+        read models' write locks until MongoDB expires it (60 s). One process per member ("i/n")."""
+        if self._session is None:
+            key = f"{self.projection.name}:{self.member}/{self.members}"
+            previous = self.db["consumer_sessions"].find_one({"_id": key})
+            if previous is not None:
+                kill_session(self.client, previous["lsid"])
+            self._session = self.client.start_session()
+            self.db["consumer_sessions"].replace_one(
+                {"_id": key}, {"_id": key, "lsid": self._session.session_id}, upsert=True
+            )
+        return self._session
 
     # --- records kept beside the read models ----------------------------------------------------
     def _track(self, envelopes: list[dict], session: ClientSession) -> None:

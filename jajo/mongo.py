@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import os
 import random
+import uuid
+from contextlib import nullcontext
 import threading
 import time
 from typing import Callable, TypeVar
 
+from bson import Binary
 from pymongo import MongoClient
 from pymongo.client_session import ClientSession
 from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
@@ -41,7 +44,9 @@ def is_transient(exc: PyMongoError) -> bool:
     return isinstance(exc, OperationFailure) and exc.code in (112, 251)  # WriteConflict, NoSuchTransaction
 
 
-def in_transaction(client: MongoClient, work: Callable[[ClientSession], T], *, attempts: int = 20) -> T:
+def in_transaction(
+    client: MongoClient, work: Callable[[ClientSession], T], *, attempts: int = 20, session: ClientSession | None = None
+) -> T:
     """Run `work` in one multi-document transaction, retrying transient conflicts.
 
     Errors raised by `work` itself (domain errors, duplicate keys) abort the transaction and propagate.
@@ -49,18 +54,19 @@ def in_transaction(client: MongoClient, work: Callable[[ClientSession], T], *, a
     commit only: running `work` again could store its events a second time (a command whose first try
     did commit would then be applied twice). If the outcome stays unknown the caller gets Unavailable
     (503): a retry with the same Idempotency-Key is answered from the idempotency record if it committed.
+    `session` reuses a long-lived session (a consumer's, whose id it records), else each try starts one.
     """
     for attempt in range(attempts):
         try:
-            with client.start_session() as session:
-                session.start_transaction(read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority"))
+            with nullcontext(session) if session is not None else client.start_session() as current:
+                current.start_transaction(read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority"))
                 try:
-                    result = work(session)
+                    result = work(current)
                 except BaseException:
-                    if session.in_transaction:
-                        _abort_quietly(session)
+                    if current.in_transaction:
+                        _abort_quietly(current)
                     raise
-                _commit(session)
+                _commit(current)
                 return result
         except ConnectionFailure as exc:
             raise Unavailable() from exc
@@ -101,3 +107,14 @@ def _abort_quietly(session: ClientSession) -> None:
         session.abort_transaction()
     except PyMongoError:
         pass  # the server drops an abandoned transaction by itself
+
+
+def kill_session(client: MongoClient, session_id: dict) -> None:
+    """End a dead process's session: its open transaction would hold its write locks for a minute."""
+    raw = session_id["id"]
+    if isinstance(raw, uuid.UUID):  # read back through a client that decodes UUIDs
+        raw = Binary.from_uuid(raw)
+    try:
+        client.admin.command("killSessions", [{"id": raw}])
+    except PyMongoError:
+        pass  # already gone

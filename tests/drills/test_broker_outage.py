@@ -13,9 +13,6 @@ from tests.waiting import eventually
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.xfail(strict=False, reason="open finding: after the empty broker comes back, a consumer group "
-                   "(seen: survey-registration-view) can stay stalled in Tansu's group join, so follow-up commands "
-                   "wait on 409 Retry-After until the load gives up (see docs/reliability.md)")
 def test_broker_outage_loses_nothing(stack, background, controllable, scale):
     down = scale(5.0, float(os.environ.get("JAJO_DRILL_OUTAGE_SECONDS", "20")))
     background(*stack.write_loops(), stack.reporting.event_consumer())

@@ -12,9 +12,6 @@ from tests.waiting import eventually
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.xfail(strict=False, reason="open finding: after two or three kill -9s the restarted projector "
-                   "process can sit in the embedded Tansu's consumer-group join without consuming (see "
-                   "docs/reliability.md)")
 def test_projector_killed_five_times(stack, background, scale, tmp_path):
     rng = random.Random()
     units = scale(60, 300)  # long: a program year (a group a day of sessions, ~240 held)
