@@ -91,7 +91,11 @@ class EventConsumer:
             messages += polled
         if not messages:
             return 0
-        self.handle(messages)
+        try:
+            self.handle(messages)
+        except Exception:
+            self.close()  # the consumer has moved past what was not applied: resume from the checkpoints
+            raise
         return len(messages)
 
     def _poll(self, consumer: KafkaConsumer, timeout_ms: int) -> list[Message]:

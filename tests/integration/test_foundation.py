@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import threading
+from functools import partial
 
 import pytest
 from kafka import KafkaProducer
@@ -125,3 +126,40 @@ def test_readiness_reports_mongodb_and_kafka(settings):
     assert broken.test_client().get("/readyz").status_code == 503
 
 
+
+
+class FlakyAudit:
+    """Reporting's projection, failing its first batch the way a MongoDB outage does."""
+
+    def __init__(self, projection):
+        self.inner, self.failures = projection, 1
+        self.name, self.topics, self.known_types = projection.name, projection.topics, projection.known_types
+
+    def apply_batch(self, envelopes, session):
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("store went away")
+        self.inner.apply_batch(envelopes, session)
+
+
+def test_a_batch_that_failed_is_read_again_not_skipped(settings):
+    from jajo.consumer import EventConsumer
+    from jajo.kafka import consumer as kafka_consumer
+
+    ensure_topics(settings)
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    events = [group_formed(f"g-flaky-{i}") for i in range(3)]
+    for event in events:
+        producer.send(settings.topic("registration.events"), key=event["subject"].encode(), value=encode(event))
+    producer.flush()
+    producer.close()
+    reporting = wire_reporting(settings)
+    loop = EventConsumer(FlakyAudit(reporting.projection()), reporting.client, reporting.db,
+                         partial(kafka_consumer, settings))
+    try:
+        with pytest.raises(ConnectionError):
+            eventually(loop.run_once, what="a first batch")
+        eventually(lambda: loop.run_once() and reporting.db["audit_events"].count_documents({}) == 3,
+                   what="the failed batch applied on a later try")
+    finally:
+        loop.close()
