@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Protocol
 
 from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 from pymongo import MongoClient, UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
@@ -60,6 +62,7 @@ class EventConsumer:
         poll_timeout_ms: int = 200,
         max_batch: int = 2000,
         member: str = "0/1",
+        stall_seconds: float = 5.0,
     ):
         self.projection = projection
         self.client = client
@@ -67,10 +70,12 @@ class EventConsumer:
         self.consumer_factory = consumer_factory
         self.poll_timeout_ms = poll_timeout_ms
         self.max_batch = max_batch
+        self.stall_seconds = stall_seconds
         self.member, self.members = (int(part) for part in member.split("/"))
         self._consumer: KafkaConsumer | None = None
         self._topic_ids: dict[str, str] = {}
         self._session: ClientSession | None = None
+        self._last_progress = time.monotonic()
 
     def ensure_indexes(self) -> None:
         self.db["dead_letters"].create_index("at")
@@ -90,7 +95,9 @@ class EventConsumer:
                 break
             messages += polled
         if not messages:
+            self._check_stalled()
             return 0
+        self._last_progress = time.monotonic()
         try:
             self.handle(messages)
         except Exception:
@@ -104,6 +111,24 @@ class EventConsumer:
             self._drop_consumer()  # a fresh consumer resumes from the checkpoints, which name the old topic: from 0
             return []
         return [Message(r.topic, r.partition, r.offset, r.key, r.value) for batch in records.values() for r in batch]
+
+    def _check_stalled(self) -> None:
+        """Idle for a while with messages waiting: start a fresh consumer. After a broker restart a
+        kafka-python consumer was seen to stop fetching for good while its partitions filled up, and the
+        embedded broker to cut a partition back below a position already read."""
+        consumer = self._consumer
+        if consumer is None or time.monotonic() - self._last_progress < self.stall_seconds:
+            return
+        self._last_progress = time.monotonic()
+        try:
+            ends = consumer.end_offsets(list(consumer.assignment()))
+            # behind: messages wait; past the end: the log was cut back under the same topic id
+            moved = any(ends[tp] != consumer.position(tp) for tp in consumer.assignment())
+        except KafkaError:
+            moved = True
+        if moved:
+            log.warning("consumer stalled with messages waiting: starting a fresh one")
+            self._drop_consumer()
 
     def _topic_recreated(self, consumer: KafkaConsumer) -> bool:
         """A broker that lost its data (the embedded Tansu after a restart) hands out offsets from 0 again, so
@@ -143,10 +168,12 @@ class EventConsumer:
         return partitions
 
     def _resume_offset(self, consumer: KafkaConsumer, partition: TopicPartition) -> int:
+        """After the checkpoint; from 0 when the checkpoint belongs to another topic or lies past its end."""
         checkpoint = self.db["checkpoints"].find_one({"_id": f"{partition.topic}:{partition.partition}"}) or {}
         if checkpoint.get("topic_id") != self._topic_ids[partition.topic]:
             return 0
-        return checkpoint["offset"] + 1
+        resume = checkpoint["offset"] + 1
+        return resume if resume <= consumer.end_offsets([partition])[partition] else 0
 
     def _drop_consumer(self) -> None:
         if self._consumer is not None:
@@ -304,7 +331,8 @@ def _topic_id(consumer: KafkaConsumer, topic: str) -> str | None:
 
 def lag(settings: Settings, db: Database, topics: list[str]) -> int:
     """Messages on `topics` past the checkpoints in `db` (a whole topic when it is new to them)."""
-    probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=6000)
+    probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=6000,
+                          allow_auto_create_topics=False)
     try:
         partitions = [TopicPartition(t, n) for t in topics for n in sorted(probe.partitions_for_topic(t) or ())]
         if not partitions:

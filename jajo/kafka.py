@@ -17,6 +17,10 @@ def producer(settings: Settings) -> KafkaProducer:
     return KafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         acks="all",
+        # Consumers dedupe by event id; an idempotent producer adds nothing but sequence-number state that a
+        # broker restart invalidates (the embedded Tansu then rejected and misnumbered retried batches).
+        enable_idempotence=False,
+        allow_auto_create_topics=False,  # topics are made by ensure_topics only, with their partition count
         linger_ms=2,
         retries=5,
         max_in_flight_requests_per_connection=1,  # keeps per-key order across retries
@@ -34,6 +38,7 @@ def consumer(settings: Settings) -> KafkaConsumer:
         bootstrap_servers=settings.kafka_bootstrap_servers,
         group_id=None,
         enable_auto_commit=False,
+        allow_auto_create_topics=False,
         auto_offset_reset="earliest",
         max_poll_records=settings.consumer_max_poll_records,
         request_timeout_ms=10000,

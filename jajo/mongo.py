@@ -16,7 +16,7 @@ from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from jajo.errors import Unavailable
+from jajo.errors import ConcurrencyConflict, Unavailable
 
 T = TypeVar("T")
 _clients: dict[tuple[int, str], MongoClient] = {}
@@ -71,8 +71,10 @@ def in_transaction(
         except ConnectionFailure as exc:
             raise Unavailable() from exc
         except PyMongoError as exc:
-            if not is_transient(exc) or attempt == attempts - 1:
+            if not is_transient(exc):
                 raise
+            if attempt == attempts - 1:  # still conflicting: the command bus retries it afresh, else 409
+                raise ConcurrencyConflict() from exc
             time.sleep(random.uniform(0.001, 0.01 * (attempt + 1)))
     raise AssertionError("unreachable")
 

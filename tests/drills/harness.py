@@ -192,11 +192,11 @@ class Command:
                 return
             self.uncertain = True
             load.unavailable += 1
-            load.schedule(self, 0.5 if self.tries < 200 else None)
+            load.schedule(self, 0.5 if self.tries < 200 else None, out)
         elif out.status == 409 and out.retry_after and out.slug in ("not-known-yet", "concurrency-conflict"):
             self.cid = uuid.uuid4().hex  # nothing was stored: a fresh command
             load.retried += 1
-            load.schedule(self, 0.2 if self.tries < 400 else None)
+            load.schedule(self, 0.2 if self.tries < 400 else None, out)
         else:
             load.rejected.append(out)
 
@@ -227,9 +227,10 @@ class Load:
         self._threads: list[threading.Thread] = []
         self.survey_id: str | None = None
 
-    def schedule(self, command: Command, delay: float | None = 0.0) -> None:
+    def schedule(self, command: Command, delay: float | None = 0.0, last: "Outcome | None" = None) -> None:
         if delay is None:
-            self.errors.append(AssertionError(f"gave up on {command.method} {command.path}"))
+            answer = f": last answer {last.status} {(last.body or {}).get('detail')}" if last else ""
+            self.errors.append(AssertionError(f"gave up on {command.method} {command.path}{answer}"))
             return
         with self._lock:
             heapq.heappush(self._heap, (time.monotonic() + delay, next(self._seq), command))
@@ -414,7 +415,8 @@ def topic_size(settings, name: str) -> int:
     """Messages on a topic (the sum of its partitions' end offsets)."""
     from kafka import KafkaConsumer, TopicPartition
 
-    probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=6000)
+    probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=6000,
+                          allow_auto_create_topics=False)
     try:
         topic = settings.topic(name)
         partitions = [TopicPartition(topic, p) for p in (probe.partitions_for_topic(topic) or ())]
@@ -429,7 +431,7 @@ def read_topic(settings, name: str) -> list:
 
     expected = topic_size(settings, name)
     consumer = KafkaConsumer(settings.topic(name), bootstrap_servers=settings.kafka_bootstrap_servers,
-                             auto_offset_reset="earliest", consumer_timeout_ms=500)
+                             auto_offset_reset="earliest", consumer_timeout_ms=500, allow_auto_create_topics=False)
     records: list = []
     try:
         eventually(lambda: records.extend(consumer) or len(records) >= expected, timeout=60, what=f"{name} read")
