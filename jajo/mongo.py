@@ -1,6 +1,7 @@
 """One MongoClient per process (clients are not fork-safe) and a retrying transaction runner."""
 from __future__ import annotations
 
+import atexit
 import os
 import random
 import uuid
@@ -21,6 +22,12 @@ from jajo.errors import ConcurrencyConflict, Unavailable
 T = TypeVar("T")
 _clients: dict[tuple[int, str], MongoClient] = {}
 _clients_lock = threading.Lock()
+
+
+@atexit.register
+def _close_clients() -> None:
+    for client in _clients.values():
+        client.close()
 
 
 def client_for(uri: str, timeout_ms: int = 5000) -> MongoClient:

@@ -13,6 +13,7 @@ from tests.waiting import eventually
 pytestmark = pytest.mark.integration
 
 
+@pytest.mark.drill  # both sizes only under `make drills` while the finding below is open
 @pytest.mark.xfail(strict=False, reason=(
     "open finding on the embedded broker: in the seconds after Tansu restarts empty under load, records it "
     "acknowledged (acks=all) were later missing from the topic and a partition's end offset moved backwards "
