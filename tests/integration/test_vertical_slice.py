@@ -4,29 +4,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from kafka import KafkaConsumer
 
 from services.registration.app import create_app as registration_app
 from services.registration.bootstrap import wire as wire_registration
 from services.reporting.app import create_app as reporting_app
 from services.reporting.bootstrap import wire as wire_reporting
 from tests.conftest import STAFF, VIEWER
+from tests.topics import read_topic
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
 
-def read_topic(settings, topic: str, count: int) -> list:
-    consumer = KafkaConsumer(
-        settings.topic(topic), bootstrap_servers=settings.kafka_bootstrap_servers,
-        auto_offset_reset="earliest", consumer_timeout_ms=200,
-    )
-    try:
-        records: list = []
-        eventually(lambda: records.extend(consumer) or len(records) >= count, what=f"{count} records on {topic}")
-        return records
-    finally:
-        consumer.close()
 
 
 def test_group_formed_reaches_kafka_and_audit(settings, background):

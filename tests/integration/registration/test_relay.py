@@ -9,26 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from kafka import KafkaConsumer
 
 from services.registration.bootstrap import wire
+from tests.topics import read_topic
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def read_topic(settings, count: int) -> list:
-    consumer = KafkaConsumer(
-        settings.topic("registration.events"), bootstrap_servers=settings.kafka_bootstrap_servers,
-        auto_offset_reset="earliest", consumer_timeout_ms=200,
-    )
-    try:
-        records: list = []
-        eventually(lambda: records.extend(consumer) or len(records) >= count, what=f"{count} records")
-        return records
-    finally:
-        consumer.close()
 
 
 def test_member_events_reach_kafka_in_version_order_keyed_by_group(settings, reg, background):
@@ -38,7 +27,7 @@ def test_member_events_reach_kafka_in_version_order_keyed_by_group(settings, reg
     reg.delete(f"/groups/{group['id']}/members/{member['id']}")
     background(wire(settings).relay())
 
-    records = read_topic(settings, 4)
+    records = read_topic(settings, "registration.events", 4)
     assert {record.key for record in records} == {group["id"].encode()}
     envelopes = [json.loads(record.value) for record in records]
     assert [e["type"] for e in envelopes] == ["GroupFormed", "MemberJoined", "GroupApproved", "MemberLeft"]
@@ -64,7 +53,8 @@ def test_the_worker_process_relays_and_stops_on_sigterm(settings, reg):
     )
     try:
         eventually(lambda: reg.db["outbox"].count_documents({}) == 0, what="worker drained the outbox")
-        assert [json.loads(r.value)["type"] for r in read_topic(settings, 2)] == ["GroupFormed", "MemberJoined"]
+        records = read_topic(settings, "registration.events", 2)
+        assert [json.loads(r.value)["type"] for r in records] == ["GroupFormed", "MemberJoined"]
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=30) == 0, worker.stderr.read().decode()[-2000:]
     finally:

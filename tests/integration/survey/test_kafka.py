@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaProducer
 
 from jajo.envelope import encode
 from jajo.kafka import ensure_topics
 from tests.conftest import STAFF
 from tests.integration.survey.conftest import member_joined, registration_envelope
+from tests.topics import read_topic
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -30,15 +31,6 @@ def produce(settings, envelopes: list[dict], raw: list[bytes] = ()) -> None:
         producer.close(timeout=5)
 
 
-def read_topic(settings, topic: str, count: int) -> list:
-    consumer = KafkaConsumer(settings.topic(topic), bootstrap_servers=settings.kafka_bootstrap_servers,
-                             auto_offset_reset="earliest", consumer_timeout_ms=200)
-    try:
-        records: list = []
-        eventually(lambda: records.extend(consumer) or len(records) >= count, what=f"{count} records on {topic}")
-        return records
-    finally:
-        consumer.close()
 
 
 def test_members_arrive_through_kafka_and_responses_leave_on_it(settings, background, client, publish,
