@@ -18,7 +18,7 @@ from jajo.mongo import in_transaction
 from services.reporting import audit, exports, store
 from services.reporting.bootstrap import rfc3339
 from services.reporting.schemas import (
-    AnnualReport, AsOfQuery, AuditPageQuery, AuditQuery, DeadLetterList, EventList, EventPage, GroupReport,
+    AnnualReport, AsOfQuery, AuditPageQuery, AuditQuery, DeadLetterList, DeadLetterQuery, EventList, EventPage, GroupReport,
     ProjectionStatus, RebuildIn, RebuildOut, RedriveOut, SubjectQuery,
 )
 
@@ -177,12 +177,15 @@ def projection_status():
 
 
 @admin.get("/admin/dead-letters")
+@admin.arguments(DeadLetterQuery, location="query")
 @admin.response(200, DeadLetterList)
-def dead_letters():
-    """Messages the projector could not handle (staff only: they may hold personal data)."""
+def dead_letters(query: dict):
+    """Messages the projector could not handle, oldest first, a page at a time (staff only: they may hold
+    personal data)."""
     _require_staff()
-    docs = service().db["dead_letters"].find().sort("at", 1).limit(1000)
-    return {"dead_letters": [{"id": d.pop("_id"), **d} for d in docs]}
+    db = service().db
+    docs = db["dead_letters"].find().sort([("at", 1), ("_id", 1)]).skip(query["offset"]).limit(query["limit"])
+    return {"dead_letters": [{"id": d.pop("_id"), **d} for d in docs], "total": dead_letter_count(db)}
 
 
 @admin.post("/admin/dead-letters/<letter_id>/redrive")

@@ -196,8 +196,15 @@ class DeadLetter(Schema):
     consumer = fields.String()
 
 
+class DeadLetterQuery(Query):
+    limit = fields.Integer(load_default=1000, validate=validate.Range(1, 1000))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 10_000_000),
+                            metadata={"description": "dead letters to skip, oldest first"})
+
+
 class DeadLetterList(Schema):
     dead_letters = fields.List(fields.Nested(DeadLetter), required=True)
+    total = fields.Integer(required=True, metadata={"description": "all dead letters, beyond this page too"})
 
 
 class RebuildIn(Query):

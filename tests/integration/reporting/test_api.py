@@ -174,6 +174,9 @@ def test_dead_letters_are_listed_and_redriven(http, feed, reporting, monkeypatch
     get(http, "/api/v1/admin/dead-letters", status=403)
     letters = get(http, "/api/v1/admin/dead-letters", headers=STAFF).get_json()["dead_letters"]
     assert len(letters) == 5 and "a projector bug" in letters[0]["reason"]
+    pages = [get(http, f"/api/v1/admin/dead-letters?limit=2&offset={o}", headers=STAFF).get_json() for o in (0, 2, 4)]
+    assert [p["total"] for p in pages] == [5, 5, 5] and [len(p["dead_letters"]) for p in pages] == [2, 2, 1]
+    assert [letter["id"] for p in pages for letter in p["dead_letters"]] == [letter["id"] for letter in letters]
     response = http.post(f"/api/v1/admin/dead-letters/{letters[0]['id']}/redrive", headers=STAFF)
     assert response.status_code == 422 and "a projector bug" in response.get_json()["detail"]
 
