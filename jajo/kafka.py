@@ -11,6 +11,8 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from jajo.config import TOPICS, Settings
 
 log = logging.getLogger(__name__)
+# kafka-python backs off reconnects up to 30 s by default; a broker that is back should be used at once.
+RECONNECT = {"reconnect_backoff_ms": 50, "reconnect_backoff_max_ms": 1000}
 
 
 def producer(settings: Settings) -> KafkaProducer:
@@ -20,6 +22,7 @@ def producer(settings: Settings) -> KafkaProducer:
         # Consumers dedupe by event id; an idempotent producer adds nothing but sequence-number state that a
         # broker restart invalidates (the embedded Tansu then rejected and misnumbered retried batches).
         enable_idempotence=False,
+        **RECONNECT,
         allow_auto_create_topics=False,  # topics are made by ensure_topics only, with their partition count
         linger_ms=2,
         retries=5,
@@ -38,6 +41,7 @@ def consumer(settings: Settings) -> KafkaConsumer:
         bootstrap_servers=settings.kafka_bootstrap_servers,
         group_id=None,
         enable_auto_commit=False,
+        **RECONNECT,
         allow_auto_create_topics=False,
         auto_offset_reset="earliest",
         max_poll_records=settings.consumer_max_poll_records,
@@ -47,7 +51,7 @@ def consumer(settings: Settings) -> KafkaConsumer:
 
 
 def admin(settings: Settings) -> KafkaAdminClient:
-    return KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=5000)
+    return KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=5000, **RECONNECT)
 
 
 def ensure_topics(settings: Settings, names: tuple[str, ...] = TOPICS) -> None:
