@@ -14,13 +14,13 @@ from datetime import datetime, timezone
 from typing import Callable, Iterable, Protocol
 
 from kafka import KafkaConsumer, TopicPartition
-from kafka.errors import KafkaError
 from pymongo import MongoClient, UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from jajo.config import Settings
+from jajo.kafka import end_offsets
 from jajo.envelope import EnvelopeError, decode
 from jajo.metrics import CONSUMED, DEAD_LETTERS, DUPLICATES, WORKER_ERRORS
 from jajo.mongo import in_transaction, kill_session
@@ -113,22 +113,25 @@ class EventConsumer:
         return [Message(r.topic, r.partition, r.offset, r.key, r.value) for batch in records.values() for r in batch]
 
     def _check_stalled(self) -> None:
-        """Idle for a while with messages waiting: start a fresh consumer. After a broker restart a
-        kafka-python consumer was seen to stop fetching for good while its partitions filled up, and the
-        embedded broker to cut a partition back below a position already read."""
+        """Idle for a while: compare each position with the high watermark of the last fetch response.
+        Behind it, messages wait that the fetcher does not return (after a broker restart a kafka-python
+        consumer was seen to stop fetching for good): start a fresh consumer. Past it, the log is shorter than
+        what this consumer read under the same topic id: read the partition again from its start."""
         consumer = self._consumer
         if consumer is None or time.monotonic() - self._last_progress < self.stall_seconds:
             return
         self._last_progress = time.monotonic()
-        try:
-            ends = consumer.end_offsets(list(consumer.assignment()))
-            # behind: messages wait; past the end: the log was cut back under the same topic id
-            moved = any(ends[tp] != consumer.position(tp) for tp in consumer.assignment())
-        except KafkaError:
-            moved = True
-        if moved:
-            log.warning("consumer stalled with messages waiting: starting a fresh one")
+        marks = {tp: (consumer.position(tp), consumer.highwater(tp)) for tp in consumer.assignment()}
+        if any(high is None or position < high for position, high in marks.values()):
+            log.warning("consumer stalled with messages waiting: starting a fresh one",
+                        extra={"positions": _described(marks)})
             self._drop_consumer()
+            return
+        for partition, (position, high) in marks.items():
+            if position > high:
+                log.warning("partition shorter than its position: reading it again", extra={
+                    "partition": f"{partition.topic}:{partition.partition}", "position": position, "end": high})
+                consumer.seek_to_beginning(partition)
 
     def _topic_recreated(self, consumer: KafkaConsumer) -> bool:
         """A broker that lost its data (the embedded Tansu after a restart) hands out offsets from 0 again, so
@@ -153,8 +156,9 @@ class EventConsumer:
                 return None  # topics not created yet
             consumer.assign(partitions)
             for partition in partitions:
-                consumer.seek(partition, self._resume_offset(consumer, partition))
+                consumer.seek(partition, self._resume_offset(partition))
             self._consumer = consumer
+            self._last_progress = time.monotonic()  # a fresh consumer gets its own stall_seconds
         return self._consumer
 
     def _my_partitions(self, consumer: KafkaConsumer) -> list[TopicPartition]:
@@ -167,13 +171,12 @@ class EventConsumer:
             partitions += [TopicPartition(topic, n) for n in sorted(numbers) if n % self.members == self.member]
         return partitions
 
-    def _resume_offset(self, consumer: KafkaConsumer, partition: TopicPartition) -> int:
-        """After the checkpoint; from 0 when the checkpoint belongs to another topic or lies past its end."""
+    def _resume_offset(self, partition: TopicPartition) -> int:
+        """After the checkpoint; from 0 when the checkpoint belongs to another topic (or to none)."""
         checkpoint = self.db["checkpoints"].find_one({"_id": f"{partition.topic}:{partition.partition}"}) or {}
         if checkpoint.get("topic_id") != self._topic_ids[partition.topic]:
             return 0
-        resume = checkpoint["offset"] + 1
-        return resume if resume <= consumer.end_offsets([partition])[partition] else 0
+        return checkpoint["offset"] + 1
 
     def _drop_consumer(self) -> None:
         if self._consumer is not None:
@@ -324,6 +327,10 @@ class EventConsumer:
         DEAD_LETTERS.labels(self.projection.name).inc(len(dead))
 
 
+def _described(marks: dict) -> dict:
+    return {f"{tp.topic}:{tp.partition}": {"position": pos, "end": high} for tp, (pos, high) in marks.items()}
+
+
 def _topic_id(consumer: KafkaConsumer, topic: str) -> str | None:
     topic_id = consumer._client.cluster.topic_id(topic)  # kafka-python keeps topic ids only in its metadata
     return str(topic_id) if topic_id is not None else None
@@ -337,7 +344,7 @@ def lag(settings: Settings, db: Database, topics: list[str]) -> int:
         partitions = [TopicPartition(t, n) for t in topics for n in sorted(probe.partitions_for_topic(t) or ())]
         if not partitions:
             return 0
-        ends = probe.end_offsets(partitions)
+        ends = end_offsets(probe, partitions)
         keys = [f"{tp.topic}:{tp.partition}" for tp in partitions]
         checkpoints = {doc["_id"]: doc for doc in db["checkpoints"].find({"_id": {"$in": keys}})}
         behind = 0

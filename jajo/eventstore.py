@@ -25,6 +25,7 @@ class EventStore:
         self.topic = topic
         self.events = db["events"]
         self.outbox = db["outbox"]
+        self.relay_state = db["relay"]
 
     def ensure_indexes(self) -> None:
         self.events.create_index(
@@ -63,6 +64,21 @@ class EventStore:
 
     def all_events(self, batch_size: int = 1000):
         return (doc["envelope"] for doc in self.events.find({}, {"envelope": 1}).batch_size(batch_size))
+
+    def history(self, batch_size: int = 1000):
+        """Every stored event not waiting in the outbox, each aggregate's in version order."""
+        waiting = {doc["envelope"]["id"] for doc in self.outbox.find({}, {"envelope.id": 1})}
+        cursor = self.events.find({}, {"envelope": 1}).sort([("subject", ASCENDING), ("aggregateversion", ASCENDING)])
+        return (doc["envelope"] for doc in cursor.hint("aggregate_version").batch_size(batch_size)
+                if doc["_id"] not in waiting)
+
+    def history_topic_id(self) -> str | None:
+        """The id of the topic incarnation that the relay last gave the whole history."""
+        state = self.relay_state.find_one({"_id": self.topic}) or {}
+        return state.get("topic_id")
+
+    def remember_history_topic_id(self, topic_id: str) -> None:
+        self.relay_state.replace_one({"_id": self.topic}, {"_id": self.topic, "topic_id": topic_id}, upsert=True)
 
     def pending_count(self) -> int:
         return self.outbox.count_documents({})

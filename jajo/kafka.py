@@ -4,7 +4,9 @@ from __future__ import annotations
 import logging
 import socket
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+import time
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
@@ -71,6 +73,28 @@ def ensure_topics(settings: Settings, names: tuple[str, ...] = TOPICS) -> None:
             log.info("created topics", extra={"topics": missing})
     finally:
         client.close()
+
+
+def topic_id(client: KafkaAdminClient, topic: str) -> str | None:
+    """The id Kafka gave `topic` when it was created (a recreated topic gets a new one); None if it is missing."""
+    described = client.describe_topics([topic])
+    return described[0]["topic_id"] if described and described[0]["error_code"] == 0 else None
+
+
+def end_offsets(consumer: KafkaConsumer, partitions: list[TopicPartition], timeout: float = 5.0) -> dict:
+    """The offset after each partition's last record, from a consumer used for nothing else.
+
+    The embedded Tansu answers ListOffsets(latest) with the base offset of the last record *batch* + 1, short of
+    the end whenever that batch holds several records; the high watermark of a fetch response is right. So
+    fetch the last batch it names and take the larger of the two (on Kafka both agree)."""
+    listed = consumer.end_offsets(partitions)
+    consumer.assign(partitions)
+    for partition in partitions:
+        consumer.seek(partition, max(listed[partition] - 1, 0))
+    deadline = time.monotonic() + timeout
+    while any(consumer.highwater(p) is None for p in partitions) and time.monotonic() < deadline:
+        consumer.poll(timeout_ms=100)
+    return {p: max(listed[p], consumer.highwater(p) or 0) for p in partitions}
 
 
 def reachable(settings: Settings) -> bool:

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Callable
+import time
+from typing import Callable, Iterable
 
-from kafka import KafkaProducer
+from kafka import KafkaAdminClient, KafkaProducer
 from kafka.errors import KafkaError
 from pymongo import ASCENDING
 from pymongo.errors import PyMongoError
@@ -13,38 +14,59 @@ from pymongo.errors import PyMongoError
 from jajo.config import Settings
 from jajo.envelope import encode
 from jajo.eventstore import EventStore
-from jajo.kafka import ensure_topics
+from jajo.kafka import admin, ensure_topics, topic_id
 from jajo.metrics import RELAYED, WORKER_ERRORS
 
 log = logging.getLogger(__name__)
 CRASH_POINT_ENV = "JAJO_RELAY_CRASH_AFTER_PUBLISH"  # fault drills only: exit after publishing, before the delete
 
 
-class OutboxRelay:
-    """At-least-once: an event is deleted from the outbox only after Kafka acknowledged it.
+class TopicChanged(KafkaError):
+    """The topic was missing or recreated around a publish: its acknowledgements prove nothing."""
 
-    A crash between the acknowledgement and the delete publishes it again; consumers dedupe by event id.
-    """
+    retriable = True
+
+
+class OutboxRelay:
+    """At-least-once: an event leaves the outbox only after Kafka acknowledged it into the topic the relay
+    checked before and after publishing. A crash between acknowledgement and delete publishes it again;
+    consumers dedupe by event id.
+
+    A topic the relay has not given the event store's history yet (first run, a broker that lost its data
+    like the embedded Tansu on restart, a topic deleted and recreated) first gets the whole history: events
+    acknowledged into its previous incarnation may never have been read. The check after publishing matters
+    because Tansu acknowledges records sent to a topic that does not exist."""
 
     name = "relay"
+    check_seconds = 1.0  # how often an idle relay looks for a new topic
 
-    def __init__(self, store: EventStore, settings: Settings, producer_factory: Callable[[], KafkaProducer]):
+    def __init__(self, store: EventStore, settings: Settings, producer_factory: Callable[[], KafkaProducer],
+                 admin_factory: Callable[[], KafkaAdminClient] | None = None):
         self.store = store
         self.settings = settings
         self.producer_factory = producer_factory
+        self.admin_factory = admin_factory or (lambda: admin(settings))
         self._producer: KafkaProducer | None = None
+        self._admin: KafkaAdminClient | None = None
+        self._history_in: str | None = None  # the topic id known to hold the whole history
+        self._checked_at = float("-inf")
 
     def run_once(self) -> int:
         batch = self._next_batch()
-        if not batch:
+        if not batch and time.monotonic() - self._checked_at < self.check_seconds:
             return 0
         try:
-            self._publish(batch)
+            incarnation = self._topic_with_history()
+            if batch:
+                self._publish((doc["key"], doc["envelope"]) for doc in batch)
+                self._confirm(incarnation)
         except KafkaError as exc:
             WORKER_ERRORS.labels(self.name).inc()
             log.warning("publish failed, events stay in the outbox", extra={"error": type(exc).__name__})
-            self._reset_producer()
+            self._reset_clients()
             return -1
+        if not batch:
+            return 0
         _crash_point()
         self.store.outbox.delete_many({"_id": {"$in": [doc["_id"] for doc in batch]}})
         RELAYED.labels(self.store.topic).inc(len(batch))
@@ -59,31 +81,74 @@ class OutboxRelay:
             log.warning("outbox unreadable", extra={"error": type(exc).__name__})
             return []
 
-    def _publish(self, batch: list[dict]) -> None:
+    # --- the topic's incarnation ----------------------------------------------------------------
+    def _topic_with_history(self) -> str:
+        """The topic's current id, after publishing the whole history into it if it lacks it."""
+        current = self._current_topic_id()
+        self._checked_at = time.monotonic()
+        if self._history_in is None:
+            self._history_in = self.store.history_topic_id()
+        if current != self._history_in:
+            published = self._publish((e["subject"], e) for e in self.store.history())
+            self._confirm(current)
+            self.store.remember_history_topic_id(current)
+            self._history_in = current
+            log.warning("topic new to the relay: published the event store's history into it",
+                        extra={"topic": self.store.topic, "events": published})
+        return current
+
+    def _current_topic_id(self) -> str:
+        found = topic_id(self._ensure_admin(), self.store.topic)
+        if found is None:
+            ensure_topics(self.settings)
+            found = topic_id(self._ensure_admin(), self.store.topic)
+        if found is None:
+            raise TopicChanged(f"{self.store.topic} does not exist")
+        return found
+
+    def _confirm(self, incarnation: str) -> None:
+        if topic_id(self._ensure_admin(), self.store.topic) != incarnation:
+            raise TopicChanged(f"{self.store.topic} was recreated while publishing")
+
+    # --- Kafka clients --------------------------------------------------------------------------
+    def _publish(self, keyed_envelopes: Iterable[tuple[str, dict]], chunk: int = 1000) -> int:
         producer = self._ensure_producer()
-        futures = [
-            producer.send(doc["topic"], key=doc["key"].encode(), value=encode(doc["envelope"])) for doc in batch
-        ]
-        producer.flush(timeout=10)
-        for future in futures:
-            future.get(timeout=10)
+        futures, sent = [], 0
+        for key, envelope in keyed_envelopes:
+            futures.append(producer.send(self.store.topic, key=key.encode(), value=encode(envelope)))
+            if len(futures) >= chunk:
+                sent += _acknowledged(producer, futures)
+                futures = []
+        return sent + _acknowledged(producer, futures)
 
     def _ensure_producer(self) -> KafkaProducer:
         if self._producer is None:
-            ensure_topics(self.settings)  # the embedded broker forgets its topics when it restarts
             self._producer = self.producer_factory()
         return self._producer
 
-    def _reset_producer(self) -> None:
-        if self._producer is not None:
-            try:
-                self._producer.close(timeout=1)
-            except Exception:  # noqa: BLE001 - a broken producer may fail to close; it is dropped anyway
-                pass
-        self._producer = None
+    def _ensure_admin(self) -> KafkaAdminClient:
+        if self._admin is None:
+            self._admin = self.admin_factory()
+        return self._admin
+
+    def _reset_clients(self) -> None:
+        for client in (self._producer, self._admin):
+            if client is not None:
+                try:
+                    client.close(timeout=1) if isinstance(client, KafkaProducer) else client.close()
+                except Exception:  # noqa: BLE001 - a broken client may fail to close; it is dropped anyway
+                    pass
+        self._producer = self._admin = None
 
     def close(self) -> None:
-        self._reset_producer()
+        self._reset_clients()
+
+
+def _acknowledged(producer: KafkaProducer, futures: list) -> int:
+    producer.flush(timeout=10)
+    for future in futures:
+        future.get(timeout=10)
+    return len(futures)
 
 
 def _crash_point() -> None:

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import threading
 from datetime import datetime, timezone
 
 from flask import Flask, Response, current_app, g, request
 from pymongo.database import Database
-import logging
-
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from jajo.errors import Conflict, RuleViolation
@@ -50,8 +50,7 @@ def _scoped_key(key: str) -> str:
     return f"{principal.actor if principal else '-'}|{key}"
 
 
-def replay(stored: dict) -> Response:
-    answer = stored["response"]
+def replay(answer: dict) -> Response:
     response = Response(answer["body"], status=answer["status"])
     for name, value in answer["headers"].items():
         response.headers[name] = value
@@ -62,9 +61,41 @@ def replay(stored: dict) -> Response:
 def _answer_from(stored: dict, fingerprint: str) -> Response:
     if stored["fingerprint"] != fingerprint:
         raise RuleViolation(f"{HEADER} was already used with a different request")
-    if stored.get("response") is None:
+    answer = stored.get("response") or _unsaved().answers.get(stored["_id"])
+    if answer is None:
         raise Conflict(f"a request with this {HEADER} is still being processed", retry_after=1)
-    return replay(stored)
+    return replay(answer)
+
+
+class UnsavedAnswers:
+    """Answers of committed commands that MongoDB was not there to store (it went away after the commit):
+    kept by this process, replayed to a retry it receives, and stored at its next request."""
+
+    def __init__(self):
+        self.answers: dict[str, dict] = {}
+        self.lock = threading.Lock()
+
+    def keep(self, key: str, answer: dict) -> None:
+        with self.lock:
+            self.answers[key] = answer
+
+    def store(self, collection) -> None:
+        with self.lock:
+            for key, answer in list(self.answers.items()):
+                collection.update_one({"_id": key}, {"$set": {"response": answer}})
+                del self.answers[key]
+
+
+def _unsaved() -> UnsavedAnswers:
+    return current_app.extensions["jajo_unsaved_answers"]
+
+
+def _store_unsaved() -> None:
+    if _unsaved().answers:
+        try:
+            _unsaved().store(_database()["idempotency"])
+        except PyMongoError:
+            pass  # still away: kept for the next request
 
 
 def _before() -> Response | None:
@@ -74,6 +105,7 @@ def _before() -> Response | None:
     if not 1 <= len(key) <= 255:
         raise RuleViolation(f"{HEADER} must be 1 to 255 characters")
     claim = IdempotencyClaim(_scoped_key(key), _fingerprint())
+    _store_unsaved()
     stored = _database()["idempotency"].find_one({"_id": claim.key})
     if stored is not None:
         return _answer_from(stored, claim.fingerprint)
@@ -100,9 +132,9 @@ def _after(response: Response) -> Response:
             except DuplicateKeyError:
                 pass
     except PyMongoError as exc:
-        # The command is committed (its claim with it): answer it. A retry with this key then gets 409
-        # "still being processed" instead of a second event; the resource can be read back meanwhile.
-        log.warning("idempotent answer not stored", extra={"error": type(exc).__name__})
+        # The command is committed (its claim with it): answer it, and keep the answer for a retry.
+        log.warning("idempotent answer not stored yet", extra={"error": type(exc).__name__})
+        _unsaved().keep(claim.key, answer)
     return response
 
 
@@ -114,6 +146,7 @@ def _on_race(_: IdempotentReplay) -> Response:
 
 
 def init_idempotency(app: Flask) -> None:
+    app.extensions["jajo_unsaved_answers"] = UnsavedAnswers()
     app.before_request(_before)
     app.after_request(_after)
     app.register_error_handler(IdempotentReplay, _on_race)

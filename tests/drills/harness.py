@@ -415,12 +415,14 @@ def topic_size(settings, name: str) -> int:
     """Messages on a topic (the sum of its partitions' end offsets)."""
     from kafka import KafkaConsumer, TopicPartition
 
+    from jajo.kafka import end_offsets
+
     probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=6000,
                           allow_auto_create_topics=False)
     try:
         topic = settings.topic(name)
         partitions = [TopicPartition(topic, p) for p in (probe.partitions_for_topic(topic) or ())]
-        return sum(probe.end_offsets(partitions).values()) if partitions else 0
+        return sum(end_offsets(probe, partitions).values()) if partitions else 0
     finally:
         probe.close()
 

@@ -13,12 +13,6 @@ from tests.waiting import eventually
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.drill  # both sizes only under `make drills` while the finding below is open
-@pytest.mark.xfail(strict=False, reason=(
-    "open finding on the embedded broker: in the seconds after Tansu restarts empty under load, records it "
-    "acknowledged (acks=all) were later missing from the topic and a partition's end offset moved backwards "
-    "under the same topic id, so a consumer's view can miss an event the relay delivered. "
-    "See docs/reliability.md; tests/integration/test_foundation.py covers the outage without concurrent load."))
 def test_broker_outage_loses_nothing(stack, background, controllable, scale):
     down = scale(5.0, float(os.environ.get("JAJO_DRILL_OUTAGE_SECONDS", "20")))
     background(*stack.write_loops(), stack.reporting.event_consumer())

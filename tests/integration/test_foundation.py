@@ -88,6 +88,46 @@ def test_kafka_down_commands_still_accepted_and_delivered_once_it_is_back(settin
         broker.stop()
 
 
+def test_events_acknowledged_by_a_broker_that_then_lost_them_still_reach_the_report(settings, background, tmp_path):
+    port = embedded.free_port()
+    broker = embedded.start_tansu(port, tmp_path / "tansu.log")
+    settings = settings.override(kafka_bootstrap_servers=f"127.0.0.1:{port}")
+    registration, reporting = wire_registration(settings), wire_reporting(settings)
+    api = registration_app(settings).test_client()
+    relay = registration.relay()
+    try:
+        ids = {api.post("/api/v1/groups", json={"name": f"모임 {i}", "year": 2026}, headers=STAFF).get_json()["id"]
+               for i in range(4)}
+        eventually(lambda: relay.run_once() == 0 and registration.store.pending_count() == 0, what="relayed")
+        relay.close()
+        broker.stop()  # acknowledged, never read by reporting: gone with the broker's memory
+        broker = embedded.start_tansu(port, tmp_path / "tansu.log")
+        background(registration.relay(), reporting.event_consumer())
+        eventually(lambda: {d["envelope"]["subject"] for d in reporting.db["audit_events"].find()} == ids,
+                   timeout=60, what="the history given to the new topic projected")
+    finally:
+        broker.stop()
+
+
+def test_end_offsets_count_every_record_of_the_last_batch(settings):
+    from kafka import KafkaConsumer, TopicPartition
+
+    from jajo.kafka import end_offsets
+
+    ensure_topics(settings)
+    topic = TopicPartition(settings.topic("registration.events"), 0)
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, linger_ms=50)
+    for i in range(10):
+        producer.send(topic.topic, value=b"%d" % i, partition=0)  # one batch of 10 records
+    producer.flush()
+    producer.close()
+    probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    try:
+        assert end_offsets(probe, [topic]) == {topic: 10}
+    finally:
+        probe.close()
+
+
 def test_malformed_message_goes_to_dead_letters_and_the_consumer_goes_on(settings, background):
     ensure_topics(settings)
     topic = settings.topic("registration.events")
@@ -163,3 +203,58 @@ def test_a_batch_that_failed_is_read_again_not_skipped(settings):
                    what="the failed batch applied on a later try")
     finally:
         loop.close()
+
+
+def test_a_partition_shorter_than_its_checkpoint_is_read_again_from_its_start(settings):
+    from jajo.consumer import EventConsumer
+    from jajo.kafka import consumer as kafka_consumer
+
+    ensure_topics(settings)
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    topic = settings.topic("registration.events")
+    for i in range(3):
+        event = group_formed(f"g-short-{i}")
+        producer.send(topic, value=encode(event), partition=0)
+    producer.flush()
+    producer.close()
+    reporting = wire_reporting(settings)
+    loop = EventConsumer(reporting.projection(), reporting.client, reporting.db, partial(kafka_consumer, settings),
+                         stall_seconds=1.0)
+    try:
+        loop._ensure_consumer()  # learns the topic id that a checkpoint written by an earlier reader would name
+        reporting.db["checkpoints"].insert_one(
+            {"_id": f"{topic}:0", "offset": 99, "topic_id": loop._topic_ids[topic]})  # a log since cut back
+        loop.close()
+        eventually(lambda: loop.run_once() >= 0 and reporting.db["audit_events"].count_documents({}) == 3,
+                   what="the partition read again from its start")
+    finally:
+        loop.close()
+
+
+def test_an_answer_mongodb_was_not_there_to_store_is_replayed_to_the_retry(settings, tmp_path):
+    port = embedded.free_port()
+    mongo = embedded.start_secantus(port, tmp_path / "mongo", tmp_path / "mongo.log")
+    settings = settings.override(mongodb_uri=embedded.mongo_uri(port))
+    app = registration_app(settings)
+    kill_after_commit = {"armed": True}
+
+    @app.after_request  # runs before the idempotency hook stores the answer (Flask runs them in reverse)
+    def database_goes_away(response):
+        if kill_after_commit.pop("armed", False):
+            mongo.kill()
+        return response
+
+    headers = {**STAFF, "Idempotency-Key": "answer-lost-1"}
+    body = {"name": "답을 잃은 모임", "year": 2026}
+    try:
+        first = app.test_client().post("/api/v1/groups", json=body, headers=headers)
+        assert first.status_code == 201
+        mongo = embedded.start_secantus(port, tmp_path / "mongo", tmp_path / "mongo.log")
+        again = app.test_client().post("/api/v1/groups", json=body, headers=headers)
+        assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+        assert again.get_json() == first.get_json()
+        assert wire_registration(settings).store.events.count_documents({}) == 1
+        stored = wire_registration(settings).db["idempotency"].find_one()
+        assert stored["response"]["status"] == 201  # stored once the database was back
+    finally:
+        mongo.stop()
