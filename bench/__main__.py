@@ -5,7 +5,7 @@ import argparse
 import shutil
 import time
 
-from bench import commands, eventstore, freshness, projection, reports
+from bench import commands, eventstore, freshness, projection, reports, republish
 from bench.harness import machine, servers, workdir
 
 
@@ -31,6 +31,7 @@ def main() -> None:
         proj = projection.run(settings, args.rounds, args.scale)
         fresh = freshness.run(settings, work)
         rep = reports.run(settings, proj["history_db"], proj["events"])
+        history = republish.run(settings, args.rounds)
     shutil.rmtree(work, ignore_errors=True)
     c_names = list(cmd["medians"])
     rows = [
@@ -45,6 +46,9 @@ def main() -> None:
          f"{proj['ratio']:.2f}", "≥ 0.5", "yes" if proj["ratio"] >= 0.5 else "no"),
         ("2b rebuild from the audit history", f"{proj['rebuild']:,.0f} events/s", "same bare loop",
          f"{proj['rebuild_ratio']:.2f}", "—", "read models identical" if proj["exact"] else "MISMATCH"),
+        ("2c relay: the history into a new topic (broker restarted)", f"{history['relay']:,.0f} events/s "
+         f"({history['events']:,} stored events)", f"{history['bare']:,.0f} events/s find + plain producer",
+         f"{history['ratio']:.2f}", "—", "—"),
         ("3 freshness at 50 commands/s", f"p50 {fresh['p50'] * 1000:,.0f} ms, p99 {fresh['p99'] * 1000:,.0f} ms "
          f"({fresh['count']} commands at {fresh['rate']:.0f}/s)", "—", "—", "p99 < 1 s",
          "yes" if fresh["p99"] < 1 else "no"),
