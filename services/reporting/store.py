@@ -13,6 +13,7 @@ from typing import Any, Iterable
 from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
+from pymongo.errors import CollectionInvalid
 
 from services.reporting.readmodels import COLLECTIONS, Op
 
@@ -51,7 +52,10 @@ def ensure_generation(db: Database, generation: int) -> None:
     for name in COLLECTIONS:
         full = collection_name(generation, name)
         if full not in existing:
-            db.create_collection(full)
+            try:
+                db.create_collection(full)
+            except CollectionInvalid:
+                pass  # another member of a split projector created it first
         if name in INDEXED:
             db[full].create_index([(INDEXED[name], ASCENDING)])
 
