@@ -1,7 +1,8 @@
-"""Marshmallow fields for the contract's formats: dates `YYYY-MM-DD`, times `HH:MM`."""
+"""Marshmallow fields for the contract's formats: dates `YYYY-MM-DD`, times `HH:MM`, RFC 3339 timestamps."""
 from __future__ import annotations
 
 import re
+from datetime import timezone
 
 from marshmallow import fields
 
@@ -33,3 +34,18 @@ class ClockTime(fields.String):
         if not _TIME.match(text):
             raise self.make_error("time")
         return text
+
+
+class Timestamp(fields.AwareDateTime):
+    """An RFC 3339 timestamp with its offset, that stays an instant once converted to UTC (years 1–9999):
+    `0001-01-01T01:00:00+12:00` is valid RFC 3339 but no date BSON or Python can hold."""
+
+    default_error_messages = {"range": "Not a valid timestamp: out of range once converted to UTC."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            moment.astimezone(timezone.utc)
+        except OverflowError:
+            raise self.make_error("range") from None
+        return moment

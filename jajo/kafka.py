@@ -52,6 +52,17 @@ def consumer(settings: Settings) -> KafkaConsumer:
     )
 
 
+def close_producer(producer: KafkaProducer, timeout: float = 1.0) -> None:
+    """Close a producer even while records wait unacknowledged (the broker away). kafka-python's close()
+    flushes first and raises KafkaTimeoutError then, leaving the producer half-open for its __del__ to fail
+    on again; those records are abandoned on purpose (they are still in the outbox)."""
+    try:
+        producer.close(timeout=timeout)
+    except KafkaError:
+        producer._sender.force_close()
+        producer._closed = True
+
+
 def admin(settings: Settings) -> KafkaAdminClient:
     return KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=5000, **RECONNECT)
 

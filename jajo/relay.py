@@ -14,7 +14,7 @@ from pymongo.errors import PyMongoError
 from jajo.config import Settings
 from jajo.envelope import encode
 from jajo.eventstore import EventStore
-from jajo.kafka import admin, ensure_topics, topic_id
+from jajo.kafka import admin, close_producer, ensure_topics, topic_id
 from jajo.metrics import RELAYED, WORKER_ERRORS
 
 log = logging.getLogger(__name__)
@@ -132,12 +132,13 @@ class OutboxRelay:
         return self._admin
 
     def _reset_clients(self) -> None:
-        for client in (self._producer, self._admin):
-            if client is not None:
-                try:
-                    client.close(timeout=1) if isinstance(client, KafkaProducer) else client.close()
-                except Exception:  # noqa: BLE001 - a broken client may fail to close; it is dropped anyway
-                    pass
+        if self._producer is not None:
+            close_producer(self._producer)
+        if self._admin is not None:
+            try:
+                self._admin.close()
+            except Exception:  # noqa: BLE001 - a broken client may fail to close; it is dropped anyway
+                pass
         self._producer = self._admin = None
 
     def close(self) -> None:

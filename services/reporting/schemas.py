@@ -1,5 +1,6 @@
 from marshmallow import RAISE, Schema, fields, validate
 
+from jajo.fields import Timestamp
 from jajo.http.schemas import OwedDocument
 from services.reporting.readmodels import EVENT_TYPES
 
@@ -18,7 +19,7 @@ class Query(Schema):
 
 
 class AsOfQuery(Query):
-    as_of = fields.AwareDateTime(
+    as_of = Timestamp(
         metadata={"description": "RFC 3339 timestamp with offset: the report as the recorded events stood at that "
                                  "moment (events whose envelope `time` is at or before it), replayed from the audit "
                                  "history; omitted = the live read models"})
@@ -152,8 +153,8 @@ class AuditQuery(Query):
     type = fields.String(validate=validate.OneOf(sorted(EVENT_TYPES)))
     source = fields.String(validate=validate.OneOf(["/registration", "/activity", "/survey",
                                                     "registration", "activity", "survey"]))
-    since = fields.AwareDateTime(metadata={"description": "events whose `time` is at or after this (RFC 3339)"})
-    until = fields.AwareDateTime(metadata={"description": "events whose `time` is at or before this (RFC 3339)"})
+    since = Timestamp(metadata={"description": "events whose `time` is at or after this (RFC 3339)"})
+    until = Timestamp(metadata={"description": "events whose `time` is at or before this (RFC 3339)"})
     personal = fields.Boolean(
         metadata={"description": "include `data.personal` (staff only; default true for staff, always false for "
                                  "viewers)"})

@@ -203,3 +203,13 @@ def test_the_outbox_endpoint_of_a_write_service(settings):
     store.outbox.insert_one({"_id": "x", "topic": "t", "key": "k", "envelope": {}})
     assert client.get("/api/v1/outbox", headers=STAFF).get_json() == {"pending": 1}
     assert client.get("/api/v1/outbox").status_code == 401
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/audit/events?until=0001-01-01T01%3A03%3A17.0%2B12%3A17",  # found by schemathesis: year 0 in UTC
+    "/api/v1/audit/events.jsonl?since=9999-12-31T23%3A00%3A00-05%3A00",
+    "/api/v1/reports/annual/2025?as_of=0001-01-01T00%3A00%3A00%2B01%3A00",
+])
+def test_timestamps_outside_the_utc_calendar_are_422_not_500(http, path):
+    answer = get(http, path, headers=STAFF, status=422)
+    assert answer.mimetype == "application/problem+json" and "out of range" in json.dumps(answer.get_json())
