@@ -6,7 +6,6 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from bench.harness import ROOT, environment
 from bench.yeargen import produce, years

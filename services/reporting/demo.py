@@ -15,7 +15,6 @@ run id changes nothing; a new `--run` loads another program year beside it.
 from __future__ import annotations
 
 import argparse
-import calendar
 import random
 import sys
 import time
