@@ -20,8 +20,8 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from jajo.config import Settings
-from jajo.kafka import end_offsets
 from jajo.envelope import EnvelopeError, decode
+from jajo.kafka import end_offsets
 from jajo.metrics import CONSUMED, DEAD_LETTERS, DUPLICATES, WORKER_ERRORS
 from jajo.mongo import in_transaction, kill_session
 

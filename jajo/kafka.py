@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import socket
-
 import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition

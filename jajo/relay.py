@@ -28,9 +28,9 @@ class TopicChanged(KafkaError):
 
 
 class OutboxRelay:
-    """At-least-once: an event leaves the outbox only after Kafka acknowledged it into the topic the relay
-    checked before and after publishing. A crash between acknowledgement and delete publishes it again;
-    consumers dedupe by event id.
+    """At-least-once: an event leaves the outbox only after Kafka acknowledged it into the topic that holds the
+    event store's history, checked after publishing. A crash between acknowledgement and delete publishes it
+    again; consumers dedupe by event id.
 
     A topic the relay has not given the event store's history yet (first run, a broker that lost its data
     like the embedded Tansu on restart, a topic deleted and recreated) first gets the whole history: events
@@ -40,30 +40,31 @@ class OutboxRelay:
     name = "relay"
     check_seconds = 1.0  # how often an idle relay looks for a new topic
 
-    def __init__(self, store: EventStore, settings: Settings, producer_factory: Callable[[], KafkaProducer],
-                 admin_factory: Callable[[], KafkaAdminClient] | None = None):
+    def __init__(self, store: EventStore, settings: Settings, producer_factory: Callable[[], KafkaProducer]):
         self.store = store
         self.settings = settings
         self.producer_factory = producer_factory
-        self.admin_factory = admin_factory or (lambda: admin(settings))
         self._producer: KafkaProducer | None = None
         self._admin: KafkaAdminClient | None = None
-        self._history_in: str | None = None  # the topic id known to hold the whole history
-        self._checked_at = float("-inf")
+        self._history_in: str | None = None  # the id of the topic incarnation that has the whole history
+        self._checked_at = float("-inf")  # when the topic's id was last looked at
 
     def run_once(self) -> int:
         batch = self._next_batch()
-        if not batch and time.monotonic() - self._checked_at < self.check_seconds:
+        due = time.monotonic() - self._checked_at >= self.check_seconds
+        if not batch and not due:
             return 0
         try:
-            incarnation = self._topic_with_history()
+            if due:
+                self._give_history_to_a_new_topic()
             if batch:
                 self._publish((doc["key"], doc["envelope"]) for doc in batch)
-                self._confirm(incarnation)
+                self._confirm()
         except KafkaError as exc:
             WORKER_ERRORS.labels(self.name).inc()
             log.warning("publish failed, events stay in the outbox", extra={"error": type(exc).__name__})
             self._reset_clients()
+            self._checked_at = float("-inf")  # look at the topic again before the next publish
             return -1
         if not batch:
             return 0
@@ -82,20 +83,19 @@ class OutboxRelay:
             return []
 
     # --- the topic's incarnation ----------------------------------------------------------------
-    def _topic_with_history(self) -> str:
-        """The topic's current id, after publishing the whole history into it if it lacks it."""
+    def _give_history_to_a_new_topic(self) -> None:
+        """Publish the whole history into the topic if its current id is not the one that has it."""
         current = self._current_topic_id()
-        self._checked_at = time.monotonic()
         if self._history_in is None:
             self._history_in = self.store.history_topic_id()
         if current != self._history_in:
             published = self._publish((e["subject"], e) for e in self.store.history())
-            self._confirm(current)
-            self.store.remember_history_topic_id(current)
             self._history_in = current
+            self._confirm()
+            self.store.remember_history_topic_id(current)
             log.warning("topic new to the relay: published the event store's history into it",
                         extra={"topic": self.store.topic, "events": published})
-        return current
+        self._checked_at = time.monotonic()
 
     def _current_topic_id(self) -> str:
         found = topic_id(self._ensure_admin(), self.store.topic)
@@ -106,8 +106,10 @@ class OutboxRelay:
             raise TopicChanged(f"{self.store.topic} does not exist")
         return found
 
-    def _confirm(self, incarnation: str) -> None:
-        if topic_id(self._ensure_admin(), self.store.topic) != incarnation:
+    def _confirm(self) -> None:
+        """Acknowledgements count only if the topic that has the history still exists: the check after
+        publishing is enough, since a topic recreated before it would have a new id."""
+        if topic_id(self._ensure_admin(), self.store.topic) != self._history_in:
             raise TopicChanged(f"{self.store.topic} was recreated while publishing")
 
     # --- Kafka clients --------------------------------------------------------------------------
@@ -128,7 +130,7 @@ class OutboxRelay:
 
     def _ensure_admin(self) -> KafkaAdminClient:
         if self._admin is None:
-            self._admin = self.admin_factory()
+            self._admin = admin(self.settings)
         return self._admin
 
     def _reset_clients(self) -> None:
