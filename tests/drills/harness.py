@@ -30,6 +30,7 @@ from services.reporting.bootstrap import wire as wire_reporting
 from services.reporting.readmodels import replay
 from services.survey.app import create_app as survey_app
 from services.survey.bootstrap import wire as wire_survey
+from tests import topics
 from tests.conftest import STAFF
 from tests.waiting import eventually
 
@@ -429,17 +430,7 @@ def topic_size(settings, name: str) -> int:
 
 def read_topic(settings, name: str) -> list:
     """Every record of a topic, from the start."""
-    from kafka import KafkaConsumer
-
-    expected = topic_size(settings, name)
-    consumer = KafkaConsumer(settings.topic(name), bootstrap_servers=settings.kafka_bootstrap_servers,
-                             auto_offset_reset="earliest", consumer_timeout_ms=500, allow_auto_create_topics=False)
-    records: list = []
-    try:
-        eventually(lambda: records.extend(consumer) or len(records) >= expected, timeout=60, what=f"{name} read")
-        return records
-    finally:
-        consumer.close()
+    return topics.read_topic(settings, name, topic_size(settings, name), timeout=60)
 
 
 def produce(settings, messages: list[tuple[str, bytes | None, bytes]]) -> None:

@@ -23,6 +23,31 @@ from tests.waiting import eventually
 pytestmark = pytest.mark.integration
 
 
+class OwnBroker:
+    """A Tansu of the test's own, to stop and start again (it comes back empty: no topics, no offsets)."""
+
+    def __init__(self, log_path):
+        self.port, self.log_path = embedded.free_port(), log_path
+        self.bootstrap = f"127.0.0.1:{self.port}"
+        self.server = None
+        self.start()
+
+    def start(self) -> None:
+        self.server = embedded.start_tansu(self.port, self.log_path)
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+
+@pytest.fixture
+def own_broker(tmp_path):
+    broker = OwnBroker(tmp_path / "tansu.log")
+    yield broker
+    broker.stop()
+
+
 def group_formed(subject: str, version: int = 1) -> dict:
     data = {"group_id": subject, "name": "모임", "year": 2026, "theme": None, "description": None}
     event = DomainEvent("GroupFormed", data, 1, version)
@@ -63,50 +88,40 @@ def test_retried_post_with_one_idempotency_key_makes_one_event(settings):
     assert wire_registration(settings).store.events.count_documents({}) == 1
 
 
-def test_kafka_down_commands_still_accepted_and_delivered_once_it_is_back(settings, background, tmp_path):
-    port = embedded.free_port()
-    broker = embedded.start_tansu(port, tmp_path / "tansu.log")
-    settings = settings.override(kafka_bootstrap_servers=f"127.0.0.1:{port}")
+def test_kafka_down_commands_still_accepted_and_delivered_once_it_is_back(settings, background, own_broker):
+    settings = settings.override(kafka_bootstrap_servers=own_broker.bootstrap)
     registration = wire_registration(settings)
     reporting = wire_reporting(settings)
     api = registration_app(settings).test_client()
     background(registration.relay(), reporting.event_consumer())
-    try:
-        before = [api.post("/api/v1/groups", json={"name": f"전 {i}", "year": 2026}, headers=STAFF) for i in range(3)]
-        eventually(lambda: reporting.db["audit_events"].count_documents({}) == 3, what="first events projected")
-        broker.stop()
-        during = [api.post("/api/v1/groups", json={"name": f"중 {i}", "year": 2026}, headers=STAFF) for i in range(5)]
-        assert {r.status_code for r in before + during} == {201}
-        assert registration.store.pending_count() == 5
-        broker = embedded.start_tansu(port, tmp_path / "tansu.log")  # comes back empty: no topics, no offsets
-        eventually(lambda: registration.store.pending_count() == 0, timeout=60, what="outbox drained")
-        eventually(lambda: reporting.db["audit_events"].count_documents({}) == 8, timeout=60, what="all projected")
-        ids = {r.get_json()["id"] for r in before + during}
-        assert {d["envelope"]["subject"] for d in reporting.db["audit_events"].find()} == ids
-        assert reporting.db["processed"].count_documents({}) == 8
-    finally:
-        broker.stop()
+    before = [api.post("/api/v1/groups", json={"name": f"전 {i}", "year": 2026}, headers=STAFF) for i in range(3)]
+    eventually(lambda: reporting.db["audit_events"].count_documents({}) == 3, what="first events projected")
+    own_broker.stop()
+    during = [api.post("/api/v1/groups", json={"name": f"중 {i}", "year": 2026}, headers=STAFF) for i in range(5)]
+    assert {r.status_code for r in before + during} == {201}
+    assert registration.store.pending_count() == 5
+    own_broker.start()  # comes back empty: no topics, no offsets
+    eventually(lambda: registration.store.pending_count() == 0, timeout=60, what="outbox drained")
+    eventually(lambda: reporting.db["audit_events"].count_documents({}) == 8, timeout=60, what="all projected")
+    ids = {r.get_json()["id"] for r in before + during}
+    assert {d["envelope"]["subject"] for d in reporting.db["audit_events"].find()} == ids
+    assert reporting.db["processed"].count_documents({}) == 8
 
 
-def test_events_acknowledged_by_a_broker_that_then_lost_them_still_reach_the_report(settings, background, tmp_path):
-    port = embedded.free_port()
-    broker = embedded.start_tansu(port, tmp_path / "tansu.log")
-    settings = settings.override(kafka_bootstrap_servers=f"127.0.0.1:{port}")
+def test_events_acknowledged_by_a_broker_that_then_lost_them_still_reach_the_report(settings, background, own_broker):
+    settings = settings.override(kafka_bootstrap_servers=own_broker.bootstrap)
     registration, reporting = wire_registration(settings), wire_reporting(settings)
     api = registration_app(settings).test_client()
     relay = registration.relay()
-    try:
-        ids = {api.post("/api/v1/groups", json={"name": f"모임 {i}", "year": 2026}, headers=STAFF).get_json()["id"]
-               for i in range(4)}
-        eventually(lambda: relay.run_once() == 0 and registration.store.pending_count() == 0, what="relayed")
-        relay.close()
-        broker.stop()  # acknowledged, never read by reporting: gone with the broker's memory
-        broker = embedded.start_tansu(port, tmp_path / "tansu.log")
-        background(registration.relay(), reporting.event_consumer())
-        eventually(lambda: {d["envelope"]["subject"] for d in reporting.db["audit_events"].find()} == ids,
-                   timeout=60, what="the history given to the new topic projected")
-    finally:
-        broker.stop()
+    ids = {api.post("/api/v1/groups", json={"name": f"모임 {i}", "year": 2026}, headers=STAFF).get_json()["id"]
+           for i in range(4)}
+    eventually(lambda: relay.run_once() == 0 and registration.store.pending_count() == 0, what="relayed")
+    relay.close()
+    own_broker.stop()  # acknowledged, never read by reporting: gone with the broker's memory
+    own_broker.start()
+    background(registration.relay(), reporting.event_consumer())
+    eventually(lambda: {d["envelope"]["subject"] for d in reporting.db["audit_events"].find()} == ids,
+               timeout=60, what="the history given to the new topic projected")
 
 
 def test_end_offsets_count_every_record_of_the_last_batch(settings):
@@ -260,16 +275,14 @@ def test_an_answer_mongodb_was_not_there_to_store_is_replayed_to_the_retry(setti
         mongo.stop()
 
 
-def test_a_producer_with_records_the_broker_never_acknowledged_closes_cleanly(tmp_path):
+def test_a_producer_with_records_the_broker_never_acknowledged_closes_cleanly(own_broker):
     import gc
 
     from jajo.kafka import close_producer
 
-    port = embedded.free_port()
-    broker = embedded.start_tansu(port, tmp_path / "tansu.log")
-    producer = KafkaProducer(bootstrap_servers=f"127.0.0.1:{port}", linger_ms=60_000, max_block_ms=2000)
+    producer = KafkaProducer(bootstrap_servers=own_broker.bootstrap, linger_ms=60_000, max_block_ms=2000)
     producer.send("waiting", b"never acknowledged")  # held back by linger_ms: still pending below
-    broker.stop()
+    own_broker.stop()
     close_producer(producer, timeout=0.5)
     assert producer._closed
     del producer
