@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+NODE   := node_modules/.package-lock.json
 
-.PHONY: up down clean logs status test test-unit drills bench demo rebuild install
+.PHONY: up down clean logs status test test-unit test-browser drills bench demo rebuild install
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -12,9 +13,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[embedded,test]"
 	touch $(STAMP)
 
-install: $(STAMP)
+# Front-end packages for the portal (and the browser tests' axe-core), from npm: again when the lock file changes.
+$(NODE): package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $(NODE)
 
-up: $(STAMP)  ## start the whole system (docker compose up where a Docker engine runs)
+install: $(STAMP) $(NODE)
+
+up: $(STAMP) $(NODE)  ## start the whole system (docker compose up where a Docker engine runs)
 	$(PY) -m jajo.stack up
 
 down:  ## stop exactly what `make up` started
@@ -29,11 +35,14 @@ clean: down  ## remove the embedded stack's data
 logs:
 	tail -n 50 -F .data/logs/*.log
 
-test: $(STAMP)  ## unit, integration and end-to-end tests (embedded Kafka and MongoDB unless given)
+test: $(STAMP) $(NODE)  ## unit, integration and end-to-end tests (embedded Kafka and MongoDB unless given)
 	$(PY) -m pytest -q
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
+
+test-browser: $(STAMP) $(NODE)  ## only the portal's browser tests (headless Chromium)
+	$(PY) -m pytest -q -m browser tests/browser
 
 drills: $(STAMP)  ## long fault drills against the real stack
 	$(PY) -m pytest -q -m drill --run-drills tests/drills

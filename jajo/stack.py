@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jajo import embedded
+from jajo.http.auth import ROLES
 
-SERVICES = {"registration": 8001, "activity": 8002, "survey": 8003, "reporting": 8004}
+SERVICES = {"registration": 8001, "activity": 8002, "survey": 8003, "reporting": 8004, "portal": 8000}
+API_SERVICES = ("registration", "activity", "survey", "reporting")
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,8 @@ class Layout:
             "MONGODB_URI": embedded.mongo_uri(self.mongo_port),
             "API_TOKENS": tokens,
             "PYTHONUNBUFFERED": "1",
-            "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),  # four services share two cores here
+            "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),  # five services share two cores here
+            **{f"PORTAL_{name.upper()}_URL": f"http://127.0.0.1:{self.service_ports[name]}" for name in API_SERVICES},
         }
 
 
@@ -66,7 +69,19 @@ def tokens_for(layout: Layout) -> str:
     if not saved.exists():
         saved.write_text(f"staff:staff:{secrets.token_urlsafe(24)},viewer:viewer:{secrets.token_urlsafe(24)}\n")
         saved.chmod(0o600)
-    return saved.read_text().strip()
+    tokens = saved.read_text().strip()
+    if "portal" in ROLES and not any(entry.startswith("portal:") for entry in tokens.split(",")):
+        tokens += f",portal:portal:{secrets.token_urlsafe(24)}"  # the center portal acts for signed-in people
+        saved.write_text(tokens + "\n")
+    return tokens
+
+
+def first_portal_account(layout: Layout, env: dict[str, str]) -> str:
+    """The portal's first staff account: from PORTAL_ADMIN (name:password), else a random one kept in
+    .data/portal-admin (services/portal/cli.py)."""
+    done = subprocess.run([sys.executable, "-m", "services.portal.cli", "first-admin", "--file",
+                           str(layout.root / "portal-admin")], env=env, check=True, capture_output=True, text=True)
+    return done.stdout.strip()
 
 
 def running(layout: Layout) -> dict[str, int]:
@@ -138,8 +153,11 @@ def up(layout: Layout) -> None:
     except BaseException:
         down(layout)
         raise
+    account = first_portal_account(layout, env) if "portal" in available_services() else ""
     print("Jajo is up (embedded stack):")
-    for name in available_services():
+    if account:
+        print(f"  portal        http://127.0.0.1:{layout.service_ports['portal']}  (sign in: {account})")
+    for name in [name for name in available_services() if name != "portal"]:
         print(f"  {name:<13} http://127.0.0.1:{layout.service_ports[name]}  (docs: /docs)")
     print(f"  kafka         127.0.0.1:{layout.kafka_port} (Tansu, memory only)")
     print(f"  mongodb       {embedded.mongo_uri(layout.mongo_port)} (SecantusDB, data in {layout.root / 'mongodb'})")

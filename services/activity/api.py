@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from jajo.errors import NotFound, RuleViolation
 from jajo.http.app import dispatch, service
+from jajo.http.disposition import content_disposition
 from jajo.http.multipart import MultipartBlueprint
 from jajo.http.schemas import IDEMPOTENCY_KEY, IF_MATCH, header_parameters, problem_responses
 from services.activity import commands as c
@@ -218,7 +219,7 @@ def get_document(document_id: str):
 def document_content(document_id: str):
     doc = _found(service().views.document(document_id), "document", document_id)
     response = Response(service().files.read(document_id), mimetype=doc["content_type"])
-    response.headers.set("Content-Disposition", "attachment", filename=doc["filename"])
+    response.headers["Content-Disposition"] = content_disposition("attachment", doc["filename"])
     return response
 
 
