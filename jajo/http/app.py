@@ -1,7 +1,9 @@
 """The app factory every service uses: config, OpenAPI, errors, auth, idempotency, logs, health."""
 from __future__ import annotations
 
+import os
 import threading
+from pathlib import Path
 from typing import Any, Callable
 
 from flask import Flask, current_app, g, request
@@ -17,6 +19,10 @@ from jajo.http.logs import configure_logging, init_request_logging
 from jajo.http.problems import init_problems
 from jajo.http.schemas import Problem
 
+# Swagger UI comes from the npm package swagger-ui-dist (`npm ci`), served by each service at /docs/assets/ as its
+# static folder (the `static` endpoint needs no token): /docs loads nothing from a CDN.
+NODE_MODULES = Path(os.environ.get("JAJO_NODE_MODULES", Path(__file__).resolve().parents[2] / "node_modules"))
+SWAGGER_UI = NODE_MODULES / "swagger-ui-dist"
 JSON_BODY_TYPES = {"application/json"}
 FORM_BODY_TYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
 
@@ -54,7 +60,7 @@ def create_service_app(
 ) -> Flask:
     settings = settings or load_settings()
     configure_logging(name, settings.log_level)
-    app = Flask(name)
+    app = Flask(name, static_folder=str(SWAGGER_UI), static_url_path="/docs/assets")
     app.config.update(
         API_TITLE=f"Jajo {name}",
         API_VERSION="1.0.0",
@@ -62,7 +68,7 @@ def create_service_app(
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        OPENAPI_SWAGGER_UI_URL="/docs/assets/",
         API_SPEC_OPTIONS={
             "info": {"description": description},
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},

@@ -33,6 +33,8 @@ class Portal:
     def check_accessibility(self, name: str) -> None:
         self.page.mouse.move(0, 0)  # scan the page at rest, not a hovered button
         expect(self.page.locator("[aria-busy=true]")).to_have_count(0)
+        # KRDS buttons fade their colours (0.4 s): a colour caught mid-transition is no colour a person reads
+        self.page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
         self.scanned[name] = axe_violations(self.page)
 
     def sign_in(self, username: str, password: str) -> None:
