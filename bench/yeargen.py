@@ -11,6 +11,7 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterator
 
+from jajo.consent import consent_record
 from jajo.envelope import encode
 from services.reporting.demo import COMPLAINTS, SURVEY_QUESTIONS, YEAR, plan, survey_answers
 
@@ -64,7 +65,7 @@ def program_year(year: int, copy: int = 0) -> list[tuple[str, dict]]:
             members.append((mid, kids))
             y.emit("registration", "MemberJoined", gid, "group", {
                 "group_id": gid, "year": year, "member_id": mid, "joined_on": f"{year}-02-01", "district": "용산구",
-                "children": [{"child_id": c} for c in kids],
+                "children": [{"child_id": c} for c in kids], "consent": consent_record(kids),
                 "personal": {"guardian_name": m["guardian_name"], "phone": m["phone"],
                              "children": [{"child_id": c, "name": None, "birth_date": b}
                                           for c, b in zip(kids, m["children"])]}})

@@ -24,6 +24,7 @@ class Context:
     actor: str = "system"
     correlation_id: str | None = None
     causation_id: str | None = None
+    via: str | None = None  # `portal:<token name>` when a portal acted for `actor`
 
 
 def now_rfc3339() -> str:
@@ -33,7 +34,7 @@ def now_rfc3339() -> str:
 def wrap(event: DomainEvent, *, source: str, subject: str, aggregate_type: str, context: Context) -> dict:
     event_id = uuid.uuid4().hex
     correlation_id = context.correlation_id or event_id
-    return {
+    envelope = {
         "specversion": "1.0",
         "id": event_id,
         "source": f"/{source}",
@@ -49,6 +50,9 @@ def wrap(event: DomainEvent, *, source: str, subject: str, aggregate_type: str, 
         "actor": context.actor,
         "dataversion": event.dataversion,
     }
+    if context.via:
+        envelope["actorvia"] = context.via
+    return envelope
 
 
 def unwrap(envelope: dict) -> DomainEvent:

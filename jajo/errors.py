@@ -57,3 +57,9 @@ class Unavailable(JajoError):
 
     def __init__(self, detail: str = "a backing store is unavailable, retry later"):
         super().__init__(detail, retry_after=2)
+
+
+class Forbidden(JajoError):
+    """The caller is known but may not do this (its role, or the person it acts for)."""
+
+    status, title, slug = 403, "Forbidden", "forbidden"

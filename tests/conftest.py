@@ -13,6 +13,13 @@ STAFF_TOKEN = "staff-token-for-tests"
 VIEWER_TOKEN = "viewer-token-for-tests"
 STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
 VIEWER = {"Authorization": f"Bearer {VIEWER_TOKEN}"}
+PORTAL_TOKEN = "portal-token-for-tests"
+PORTAL = {"Authorization": f"Bearer {PORTAL_TOKEN}"}
+
+
+def acting(actor: str) -> dict:
+    """Headers of the portal acting for a signed-in person (`staff:mina`, `guardian:<member_id>`)."""
+    return {**PORTAL, "X-Jajo-Actor": actor}
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +38,7 @@ def settings(infra) -> Settings:
         db_prefix=prefix,
         topic_prefix=prefix,
         topic_partitions=2,
-        api_tokens=f"staff:alice:{STAFF_TOKEN},viewer:victor:{VIEWER_TOKEN}",
+        api_tokens=f"staff:alice:{STAFF_TOKEN},viewer:victor:{VIEWER_TOKEN},portal:web:{PORTAL_TOKEN}",
         relay_idle_seconds=0.02,
         log_level="WARNING",
     )

@@ -24,6 +24,17 @@ from jajo.http.schemas import Problem
 NODE_MODULES = Path(os.environ.get("JAJO_NODE_MODULES", Path(__file__).resolve().parents[2] / "node_modules"))
 SWAGGER_UI = NODE_MODULES / "swagger-ui-dist"
 JSON_BODY_TYPES = {"application/json"}
+ACTOR_DOC = (
+    "Only with a `portal` token: the signed-in person the portal acts for, `staff:<username>`, "
+    "`viewer:<username>` or `guardian:<member_id>` (a username of 1–64 letters, digits, `.`, `_`, `@` or `-`; "
+    "a member id of letters, digits, `_` or `-`). The "
+    "request is authorised as that person and its events record `actor` = this value and `actorvia` = "
+    "`portal:<token name>`. From any other role → 403; malformed → 400. A guardian may only read its own "
+    "group's sessions and documents and open surveys, upload its group's documents, answer surveys as itself "
+    "and report its connection to its group's held online sessions (else 403; a member who left → 403; a "
+    "member this service has not heard of yet → 409 with `Retry-After`). A portal token without this header "
+    "may read (GET) but not write (403)."
+)
 FORM_BODY_TYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
 
 
@@ -56,6 +67,7 @@ def create_service_app(
     description: str = "",
     viewer_reads: bool = False,
     form_endpoints: set[str] | None = None,
+    guardian_policy: Callable[[str], None] | None = None,
     config: dict | None = None,
 ) -> Flask:
     settings = settings or load_settings()
@@ -71,8 +83,11 @@ def create_service_app(
         OPENAPI_SWAGGER_UI_URL="/docs/assets/",
         API_SPEC_OPTIONS={
             "info": {"description": description},
-            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-            "security": [{"bearer": []}],
+            "components": {"securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "actor": {"type": "apiKey", "in": "header", "name": "X-Jajo-Actor", "description": ACTOR_DOC},
+            }},
+            "security": [{"bearer": []}, {"bearer": [], "actor": []}],
         },
         JSON_AS_ASCII=False,
         JAJO_VIEWER_READS=viewer_reads,
@@ -83,7 +98,7 @@ def create_service_app(
     app.json.ensure_ascii = False
     app.extensions["jajo"] = LazyService(settings, wire)
     init_request_logging(app, name)
-    init_auth(app, settings.api_tokens)
+    init_auth(app, settings.api_tokens, guardian_policy)
     app.before_request(_check_content_type)
     init_idempotency(app)
     app.after_request(_etag_from_version)
@@ -130,6 +145,7 @@ def request_context() -> Context:
     principal = current_principal()
     return Context(
         actor=principal.actor if principal else "anonymous",
+        via=principal.via if principal else None,
         correlation_id=g.get("correlation_id"),
         causation_id=g.get("request_id"),
     )

@@ -1,19 +1,38 @@
-"""Bearer tokens with roles from API_TOKENS (`role:token` or `role:name:token`, comma separated)."""
+"""Bearer tokens with roles from API_TOKENS (`role:token` or `role:name:token`, comma separated).
+
+A `portal` token may name the signed-in person it acts for in `X-Jajo-Actor` (`staff:<username>`,
+`viewer:<username>` or `guardian:<member_id>`): the request is then authorised as that person, and the events
+it causes record `actor` = that value and `actorvia` = `portal:<token name>`. The header from any other role
+→ 403, a malformed value → 400. A portal token without the header acts for nobody in particular: it may read
+(GET/HEAD, e.g. to look a person up before signing them in) and never write (403).
+"""
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass
+from typing import Callable
 
 from flask import Flask, abort, current_app, g, request
 
-ROLES = ("staff", "viewer")
+from jajo.errors import Forbidden, JajoError
+
+ROLES = ("staff", "viewer", "portal")
+ACTOR_HEADER = "X-Jajo-Actor"
+ACTING_ROLES = ("staff", "viewer", "guardian")
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+MEMBER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+ACTOR_NAMES = {"staff": USERNAME, "viewer": USERNAME, "guardian": MEMBER_ID}
+READS = ("GET", "HEAD")
 PUBLIC_ENDPOINTS = {"health.healthz", "health.readyz", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static"}
+GuardianPolicy = Callable[[str], None]  # member id -> None, or raises Forbidden (or NotYetKnown)
 
 
 @dataclass(frozen=True)
 class Principal:
     role: str
     name: str
+    via: str | None = None  # `portal:<token name>` when a portal acts for this person
 
     @property
     def actor(self) -> str:
@@ -42,25 +61,59 @@ def authenticate(header: str | None, tokens: list[tuple[str, Principal]]) -> Pri
     return found
 
 
+class BadActorHeader(JajoError):
+    status, title, slug = 400, "Bad request", "bad-actor-header"
+
+
+def acting_person(portal: Principal, header: str | None) -> Principal:
+    """The person a request acts for: the token's own principal, or the one a portal names in X-Jajo-Actor."""
+    if header is None:
+        return portal
+    if portal.role != "portal":
+        raise Forbidden(f"only a portal token may send {ACTOR_HEADER}",
+                        errors={ACTOR_HEADER: [f"role {portal.role} may not name another person"]})
+    role, _, name = header.strip().partition(":")
+    if role not in ACTING_ROLES or not ACTOR_NAMES[role].match(name):
+        raise BadActorHeader(f"{ACTOR_HEADER} must be staff:<username>, viewer:<username> or guardian:<member_id>",
+                             errors={ACTOR_HEADER: [f"must be <{'|'.join(ACTING_ROLES)}>:<name>: a username of 1–64 "
+                                                    "letters, digits, '.', '_', '@' or '-', a member id of "
+                                                    "letters, digits, '_' or '-'"]})
+    return Principal(role, name, via=f"portal:{portal.name}")
+
+
 def allowed(principal: Principal, method: str, viewer_reads: bool) -> bool:
+    """Staff do everything; a portal acting for nobody reads only; viewers read only where allowed.
+    Guardians are decided by the service's guardian policy instead."""
     if principal.role == "staff":
         return True
-    return viewer_reads and method in ("GET", "HEAD")
+    if principal.role == "portal":
+        return method in READS
+    return principal.role == "viewer" and viewer_reads and method in READS
 
 
 def _check_access() -> None:
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return
-    principal = authenticate(request.headers.get("Authorization"), current_app.config["JAJO_TOKENS"])
-    if principal is None:
+    token = authenticate(request.headers.get("Authorization"), current_app.config["JAJO_TOKENS"])
+    if token is None:
         abort(401, description="a valid bearer token is required")
+    principal = acting_person(token, request.headers.get(ACTOR_HEADER))
+    if principal.role == "guardian":
+        policy: GuardianPolicy | None = current_app.config.get("JAJO_GUARDIAN_POLICY")
+        if policy is None:
+            raise Forbidden("guardians may not use this service")
+        g.principal = principal
+        policy(principal.name)
+        return
     if not allowed(principal, request.method, current_app.config.get("JAJO_VIEWER_READS", False)):
-        abort(403, description=f"role {principal.role} may not {request.method} here")
+        who = principal.role if principal.role != "portal" else f"portal without {ACTOR_HEADER}"
+        raise Forbidden(f"{who} may not {request.method} here")
     g.principal = principal
 
 
-def init_auth(app: Flask, api_tokens: str) -> None:
+def init_auth(app: Flask, api_tokens: str, guardian_policy: GuardianPolicy | None = None) -> None:
     app.config["JAJO_TOKENS"] = parse_tokens(api_tokens)
+    app.config["JAJO_GUARDIAN_POLICY"] = guardian_policy
     app.before_request(_check_access)
 
 

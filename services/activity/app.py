@@ -1,7 +1,7 @@
 from jajo.config import Settings
 from jajo.http import outbox
 from jajo.http.app import create_service_app
-from services.activity import api, bootstrap
+from services.activity import api, bootstrap, guardians
 
 
 def create_app(settings: Settings | None = None, **options):
@@ -10,5 +10,6 @@ def create_app(settings: Settings | None = None, **options):
         description="Sessions, center spaces, attendance, funding and documents. Every change is an event on "
                     "`activity.events`; registration's groups are known from `registration.events`.",
         form_endpoints={"documents.submit_document"},
+        guardian_policy=guardians.POLICY,
         **options,
     )

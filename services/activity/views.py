@@ -6,12 +6,13 @@ from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
 from jajo.config import Settings
-from jajo.errors import NotYetKnown
+from jajo.errors import Forbidden, NotYetKnown
 from services.activity.domain import Budget, GroupFacts, budget_id
 
 GROUPS = "registration_groups"
 PEOPLE = "registration_people"  # every member and child id registration told of, to tell "unknown" from "not yet"
-REGISTRATION_TYPES = frozenset({"GroupFormed", "GroupApproved", "GroupClosed", "MemberJoined", "MemberLeft"})
+REGISTRATION_TYPES = frozenset({"GroupFormed", "GroupApproved", "GroupClosed", "MemberJoined", "MemberLeft",
+                                "MemberErased"})
 
 
 class RegistrationView:
@@ -32,6 +33,10 @@ class RegistrationView:
         group_id = data["group_id"]
         if not isinstance(group_id, str) or not group_id:
             raise ValueError("group_id is not a non-empty string")
+        if kind == "MemberErased":  # an erased member is no guardian any more
+            changes = {f"members.{_member_key(data['member_id'])}.erased": True}
+            self.db[GROUPS].update_one({"_id": group_id}, {"$set": changes}, upsert=True, session=session)
+            return
         changes: dict = {"year": int(data["year"])}
         if kind == "GroupFormed":
             changes["formed"] = True
@@ -84,7 +89,7 @@ class ActivityViews:
         members = {
             member_id: tuple(m.get("child_ids", ()))
             for member_id, m in (doc.get("members") or {}).items()
-            if m.get("joined") and not m.get("left")
+            if m.get("joined") and not m.get("left") and not m.get("erased")
         }
         return GroupFacts(group_id, doc.get("year"), bool(doc.get("approved")), bool(doc.get("closed")), members)
 
@@ -94,6 +99,18 @@ class ActivityViews:
         heard = {doc["_id"] for doc in self.db[PEOPLE].find({"_id": {"$in": wanted}}, {"_id": 1})}
         if len(heard) < len(wanted):
             raise NotYetKnown(f"{len(wanted) - len(heard)} listed people are not known to activity (yet): retry shortly")
+
+    def guardian_group(self, member_id: str) -> str:
+        """The group of a current member acting as guardian: 409 (retry) while registration's join has not
+        reached activity, as for an unknown group; 403 for a member who left or was erased, or no member."""
+        person = self.db[PEOPLE].find_one({"_id": member_id})
+        if person is None:
+            raise NotYetKnown(f"member {member_id} is not known to activity (yet): retry shortly")
+        doc = self.db[GROUPS].find_one({"_id": person["group_id"]}, {f"members.{_member_key(member_id)}": 1}) or {}
+        member = (doc.get("members") or {}).get(member_id) or {}
+        if not member.get("joined") or member.get("left") or member.get("erased"):
+            raise Forbidden(f"{member_id} is not a current member of a group")
+        return person["group_id"]
 
     def require_group(self, group_id: str) -> GroupFacts:
         group = self.group(group_id)

@@ -9,7 +9,7 @@ from jajo.errors import NotFound
 from jajo.http.app import dispatch, service
 from jajo.http.schemas import IDEMPOTENCY_KEY, IF_MATCH, header_parameters, problem_responses
 from services.registration.commands import ApproveGroup, CloseGroup, FormGroup, JoinGroup, LeaveGroup, NewChild
-from services.registration.domain import Group, Member
+from services.registration.domain import ConsentIn, Group, Member
 from services.registration.schemas import GroupIn, GroupList, GroupOut, GroupQuery, MemberIn, MemberOut
 
 blp = Blueprint("groups", __name__, description="Self-help groups (자조모임) and their members")
@@ -75,7 +75,8 @@ def close_group(group_id: str):
     s409="the group is closed, or a guardian with the same name and phone is already a current member",
     s422="the body breaks the schema or a rule, naming the field: `district` is not 용산구; "
          "`children.<i>.birth_date` is in the future or the child is 7 or older on the join date; "
-         "`children` is empty; or an `Idempotency-Key` was reused with a different request",
+         "`children` is empty; `consent` is missing or does not cover every child (`consent.children`); "
+         "or an `Idempotency-Key` was reused with a different request",
 )
 @header_parameters(blp, IDEMPOTENCY_KEY, IF_MATCH)
 def join_group(body: dict, group_id: str):
@@ -85,10 +86,14 @@ def join_group(body: dict, group_id: str):
     than 7 (만 나이) on the join date; no birth date in the future; at least one child; the group is not closed
     (409); a guardian with the same name and phone is not already a current member (409). Children ids come
     back in input order. `version` is the group's version (members live inside the group). Emits
-    `MemberJoined`, personal data only under `data.personal`.
+    `MemberJoined`, personal data only under `data.personal`, the consent under `data.consent`. Without
+    consent for the guardian (`consent`) and every child (`consent.children` lists every child's index) → 422.
     """
     children = tuple(NewChild(child["birth_date"], child["name"]) for child in body.pop("children"))
-    group, member = dispatch(JoinGroup(group_id=group_id, children=children, **body))
+    given = body.pop("consent")
+    consent = ConsentIn(given["notice_version"], given["given_at"].isoformat(), tuple(given["items"]),
+                        tuple(given["children"]))
+    group, member = dispatch(JoinGroup(group_id=group_id, children=children, consent=consent, **body))
     return member_view(group, member), {"Location": f"/api/v1/groups/{group_id}/members/{member.id}"}
 
 

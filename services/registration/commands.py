@@ -3,6 +3,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from services.registration.domain import ConsentIn
+
 
 @dataclass(frozen=True)
 class FormGroup:
@@ -35,6 +37,7 @@ class JoinGroup:
     district: str
     children: tuple[NewChild, ...] = field(default_factory=tuple)
     phone: str | None = None
+    consent: ConsentIn | None = None
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,17 @@ class ChildIn:
     name: str | None = None
 
 
+@dataclass(frozen=True)
+class ConsentIn:
+    """The guardian's consent to the center's privacy notice, as a command brings it: `children` are indexes
+    into the join's children (their ids do not exist before the join)."""
+
+    notice_version: str
+    given_at: str  # RFC 3339
+    items: tuple[str, ...]
+    children: tuple[int, ...]
+
+
 @dataclass
 class Child:
     id: str
@@ -78,6 +89,7 @@ class Member:
     joined_on: date
     children: list[Child] = field(default_factory=list)
     left_on: date | None = None
+    consent: dict | None = None
 
     @property
     def current(self) -> bool:
@@ -97,6 +109,7 @@ class Member:
             "left_on": self.left_on.isoformat() if self.left_on else None,
             "status": "current" if self.current else "left",
             "children": [child.view() for child in self.children],
+            "consent": self.consent,
         }
 
 
@@ -152,13 +165,14 @@ class Group(Aggregate):
 
     def join(
         self, member_id: str, guardian_name: str, district: str, phone: str | None,
-        children: Sequence[ChildIn], today: date,
+        children: Sequence[ChildIn], today: date, consent: ConsentIn | None,
     ) -> Member:
-        """A guardian joins with their children on `today` (the join date)."""
+        """A guardian joins with their children on `today` (the join date), having consented for themselves
+        and for every child."""
         if self.status == CLOSED:
             raise Conflict("a closed group takes no members")
         district = normalize_text(district)
-        errors = _member_errors(guardian_name, district, children, today)
+        errors = {**_member_errors(guardian_name, district, children, today), **consent_errors(consent, len(children))}
         if errors:
             raise RuleViolation("the member cannot join: see errors", errors=errors)
         key = guardian_key(guardian_name, phone)
@@ -168,6 +182,8 @@ class Group(Aggregate):
             "MemberJoined",
             group_id=self.id, year=self.year, member_id=member_id, joined_on=today.isoformat(), district=district,
             children=[{"child_id": child.child_id} for child in children],
+            consent={"notice_version": consent.notice_version, "given_at": consent.given_at,
+                     "items": list(consent.items), "children": [children[i].child_id for i in consent.children]},
             personal={
                 "guardian_name": guardian_name,
                 "phone": phone,
@@ -209,6 +225,7 @@ class Group(Aggregate):
             children=[
                 Child(c["child_id"], date.fromisoformat(c["birth_date"]), c.get("name")) for c in personal["children"]
             ],
+            consent=data.get("consent"),
         )
 
     def on_member_left(self, data: dict) -> None:
@@ -242,4 +259,20 @@ def _member_errors(guardian_name: str, district: str, children: Sequence[ChildIn
             errors[f"children.{index}.birth_date"] = [
                 f"the child must be younger than {MAX_CHILD_AGE} on the join date ({today.isoformat()})"
             ]
+    return errors
+
+
+def consent_errors(consent: ConsentIn | None, children: int) -> dict:
+    """Consent for the guardian (the block itself) and for every child (`consent.children` lists each index)."""
+    if consent is None:
+        return {"consent": ["the guardian's consent to the privacy notice is required"]}
+    errors: dict[str, list[str]] = {}
+    if not consent.items:
+        errors["consent.items"] = ["name at least one consented item"]
+    outside = sorted({i for i in consent.children if not 0 <= i < children})
+    missing = [i for i in range(children) if i not in consent.children]
+    messages = [f"child index {i} is not one of the {children} children" for i in outside]
+    messages += [f"no consent for child {i} (children.{i})" for i in missing]
+    if messages:
+        errors["consent.children"] = messages
     return errors

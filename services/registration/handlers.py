@@ -34,7 +34,8 @@ def close_group(cmd: CloseGroup, uow: UnitOfWork) -> Group:
 def join_group(cmd: JoinGroup, uow: UnitOfWork, *, clock: Clock) -> tuple[Group, Member]:
     group = uow.get(Group, cmd.group_id)
     children = [ChildIn(new_id(), child.birth_date, child.name) for child in cmd.children]
-    member = group.join(new_id(), cmd.guardian_name, cmd.district, cmd.phone, children, today=clock())
+    member = group.join(new_id(), cmd.guardian_name, cmd.district, cmd.phone, children, today=clock(),
+                        consent=cmd.consent)
     uow.commit()
     return group, member
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from jajo.fields import IsoDate
+from jajo.fields import IsoDate, Timestamp
 
 from services.registration.domain import MAX_CHILD_AGE, SERVED_DISTRICT
 
@@ -43,6 +43,13 @@ class ChildOut(Schema):
     birth_date = date_out("YYYY-MM-DD", required=True)
 
 
+class ConsentOut(Schema):
+    notice_version = fields.String(required=True, metadata={"description": "the privacy notice version consented to"})
+    given_at = fields.String(required=True, metadata={"format": "date-time", "description": "RFC 3339"})
+    items = fields.List(fields.String(), required=True, metadata={"description": "the consented items"})
+    children = fields.List(fields.String(), required=True, metadata={"description": "the consented children's ids"})
+
+
 class MemberOut(Schema):
     id = fields.String(required=True, metadata={"description": "the member id (a guardian in this group)"})
     group_id = fields.String(required=True)
@@ -58,6 +65,8 @@ class MemberOut(Schema):
     children = fields.List(
         fields.Nested(ChildOut), required=True, metadata={"description": "the children, in the order they were sent"}
     )
+    consent = fields.Nested(ConsentOut, allow_none=True, metadata={
+        "description": "the consent recorded with the join (null for members who joined before consent was asked)"})
     version = fields.Integer(
         required=True,
         metadata={"description": "the group's version (members live inside the group aggregate); use it in If-Match"},
@@ -123,6 +132,25 @@ class ChildIn(Schema):
     )
 
 
+class ConsentIn(Schema):
+    notice_version = fields.String(
+        required=True, validate=[validate.Length(1, 50), NOT_BLANK],
+        metadata={"description": "the version of the privacy notice (개인정보 수집·이용 안내) shown", "example": "2026-01"},
+    )
+    given_at = Timestamp(required=True, metadata={"description": "when the guardian consented (RFC 3339)",
+                                                  "example": "2026-03-02T10:15:00+09:00"})
+    items = fields.List(
+        fields.String(validate=[validate.Length(1, 100), NOT_BLANK]), required=True, validate=validate.Length(1, 20),
+        metadata={"description": "the consented items, 1–20", "example": ["personal_data", "children_data"]},
+    )
+    children = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(0, 19)), required=True, validate=validate.Length(0, 20),
+        metadata={"description": "the children consented for, as indexes into `children` (0 = the first; their "
+                                 "ids do not exist before the join): every child must be listed, else 422 "
+                                 "`consent.children`", "example": [0]},
+    )
+
+
 class MemberIn(Schema):
     guardian_name = fields.String(
         required=True, validate=[validate.Length(1, 100), NOT_BLANK],
@@ -146,4 +174,8 @@ class MemberIn(Schema):
     children = fields.List(
         fields.Nested(ChildIn), required=True, validate=validate.Length(1, 20),
         metadata={"description": "one to twenty children; their ids come back in this order"},
+    )
+    consent = fields.Nested(
+        ConsentIn, required=True,
+        metadata={"description": "the guardian's consent for themselves and every child; missing → 422 `consent`"},
     )

@@ -24,6 +24,8 @@ from datetime import date
 
 import requests
 
+from jajo.consent import consent_block
+
 YEAR = 2025
 TARGET = {"held": 223, "parents": 948, "children": 877}
 GROUP_NAMES = [
@@ -206,7 +208,8 @@ class Loader:
         for m, member in enumerate(grp.members):
             body = {"guardian_name": member["guardian_name"], "district": "용산구", "phone": member["phone"],
                     "children": [{"name": f"{member['guardian_name'][0]}아이{c + 1}", "birth_date": born}
-                                 for c, born in enumerate(member["children"])]}
+                                 for c, born in enumerate(member["children"])],
+                    "consent": consent_block(len(member["children"]))}
             created = reg.post(f"/groups/{group_id}/members", f"{k}-m{m}", json=body)
             members.append((created["id"], [child["id"] for child in created["children"]]))
         act.post(f"/groups/{group_id}/budget", f"{k}-budget", json={"year": YEAR, "amount": grp.budget})

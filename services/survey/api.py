@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from jajo.errors import NotFound
 from jajo.http.app import dispatch, service
 from jajo.http.schemas import IDEMPOTENCY_KEY, IF_MATCH, header_parameters, problem_responses
-from services.survey import read_models
+from services.survey import guardians, read_models
 from services.survey.commands import CloseSurvey, CopySurvey, PublishSurvey, SubmitResponse
 from services.survey.schemas import (
     CopyIn, ResponseIn, ResponseOut, SurveyIn, SurveyList, SurveyOut, SurveyQuery,
@@ -83,9 +83,9 @@ def submit_response(body: dict, survey_id: str):
 @blp.response(200, SurveyList)
 @problem_responses(blp, *AUTH, 422, 503)
 def list_surveys(query: dict):
-    """Surveys, optionally of one year and/or status, with their response counts."""
+    """Surveys, optionally of one year and/or status, with their response counts (a guardian: open ones)."""
     db = service().db
-    views = list(db["survey_views"].find(query))
+    views = list(db["survey_views"].find(guardians.visible(query)))
     counts = read_models.response_counts(db, [v["_id"] for v in views]) if views else {}
     surveys = [_out(v, counts.get(v["_id"], 0)) for v in views]
     return {"surveys": sorted(surveys, key=lambda s: (s["year"], s["title"], s["id"]))}

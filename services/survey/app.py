@@ -1,7 +1,7 @@
 from jajo.config import Settings
 from jajo.http import outbox
 from jajo.http.app import create_service_app
-from services.survey import api, bootstrap
+from services.survey import api, bootstrap, guardians
 
 
 def create_app(settings: Settings | None = None, **options):
@@ -12,5 +12,6 @@ def create_app(settings: Settings | None = None, **options):
             "one response per member per survey. Members are learned from `registration.events`. Every change "
             "is an event on `survey.events` (see docs/events.md). No GET returns individual answers, only counts."
         ),
+        guardian_policy=guardians.POLICY,
         **options,
     )

@@ -14,7 +14,8 @@ from pymongo.database import Database
 from jajo.config import Settings
 from jajo.errors import Conflict
 
-REGISTRATION_TYPES = frozenset({"GroupFormed", "GroupApproved", "GroupClosed", "MemberJoined", "MemberLeft"})
+REGISTRATION_TYPES = frozenset({"GroupFormed", "GroupApproved", "GroupClosed", "MemberJoined", "MemberLeft",
+                                "MemberErased"})
 
 
 def ensure_indexes(db: Database) -> None:
@@ -34,9 +35,13 @@ class MembersProjection:
         self.topics = [settings.topic("registration.events")]
 
     def apply(self, envelope: dict, session: ClientSession) -> None:
-        if envelope["type"] not in ("MemberJoined", "MemberLeft"):
+        if envelope["type"] not in ("MemberJoined", "MemberLeft", "MemberErased"):
             return
         data = envelope["data"]
+        if envelope["type"] == "MemberErased":  # an erased member answers no more surveys
+            self.db["members"].update_one({"_id": str(data["member_id"])}, {"$set": {"erased": True}}, upsert=True,
+                                          session=session)
+            return
         member_id, year, group_id = data["member_id"], data["year"], data["group_id"]
         if not isinstance(member_id, str) or not member_id or isinstance(year, bool) or not isinstance(year, int):
             raise ValueError(f"{envelope['type']} without a usable member_id and year")
@@ -44,6 +49,10 @@ class MembersProjection:
         if envelope["type"] == "MemberLeft":
             change["$set"] = {"left_on": data.get("left_on")}
         self.db["members"].update_one({"_id": member_id}, change, upsert=True, session=session)
+
+
+def member(db: Database, member_id: str) -> dict | None:
+    return db["members"].find_one({"_id": member_id})
 
 
 def member_years(db: Database, member_id: str) -> set[int] | None:

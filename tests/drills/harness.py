@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
+from jajo.consent import consent_block
 from services.activity.app import create_app as activity_app
 from services.activity.bootstrap import wire as wire_activity
 from services.registration.app import create_app as registration_app
@@ -302,7 +303,8 @@ class Load:
 
         def join(i: int) -> Command:
             body = {"guardian_name": f"보호자{n}-{i}", "district": "용산구", "phone": f"010-{n % 10000:04d}-{i:04d}",
-                    "children": [{"name": f"아이{n}-{i}", "birth_date": f"{2021 + i}-0{1 + n % 9}-1{i}"}]}
+                    "children": [{"name": f"아이{n}-{i}", "birth_date": f"{2021 + i}-0{1 + n % 9}-1{i}"}],
+                    "consent": consent_block(1)}
 
             def joined(member: dict) -> None:
                 state["members"].append(member["id"])

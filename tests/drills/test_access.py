@@ -9,6 +9,7 @@ import logging
 import pytest
 from pythonjsonlogger.json import JsonFormatter
 
+from jajo.consent import consent_block
 from jajo.http.auth import PUBLIC_ENDPOINTS
 from tests.conftest import STAFF, STAFF_TOKEN, VIEWER, VIEWER_TOKEN
 from tests.drills.harness import Stack, settle
@@ -90,7 +91,7 @@ def check_personal_data(stack, logs) -> None:
     _, group = stack.call("registration", "POST", "/groups", {"name": "개인정보 모임", "year": 2025})
     gid = group.body["id"]
     person = {"guardian_name": PERSONAL["guardian_name"], "district": "용산구", "phone": PERSONAL["phone"],
-              "children": [{"name": PERSONAL["child"], "birth_date": PERSONAL["birth"]}]}
+              "children": [{"name": PERSONAL["child"], "birth_date": PERSONAL["birth"]}], "consent": consent_block(1)}
     _, joined = stack.call("registration", "POST", f"/groups/{gid}/members", person)
     assert joined.status == 201
     refusals = [

@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 
+from jajo.consent import consent_block
 from tests.drills.harness import Load, verify
 from tests.waiting import eventually
 
@@ -30,7 +31,7 @@ def at_once(count: int, call) -> list:
 
 def member(n: int) -> dict:
     return {"guardian_name": f"경쟁{n}", "district": "용산구", "phone": f"010-7777-{n:04d}",
-            "children": [{"birth_date": "2023-04-0" + str(1 + n % 9)}]}
+            "children": [{"birth_date": "2023-04-0" + str(1 + n % 9)}], "consent": consent_block(1)}
 
 
 def test_races(stack, background, scale):

@@ -7,6 +7,7 @@ import threading
 import pytest
 from kafka import KafkaConsumer
 
+from jajo.consent import consent_block
 from jajo.envelope import encode
 from jajo.kafka import ensure_topics, producer
 from services.registration.app import create_app as registration_app
@@ -55,7 +56,8 @@ def test_registration_events_reach_activity_through_kafka(settings, background, 
                          and r.get_json(), what="session accepted once GroupApproved arrived")
 
     def join(name: str) -> dict:
-        body = {"guardian_name": name, "district": "용산구", "children": [{"name": "아이", "birth_date": "2023-04-01"}]}
+        body = {"guardian_name": name, "district": "용산구", "children": [{"name": "아이", "birth_date": "2023-04-01"}],
+                "consent": consent_block(1)}
         response = registration.post(f"/api/v1/groups/{group['id']}/members", json=body, headers=STAFF)
         assert response.status_code == 201, response.get_json()
         return response.get_json()

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from jajo.consent import consent_block
 from services.registration.app import create_app
 from tests.conftest import STAFF
 
@@ -28,6 +29,8 @@ def member_body(**changes) -> dict:
         "children": [{"name": "김하늘", "birth_date": "2023-05-14"}],
     }
     body.update(changes)
+    if "consent" not in changes:
+        body["consent"] = consent_block(len(body["children"]) if isinstance(body.get("children"), list) else 1)
     return body
 
 

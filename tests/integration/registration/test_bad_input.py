@@ -125,7 +125,7 @@ def test_empty_json_body_names_every_missing_field(reg, group):
         f"/api/v1/groups/{group['id']}/members", data=b"", headers={**STAFF, "Content-Type": "application/json"}
     )
     body = assert_problem(response, 422, None)
-    assert set(body["errors"]) == {"guardian_name", "district", "children"}
+    assert set(body["errors"]) == {"guardian_name", "district", "children", "consent"}
     assert reg.event_count() == 1
 
 

@@ -15,7 +15,7 @@ from tests.integration.registration.conftest import Registration, member_body
 
 pytestmark = pytest.mark.integration
 
-JOINED_KEYS = {"group_id", "year", "member_id", "joined_on", "district", "children", "personal"}
+JOINED_KEYS = {"group_id", "year", "member_id", "joined_on", "district", "children", "consent", "personal"}
 
 
 def rejected(reg: Registration, response, status: int, field: str | None = None) -> dict:
@@ -210,3 +210,40 @@ def test_personal_data_never_reaches_logs_or_error_messages(settings, clock):
 @pytest.mark.parametrize("phone", ["010-1234-5678", "01012345678", "+82 10-1234-5678", "(02) 123-4567"])
 def test_usual_phone_spellings_are_accepted(reg, phone):
     assert reg.joined(reg.form()["id"], phone=phone)["phone"] == phone
+
+
+def test_the_join_records_the_consent_for_the_guardian_and_every_child(reg):
+    group = reg.form()
+    member = reg.joined(group["id"], children=[{"birth_date": "2023-01-01"}, {"birth_date": "2024-01-01"}])
+    child_ids = [c["id"] for c in member["children"]]
+    recorded = {"notice_version": "2026-01", "given_at": "2025-03-01T10:00:00+09:00",
+                "items": ["personal_data", "children_data", "contact"], "children": child_ids}
+    assert member["consent"] == recorded
+    assert reg.envelopes(group["id"])[-1]["data"]["consent"] == recorded
+
+
+@pytest.mark.parametrize("consent, field", [
+    (None, "consent"), ("missing", "consent"),
+    ({"notice_version": "2026-01", "given_at": "2026-03-02T10:00:00+09:00", "items": ["personal_data"],
+      "children": [0]}, "consent.children"),
+    ({"notice_version": "2026-01", "given_at": "2026-03-02T10:00:00", "items": ["personal_data"],
+      "children": [0, 1]}, "consent.given_at"),
+    ({"notice_version": "", "given_at": "2026-03-02T10:00:00Z", "items": ["a"], "children": [0, 1]},
+     "consent.notice_version"),
+    ({"notice_version": "2026-01", "given_at": "2026-03-02T10:00:00Z", "items": [], "children": [0, 1]},
+     "consent.items"),
+    ({"notice_version": "2026-01", "given_at": "2026-03-02T10:00:00Z", "items": ["a"], "children": ["0", 1]},
+     "consent.children.0"),
+])
+def test_without_consent_for_the_guardian_and_every_child_nothing_is_stored(reg, consent, field):
+    group = reg.form()
+    body = member_body(children=[{"birth_date": "2023-01-01"}, {"birth_date": "2024-01-01"}])
+    if consent == "missing":
+        del body["consent"]
+    else:
+        body["consent"] = consent
+    before = reg.event_count()
+    response = reg.client.post(f"/api/v1/groups/{group['id']}/members", json=body, headers=STAFF)
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert field in response.get_json()["errors"], response.get_json()
+    assert reg.event_count() == before and reg.db["outbox"].count_documents({}) == 1  # the GroupFormed only

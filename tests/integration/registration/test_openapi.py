@@ -37,11 +37,11 @@ def test_every_operation_documents_its_answers_and_errors_as_problems(spec):
 
 def test_every_schema_field_is_described(spec):
     schemas = spec["components"]["schemas"]
-    for name in ("GroupIn", "MemberIn", "ChildIn", "Problem"):
+    for name in ("GroupIn", "MemberIn", "ChildIn", "ConsentIn", "Problem"):
         for field, definition in schemas[name]["properties"].items():
             assert definition.get("description"), f"{name}.{field}"
     assert schemas["MemberIn"]["additionalProperties"] is False
-    assert set(schemas["MemberIn"]["required"]) == {"guardian_name", "district", "children"}
+    assert set(schemas["MemberIn"]["required"]) == {"guardian_name", "district", "children", "consent"}
     assert schemas["GroupIn"]["properties"]["year"]["minimum"] == 2020
     assert schemas["GroupIn"]["properties"]["name"]["maxLength"] == 100
     for name in ("MemberOut", "GroupOut", "GroupSummary", "GroupList", "ChildOut"):

@@ -7,6 +7,7 @@ import json
 import pytest
 from kafka import KafkaProducer
 
+from jajo.consent import consent_block
 from jajo.envelope import encode
 from jajo.kafka import ensure_topics
 from tests.conftest import STAFF
@@ -75,7 +76,7 @@ def test_a_member_joined_through_registration_may_respond(settings, background, 
     group = registration.post("/api/v1/groups", json={"name": "숲 놀이 모임", "year": 2026}, headers=STAFF).get_json()
     birth = date.today().replace(day=1, year=date.today().year - 2).isoformat()
     joined = registration.post(f"/api/v1/groups/{group['id']}/members", headers=STAFF, json={
-        "guardian_name": "이보람", "district": "용산구", "children": [{"birth_date": birth}]})
+        "guardian_name": "이보람", "district": "용산구", "children": [{"birth_date": birth}], "consent": consent_block(1)})
     assert joined.status_code == 201, joined.get_json()
     member = joined.get_json()["id"]
 

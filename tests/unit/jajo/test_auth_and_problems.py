@@ -1,6 +1,7 @@
 import pytest
 
-from jajo.http.auth import Principal, allowed, authenticate, parse_tokens
+from jajo.errors import Forbidden
+from jajo.http.auth import BadActorHeader, Principal, acting_person, allowed, authenticate, parse_tokens
 from jajo.http.problems import flatten_messages
 
 
@@ -36,3 +37,37 @@ def test_validation_messages_flatten_to_dotted_field_names():
         "name": ["Missing data."],
         "children.0.birth_date": ["Not a valid date."],
     }
+
+
+PORTAL = Principal("portal", "web")
+
+
+@pytest.mark.parametrize("header, expected", [
+    ("staff:mina", Principal("staff", "mina", "portal:web")),
+    ("viewer:kim.o@c", Principal("viewer", "kim.o@c", "portal:web")),
+    ("guardian:3f2a9c", Principal("guardian", "3f2a9c", "portal:web")),
+])
+def test_a_portal_acts_for_the_person_it_names(header, expected):
+    assert acting_person(PORTAL, header) == expected
+    assert acting_person(PORTAL, header).actor == header
+
+
+@pytest.mark.parametrize("header", ["", "staff", "staff:", "admin:x", "portal:x", "guardian:a b", "guardian:../x",
+                                    "guardian:" + "a" * 65, "staff:김", ":x", "guardian:-x", "guardian:a.b"])
+def test_a_malformed_actor_is_a_bad_request(header):
+    with pytest.raises(BadActorHeader) as raised:
+        acting_person(PORTAL, header)
+    assert raised.value.status == 400 and "X-Jajo-Actor" in raised.value.errors
+
+
+@pytest.mark.parametrize("role", ["staff", "viewer"])
+def test_only_a_portal_may_name_another_person(role):
+    with pytest.raises(Forbidden):
+        acting_person(Principal(role, "x"), "staff:mina")
+    assert acting_person(Principal(role, "x"), None) == Principal(role, "x")
+
+
+def test_a_portal_acting_for_nobody_reads_only():
+    assert allowed(PORTAL, "GET", viewer_reads=False) and not allowed(PORTAL, "POST", viewer_reads=True)
+    assert not allowed(Principal("guardian", "m"), "GET", viewer_reads=True)  # guardians: the service's policy
+    assert parse_tokens("portal:web:t0k")[0] == ("t0k", PORTAL)

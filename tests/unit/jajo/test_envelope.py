@@ -19,6 +19,14 @@ def test_wrap_fills_every_contract_attribute():
     assert (e["aggregateversion"], e["dataversion"], e["actor"]) == (1, 1, "staff:alice")
     assert (e["correlationid"], e["causationid"]) == ("c1", "r1")
     assert e["time"].endswith("Z") and e["datacontenttype"] == "application/json"
+    assert "actorvia" not in e  # only a portal acting for a person adds it
+
+
+def test_a_portal_acting_for_a_person_is_recorded_as_actorvia():
+    event = DomainEvent("GroupFormed", {"name": "햇살 모임", "year": 2026}, 1, 1)
+    e = wrap(event, source="registration", subject="g1", aggregate_type="group",
+             context=Context(actor="guardian:m1", via="portal:web"))
+    assert (e["actor"], e["actorvia"]) == ("guardian:m1", "portal:web")
 
 
 def test_encode_keeps_korean_text_readable_and_round_trips():

@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 
 from jajo.errors import Conflict, NotFound, RuleViolation
+from jajo.consent import consent_block, consent_record
 from services.registration.domain import (
-    ChildIn, Group, age_on, guardian_key, normalize_phone,
+    ChildIn, ConsentIn, Group, age_on, guardian_key, normalize_phone,
 )
 
 TODAY = date(2026, 3, 2)
@@ -25,9 +26,16 @@ def child(birth: date, name: str | None = None, child_id: str = "c1") -> ChildIn
 
 
 def join(group: Group, member_id: str = "m1", guardian: str = "김보호", district: str = "용산구",
-         phone: str | None = "010-1234-5678", children=None, today: date = TODAY):
+         phone: str | None = "010-1234-5678", children=None, today: date = TODAY, consent="all"):
     children = [child(date(2023, 5, 1))] if children is None else children
-    return group.join(member_id, guardian, district, phone, children, today)
+    if consent == "all":
+        consent = consent_for(len(children))
+    return group.join(member_id, guardian, district, phone, children, today, consent)
+
+
+def consent_for(count: int, **changes) -> ConsentIn:
+    block = {**consent_block(count), **changes}
+    return ConsentIn(block["notice_version"], block["given_at"], tuple(block["items"]), tuple(block["children"]))
 
 
 def types(group: Group) -> list[str]:
@@ -105,6 +113,7 @@ def test_join_records_member_joined_with_personal_data_only_under_personal():
     assert event.data == {
         "group_id": "g1", "year": 2026, "member_id": "m1", "joined_on": "2026-03-02", "district": "용산구",
         "children": [{"child_id": "c1"}, {"child_id": "c2"}],
+        "consent": consent_record(["c1", "c2"]),
         "personal": {
             "guardian_name": "김보호", "phone": "010-1234-5678",
             "children": [
@@ -303,5 +312,31 @@ def test_rehydrated_group_equals_the_live_one():
     assert again.view()["members"] == [{
         "id": "m2", "guardian_name": "이보호", "district": "용산구", "phone": "010-1234-5678",
         "joined_on": "2026-03-02", "left_on": None, "status": "current",
-        "children": [{"id": "c3", "name": None, "birth_date": "2022-01-01"}],
+        "children": [{"id": "c3", "name": None, "birth_date": "2022-01-01"}], "consent": consent_record(["c3"]),
     }]
+
+
+# --- consent ---------------------------------------------------------------------------------------------------
+
+def test_the_join_records_the_consent_with_the_children_ids():
+    group = formed()
+    join(group, children=[child(date(2023, 5, 1), child_id="c1"), child(date(2024, 1, 1), child_id="c2")])
+    [event] = group.take_pending()
+    assert event.data["consent"] == {"notice_version": "2026-01", "given_at": "2025-03-01T10:00:00+09:00",
+                                     "items": ["personal_data", "children_data", "contact"], "children": ["c1", "c2"]}
+    assert "consent" not in event.data["personal"] and group.members["m1"].view()["consent"] == event.data["consent"]
+
+
+@pytest.mark.parametrize("consent, field", [
+    (None, "consent"),
+    (consent_for(2, children=(0,)), "consent.children"),
+    (consent_for(2, children=(0, 0)), "consent.children"),
+    (consent_for(2, children=(0, 1, 2)), "consent.children"),
+    (consent_for(2, items=()), "consent.items"),
+])
+def test_without_consent_for_the_guardian_and_every_child_nobody_joins(consent, field):
+    group = formed()
+    kids = [child(date(2023, 5, 1), child_id="c1"), child(date(2024, 1, 1), child_id="c2")]
+    with pytest.raises(RuleViolation) as refused:
+        join(group, children=kids, consent=consent)
+    assert field in refused.value.errors and not group.pending and not group.members

@@ -5,6 +5,7 @@ import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from jajo.consent import consent_record
 from jajo.consumer import Message
 from jajo.domain import DomainEvent
 from jajo.envelope import Context, encode, wrap
@@ -44,6 +45,7 @@ class Program:
     def member(self, gid: str, mid: str, children: list[str], year: int = 2025) -> None:
         self.emit("registration", "group", gid, "MemberJoined", group_id=gid, year=year, member_id=mid,
                   joined_on=f"{year}-03-01", district="용산구", children=[{"child_id": c} for c in children],
+                  consent=consent_record(children),
                   personal={"guardian_name": f"보호자 {mid}", "phone": "010-0000-0000",
                             "children": [{"child_id": c, "name": f"아이 {c}", "birth_date": "2022-01-01"}
                                          for c in children]})

@@ -1,0 +1,62 @@
+"""The portal token acting for a signed-in person (X-Jajo-Actor): who may send it, and what the events record."""
+from __future__ import annotations
+
+import pytest
+
+from services.registration.app import create_app as registration_app
+from services.registration.bootstrap import wire as wire_registration
+from services.reporting.app import create_app as reporting_app
+from services.reporting.bootstrap import wire as wire_reporting
+from tests.conftest import PORTAL, STAFF, VIEWER, acting
+from tests.waiting import eventually
+
+pytestmark = pytest.mark.integration
+GROUP = {"name": "햇살 놀이 모임", "year": 2026}
+
+
+@pytest.fixture
+def registration(settings):
+    return registration_app(settings).test_client()
+
+
+def test_who_approved_is_the_person_the_portal_acted_for_in_the_audit(settings, registration, background):
+    formed = registration.post("/api/v1/groups", json=GROUP, headers=acting("staff:mina"))
+    assert formed.status_code == 201, formed.get_json()
+    group_id = formed.get_json()["id"]
+    approved = registration.post(f"/api/v1/groups/{group_id}/approve", headers=acting("staff:jun"))
+    assert approved.status_code == 200, approved.get_json()
+    background(wire_registration(settings).relay(), wire_reporting(settings).event_consumer())
+
+    reporting = reporting_app(settings).test_client()
+    url = f"/api/v1/audit/subjects/{group_id}"
+    history = eventually(lambda: (h := reporting.get(url, headers=STAFF).get_json()["events"]) and len(h) == 2 and h,
+                         what="both events in the audit")
+    assert [(e["type"], e["actor"], e["actorvia"]) for e in history] == [
+        ("GroupFormed", "staff:mina", "portal:web"), ("GroupApproved", "staff:jun", "portal:web")]
+    by_type = reporting.get(f"/api/v1/audit/events?subject={group_id}&type=GroupApproved",
+                            headers=acting("viewer:auditor")).get_json()["events"]
+    assert [e["actor"] for e in by_type] == ["staff:jun"]  # a viewer signed in to the portal reads the audit
+
+
+@pytest.mark.parametrize("headers, status", [
+    ({**STAFF, "X-Jajo-Actor": "staff:mina"}, 403),     # only a portal token may name a person
+    ({**VIEWER, "X-Jajo-Actor": "staff:mina"}, 403),
+    (acting("admin:mina"), 400), (acting("staff:"), 400), (acting("guardian:a/b"), 400),
+    (acting("staff:" + "m" * 65), 400), (acting("staff:미나"), 400),
+    (PORTAL, 403),                                      # a portal acting for nobody does not write
+    (acting("viewer:auditor"), 403),                    # a viewer does not write
+    (acting("guardian:m1"), 403),                       # registration has nothing for guardians
+])
+def test_refused_actors_store_and_emit_nothing(registration, headers, status):
+    database = registration.application.extensions["jajo"].database()
+    response = registration.post("/api/v1/groups", json=GROUP, headers=headers)
+    assert response.status_code == status, response.get_json()
+    assert response.mimetype == "application/problem+json" and response.get_json()["status"] == status
+    if status == 400 or headers is not PORTAL and "Bearer staff" in headers["Authorization"]:
+        assert "X-Jajo-Actor" in response.get_json()["errors"]
+    assert database["events"].count_documents({}) == 0 and database["outbox"].count_documents({}) == 0
+
+
+def test_a_portal_acting_for_nobody_may_read(registration):
+    assert registration.get("/api/v1/groups", headers=PORTAL).status_code == 200
+    assert registration.get("/api/v1/groups", headers=acting("guardian:m1")).status_code == 403
