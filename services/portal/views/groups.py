@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, request
 
+from jajo.consent import NOTICE_VERSION, consent_block
 from services.portal.clients.activity import DocumentsClient, FundingClient, SessionsClient
 from services.portal.clients.base import ApiError
 from services.portal.clients.registration import GroupsClient
@@ -13,8 +14,6 @@ from services.portal.views.dashboard import this_year
 from services.portal.web import FormErrors, flash, form_key, render, see_other, staff_only, submitted_key
 
 blueprint = Blueprint("groups", __name__, url_prefix="/groups")
-NOTICE_VERSION = "2025-01"
-CONSENT_ITEMS = ("guardian_personal_data", "children_personal_data", "contact")
 CHILD_ROWS = 3
 
 
@@ -52,7 +51,7 @@ def _detail(group_id: str, values: dict | None = None, errors: FormErrors | None
     context = dict(
         group=group, sessions=SessionsClient().list(group_id=group_id), budget=FundingClient().budget(group_id),
         missing=documents.missing(group_id), values=values or {"district": "용산구"}, errors=errors or FormErrors(),
-        key=form_key(), child_rows=range(CHILD_ROWS),
+        key=form_key(), child_rows=range(CHILD_ROWS), notice_version=NOTICE_VERSION,
     )
     return render("views/groups/show.html", "members", title=("오류: " if errors else "") + group["name"], **context), status
 
@@ -86,8 +85,7 @@ def member_body(form) -> tuple[dict, dict]:
     body = {"guardian_name": values.get("guardian_name", ""), "district": values.get("district", ""),
             "phone": values.get("phone") or None, "children": children}
     if form.get("consent") == "yes":
-        body["consent"] = {"notice_version": NOTICE_VERSION, "given_at": datetime.now(timezone.utc).isoformat(),
-                           "items": list(CONSENT_ITEMS), "children": list(range(len(children)))}
+        body["consent"] = consent_block(len(children), given_at=datetime.now(timezone.utc).isoformat())
     return body, values
 
 
