@@ -34,11 +34,12 @@ PATTERNS = [
 
 
 def korean(message: str) -> str:
-    if re.search(r"[가-힣]", message):
-        return message
+    """The Korean for a service's (English) message; a message already in Korean is kept."""
     for pattern, text in PATTERNS:
         if re.search(pattern, message, re.IGNORECASE):
             return text
+    if len(re.findall(r"[가-힣]", message)) > len(re.findall(r"[A-Za-z]", message)):
+        return message
     return f"입력한 값을 확인하세요. ({message})"
 
 
