@@ -1,8 +1,17 @@
 # syntax=docker/dockerfile:1
-# One image for the four services and their workers (see docker-compose.yml):
+# One image for the four services, their workers and the center portal (see docker-compose.yml):
 #   web:    gunicorn -c jajo/gunicorn_conf.py 'services.<name>.app:create_app()'   (or just set JAJO_SERVICE=<name>)
 #   worker: python -m services.<name>.worker
 #   init:   python -m jajo.init
+# Front-end packages from npm (package-lock.json): only the folders the portal and /docs serve are kept.
+FROM node:20-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund --ignore-scripts \
+ && mkdir -p /served \
+ && for folder in krds-uiux/resources htmx.org/dist echarts/dist swagger-ui-dist; do \
+      mkdir -p "/served/$(dirname "$folder")" && cp -r "node_modules/$folder" "/served/$folder"; done
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -28,6 +37,7 @@ RUN mkdir -p jajo services \
 # `gunicorn -c jajo/gunicorn_conf.py` reads its config from there. Owned by root: read-only for the app user.
 COPY jajo ./jajo
 COPY services ./services
+COPY --from=assets /served ./node_modules
 RUN pip install --no-deps . \
  && rm -rf build *.egg-info \
  && python -m compileall -q jajo services
@@ -35,7 +45,8 @@ RUN pip install --no-deps . \
 USER jajo:jajo
 
 ENV PORT=8000 \
-    JAJO_SERVICE=registration
+    JAJO_SERVICE=registration \
+    JAJO_NODE_MODULES=/app/node_modules
 EXPOSE 8000
 
 # No HEALTHCHECK here: web containers probe /readyz, workers their heartbeat file (docker-compose.yml).

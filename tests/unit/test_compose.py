@@ -96,17 +96,17 @@ def test_compose_config_accepts_the_file_with_the_example_env():
     result = run_config(ENV_EXAMPLE)
     assert result.returncode == 0, result.stderr
     resolved = yaml.safe_load(result.stdout)
-    expected = {*INFRA, "init", *SERVICES, *(f"{name}-worker" for name in SERVICES)}
+    expected = {*INFRA, "init", "portal", *SERVICES, *(f"{name}-worker" for name in SERVICES)}
     assert set(resolved["services"]) == expected
     example = dict(line.split("=", 1) for line in ENV_EXAMPLE.read_text().splitlines() if re.match(r"^[A-Z_]+=", line))
-    for name in SERVICES:
+    for name in (*SERVICES, "portal"):
         assert resolved["services"][name]["environment"]["API_TOKENS"] == example["API_TOKENS"]
     ports = {
         str(port.get("published")) if isinstance(port, dict) else str(port).split(":")[0]
-        for name in SERVICES
+        for name in (*SERVICES, "portal")
         for port in resolved["services"][name]["ports"]
     }
-    assert ports == {"8001", "8002", "8003", "8004"}
+    assert ports == {"8000", "8001", "8002", "8003", "8004"}
 
 
 def test_compose_config_refuses_to_run_without_api_tokens(tmp_path):
@@ -199,13 +199,15 @@ def test_env_example_defines_every_variable_compose_uses_and_valid_tokens(compos
     example = dict(line.split("=", 1) for line in ENV_EXAMPLE.read_text().splitlines() if re.match(r"^[A-Z_]+=", line))
     assert used <= set(example), f"missing from .env.example: {sorted(used - set(example))}"
     roles = {principal.role for _, principal in parse_tokens(example["API_TOKENS"])}
-    assert roles == {"staff", "viewer"}
+    assert roles == {"staff", "viewer", "portal"}
 
 
 def test_dockerfile_builds_a_slim_non_root_image_running_gunicorn():
     lines = [line.strip() for line in (ROOT / "Dockerfile").read_text().splitlines()]
     instructions = [line for line in lines if line and not line.startswith("#")]
-    assert instructions[0] == "FROM python:3.11-slim"
+    stages = [line for line in instructions if line.startswith("FROM ")]
+    assert stages[-1] == "FROM python:3.11-slim"  # the image; before it only the npm assets stage
+    assert stages[:-1] == ["FROM node:20-slim AS assets"] and "npm ci" in " ".join(lines)
     users = [line.split()[1] for line in instructions if line.startswith("USER ")]
     assert users and users[-1].split(":")[0] not in ("root", "0")
     installs = " ".join(line for line in lines if "pip install" in line)
