@@ -196,6 +196,18 @@ def reject_expense(body: dict, expense_id: str):
     return expense_out(*dispatch(c.RejectExpense(expense_id, **body)))
 
 
+@funding.get("/expenses")
+@funding.arguments(s.ExpenseQuery, location="query")
+@funding.response(200, s.ExpenseList)
+@problem_responses(funding, *AUTH, 422, s422="no filter (give group_id, year or status), or a bad parameter")
+def list_expenses(query: dict):
+    """Expense claims with their `document_ids` (staff): the claims queue is `?status=claimed&year=`. At least
+    one filter; `limit` claims a page (default 100), the next page with `cursor` = `next_cursor`."""
+    limit, cursor = query.pop("limit"), query.pop("cursor", None)
+    page, next_cursor = service().views.expense_page(query, limit, cursor)
+    return {"expenses": page, "next_cursor": next_cursor}
+
+
 @funding.get("/expenses/<expense_id>")
 @funding.response(200, s.ExpenseOut)
 @problem_responses(funding, *AUTH, 404)

@@ -216,6 +216,28 @@ class ExpenseOut(Schema):
     reason = fields.String(allow_none=True)
 
 
+class ExpenseQuery(Schema):
+    group_id = fields.String(validate=Id, metadata={"description": "only this group's claims"})
+    year = fields.Integer(validate=Year, metadata={"description": "only claims of this program year"})
+    status = fields.String(validate=validate.OneOf(["claimed", "approved", "rejected"]), metadata={
+        "description": "`claimed` = waiting for a decision (the claims queue)"})
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500), metadata={
+        "description": "claims per page, 1–500"})
+    cursor = fields.String(validate=validate.Length(1, 200), metadata={
+        "description": "the `next_cursor` of the previous page"})
+
+    @validates_schema
+    def _some_filter(self, data, **kwargs):
+        if not {"group_id", "year", "status"} & set(data):
+            raise ValidationError("give group_id, year or status", field_name="year")
+
+
+class ExpenseList(Schema):
+    expenses = fields.List(fields.Nested(ExpenseOut), required=True, metadata={
+        "description": "ordered by date, then id, with their `document_ids`"})
+    next_cursor = fields.String(allow_none=True, metadata={"description": "null on the last page"})
+
+
 class BudgetOut(Schema):
     id = fields.String(required=True, metadata={"description": "budget:<group_id>:<year>"})
     version = fields.Integer(required=True)
