@@ -19,10 +19,12 @@ class Settings:
     log_level: str = "INFO"
     relay_batch_size: int = 500
     relay_idle_seconds: float = 0.05
+    relay_lease_seconds: float = 5.0
     consumer_max_poll_records: int = 500
     consumer_member: str = "0/1"
     command_retries: int = 40
     readiness_timeout_ms: int = 1000
+    consumer_stalled_seconds: float = 60.0
     extra: dict = field(default_factory=dict)
 
     def database_name(self, service: str) -> str:
@@ -48,8 +50,10 @@ def load_settings() -> Settings:
         log_level=env.str("LOG_LEVEL", defaults.log_level),
         relay_batch_size=env.int("JAJO_RELAY_BATCH_SIZE", defaults.relay_batch_size),
         relay_idle_seconds=env.float("JAJO_RELAY_IDLE_SECONDS", defaults.relay_idle_seconds),
+        relay_lease_seconds=env.float("JAJO_RELAY_LEASE_SECONDS", defaults.relay_lease_seconds),
         consumer_max_poll_records=env.int("JAJO_CONSUMER_MAX_POLL_RECORDS", defaults.consumer_max_poll_records),
         consumer_member=env.str("JAJO_CONSUMER_MEMBER", defaults.consumer_member),
         command_retries=env.int("JAJO_COMMAND_RETRIES", defaults.command_retries),
         readiness_timeout_ms=env.int("JAJO_READINESS_TIMEOUT_MS", defaults.readiness_timeout_ms),
+        consumer_stalled_seconds=env.float("JAJO_CONSUMER_STALLED_SECONDS", defaults.consumer_stalled_seconds),
     )

@@ -25,7 +25,7 @@ def _database() -> Database:
 
 def _fingerprint() -> str:
     digest = hashlib.sha256()
-    for part in (request.method.encode(), request.path.encode(), _body_digest()):
+    for part in (request.method.encode(), request.path.encode(), request.query_string, _body_digest()):
         digest.update(part + b"\0")
     return digest.hexdigest()
 

@@ -82,3 +82,15 @@ def init_problems(app: Flask) -> None:
     for unavailable in (ConnectionFailure, ExecutionTimeout, WTimeoutError):
         app.register_error_handler(unavailable, lambda exc: _from_jajo_error(Unavailable()))
     app.register_error_handler(Exception, _from_unexpected)
+
+
+def content_disposition(filename: str, disposition: str = "attachment") -> str:
+    """RFC 6266: an ASCII `filename` fallback and the exact name as RFC 8187 `filename*`, whatever the name holds
+    (a name stored before it was cleaned may hold quotes, control characters or line breaks)."""
+    from urllib.parse import quote
+
+    from jajo.fields import clean_filename
+
+    name = clean_filename(filename)
+    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\%' else "_" for ch in name)
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

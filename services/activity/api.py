@@ -1,14 +1,14 @@
 """Activity's HTTP blueprints: sessions, spaces, funding and documents."""
 from __future__ import annotations
 
-import os
-
 from flask import Response
 from flask_smorest import Blueprint
 
 from jajo.errors import NotFound, RuleViolation
+from jajo.fields import clean_filename
 from jajo.http.app import dispatch, service
 from jajo.http.multipart import MultipartBlueprint
+from jajo.http.problems import content_disposition
 from jajo.http.schemas import IDEMPOTENCY_KEY, IF_MATCH, header_parameters, problem_responses
 from services.activity import commands as c
 from services.activity import schemas as s
@@ -200,7 +200,7 @@ def submit_document(form: dict):
     if not hasattr(upload, "read"):
         raise RuleViolation("file must be an uploaded file", errors={"file": ["is not a file part"]})
     content = upload.read(MAX_DOCUMENT_BYTES + 1)
-    filename = os.path.basename((upload.filename or "").replace("\\", "/"))[:255] or "upload"
+    filename = clean_filename(upload.filename)
     document = dispatch(c.SubmitDocument(content=content, filename=filename, **form))
     return document_out({"id": document.id, "version": document.version, **document.view()})
 
@@ -218,7 +218,7 @@ def get_document(document_id: str):
 def document_content(document_id: str):
     doc = _found(service().views.document(document_id), "document", document_id)
     response = Response(service().files.read(document_id), mimetype=doc["content_type"])
-    response.headers.set("Content-Disposition", "attachment", filename=doc["filename"])
+    response.headers["Content-Disposition"] = content_disposition(doc["filename"])
     return response
 
 

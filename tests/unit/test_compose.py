@@ -198,8 +198,8 @@ def test_env_example_defines_every_variable_compose_uses_and_valid_tokens(compos
     used = set(re.findall(r"\$\{([A-Z_][A-Z0-9_]*)", COMPOSE_FILE.read_text()))
     example = dict(line.split("=", 1) for line in ENV_EXAMPLE.read_text().splitlines() if re.match(r"^[A-Z_]+=", line))
     assert used <= set(example), f"missing from .env.example: {sorted(used - set(example))}"
-    roles = {principal.role for _, principal in parse_tokens(example["API_TOKENS"])}
-    assert roles == {"staff", "viewer"}
+    with pytest.raises(ValueError, match="placeholder"):  # the example's tokens never work as real ones
+        parse_tokens(example["API_TOKENS"])
 
 
 def test_dockerfile_builds_a_slim_non_root_image_running_gunicorn():
