@@ -37,16 +37,25 @@ class Settings:
         return replace(self, **changes)
 
 
+def _secret(env: Env, name: str, default: str) -> str:
+    """NAME, or the content of the file NAME_FILE names (a compose or Kubernetes secret)."""
+    path = env.str(f"{name}_FILE", "")
+    if path:
+        with open(path, encoding="utf-8") as secret:
+            return secret.read().strip()
+    return env.str(name, default)
+
+
 def load_settings() -> Settings:
     env = Env()
     defaults = Settings()
     return Settings(
         kafka_bootstrap_servers=env.str("KAFKA_BOOTSTRAP_SERVERS", defaults.kafka_bootstrap_servers),
-        mongodb_uri=env.str("MONGODB_URI", defaults.mongodb_uri),
+        mongodb_uri=_secret(env, "MONGODB_URI", defaults.mongodb_uri),
         db_prefix=env.str("JAJO_DB_PREFIX", defaults.db_prefix),
         topic_prefix=env.str("JAJO_TOPIC_PREFIX", defaults.topic_prefix),
         topic_partitions=env.int("JAJO_TOPIC_PARTITIONS", defaults.topic_partitions),
-        api_tokens=env.str("API_TOKENS", defaults.api_tokens),
+        api_tokens=_secret(env, "API_TOKENS", defaults.api_tokens),
         log_level=env.str("LOG_LEVEL", defaults.log_level),
         relay_batch_size=env.int("JAJO_RELAY_BATCH_SIZE", defaults.relay_batch_size),
         relay_idle_seconds=env.float("JAJO_RELAY_IDLE_SECONDS", defaults.relay_idle_seconds),

@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from tests.drills.harness import record
 from tests.integration.test_hostile_topics_property import fuzz_consumer
 
 pytestmark = pytest.mark.integration
@@ -15,4 +16,6 @@ pytestmark = pytest.mark.integration
 @pytest.mark.parametrize("which", ["reporting", "activity", "survey"])
 def test_fuzz_topics(settings, which, scale):
     examples = int(os.environ.get("JAJO_FUZZ_EXAMPLES", scale(10, 400)))
-    fuzz_consumer(settings, which, examples)
+    figures = fuzz_consumer(settings, which, examples)
+    record({"drill": "fuzz topics", **figures})
+    assert figures["messages"] >= examples

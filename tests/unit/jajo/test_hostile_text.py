@@ -36,3 +36,13 @@ def test_text_is_nfc_and_clean_or_refused():
     for bad in ({"name": "a\nb"}, {"name": "\ud800"}, {"notes": "a\x00"}, {"name": "\x9b"}):
         with pytest.raises(ValidationError):
             Form().load(bad)
+
+
+def test_tokens_and_the_mongodb_uri_are_read_from_secret_files(tmp_path, monkeypatch):
+    from jajo.config import load_settings
+
+    tokens = tmp_path / "api_tokens"
+    tokens.write_text("staff:alice:" + "t" * 40 + "\n")
+    monkeypatch.setenv("API_TOKENS_FILE", str(tokens))
+    monkeypatch.setenv("API_TOKENS", "ignored")
+    assert load_settings().api_tokens == "staff:alice:" + "t" * 40
