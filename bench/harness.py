@@ -58,7 +58,7 @@ def machine() -> str:
 
 
 # --- what the scenarios share -----------------------------------------------------------------------------
-TOKEN = "bench-staff-token-0123456789"
+TOKEN = "bench-staff-token-0123456789abcdefghij"
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -43,7 +43,8 @@ class WriteService:
 def event_consumer(projection: Projection, settings: Settings, client: MongoClient, db: Database) -> EventConsumer:
     """A Kafka consumer loop applying `projection` to `db`; `settings.consumer_member` ("i/n") picks its
     share of the partitions when n processes split the work."""
-    loop = EventConsumer(projection, client, db, partial(consumer, settings), member=settings.consumer_member)
+    loop = EventConsumer(projection, client, db, partial(consumer, settings), member=settings.consumer_member,
+                         stalled_after_seconds=settings.consumer_stalled_seconds)
     loop.name = projection.name
     return loop
 

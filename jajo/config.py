@@ -19,10 +19,12 @@ class Settings:
     log_level: str = "INFO"
     relay_batch_size: int = 500
     relay_idle_seconds: float = 0.05
+    relay_lease_seconds: float = 5.0
     consumer_max_poll_records: int = 500
     consumer_member: str = "0/1"
     command_retries: int = 40
     readiness_timeout_ms: int = 1000
+    consumer_stalled_seconds: float = 60.0
     extra: dict = field(default_factory=dict)
 
     def database_name(self, service: str) -> str:
@@ -35,21 +37,32 @@ class Settings:
         return replace(self, **changes)
 
 
+def secret(env: Env, name: str, default: str) -> str:
+    """NAME, or the content of the file NAME_FILE names (a compose or Kubernetes secret)."""
+    path = env.str(f"{name}_FILE", "")
+    if path:
+        with open(path, encoding="utf-8") as secret:
+            return secret.read().strip()
+    return env.str(name, default)
+
+
 def load_settings() -> Settings:
     env = Env()
     defaults = Settings()
     return Settings(
         kafka_bootstrap_servers=env.str("KAFKA_BOOTSTRAP_SERVERS", defaults.kafka_bootstrap_servers),
-        mongodb_uri=env.str("MONGODB_URI", defaults.mongodb_uri),
+        mongodb_uri=secret(env, "MONGODB_URI", defaults.mongodb_uri),
         db_prefix=env.str("JAJO_DB_PREFIX", defaults.db_prefix),
         topic_prefix=env.str("JAJO_TOPIC_PREFIX", defaults.topic_prefix),
         topic_partitions=env.int("JAJO_TOPIC_PARTITIONS", defaults.topic_partitions),
-        api_tokens=env.str("API_TOKENS", defaults.api_tokens),
+        api_tokens=secret(env, "API_TOKENS", defaults.api_tokens),
         log_level=env.str("LOG_LEVEL", defaults.log_level),
         relay_batch_size=env.int("JAJO_RELAY_BATCH_SIZE", defaults.relay_batch_size),
         relay_idle_seconds=env.float("JAJO_RELAY_IDLE_SECONDS", defaults.relay_idle_seconds),
+        relay_lease_seconds=env.float("JAJO_RELAY_LEASE_SECONDS", defaults.relay_lease_seconds),
         consumer_max_poll_records=env.int("JAJO_CONSUMER_MAX_POLL_RECORDS", defaults.consumer_max_poll_records),
         consumer_member=env.str("JAJO_CONSUMER_MEMBER", defaults.consumer_member),
         command_retries=env.int("JAJO_COMMAND_RETRIES", defaults.command_retries),
         readiness_timeout_ms=env.int("JAJO_READINESS_TIMEOUT_MS", defaults.readiness_timeout_ms),
+        consumer_stalled_seconds=env.float("JAJO_CONSUMER_STALLED_SECONDS", defaults.consumer_stalled_seconds),
     )

@@ -17,13 +17,15 @@ from kafka import KafkaConsumer, TopicPartition
 from pymongo import MongoClient, UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
+from pymongo.errors import (BulkWriteError, ConnectionFailure, DuplicateKeyError, ExecutionTimeout, OperationFailure,
+                            PyMongoError, WTimeoutError)
 
 from jajo.config import Settings
 from jajo.envelope import EnvelopeError, decode
 from jajo.kafka import end_offsets
-from jajo.metrics import CONSUMED, DEAD_LETTERS, DUPLICATES, WORKER_ERRORS
-from jajo.mongo import in_transaction, kill_session
+from jajo.metrics import CONSUMED, CONSUMER_IDLE_SECONDS, CONSUMER_STALLED, DEAD_LETTERS, DUPLICATES, WORKER_ERRORS
+from jajo.errors import ConcurrencyConflict, Unavailable
+from jajo.mongo import in_transaction, is_transient, kill_session
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,7 @@ class EventConsumer:
         max_batch: int = 2000,
         member: str = "0/1",
         stall_seconds: float = 5.0,
+        stalled_after_seconds: float = 60.0,
     ):
         self.projection = projection
         self.client = client
@@ -76,6 +79,8 @@ class EventConsumer:
         self._topic_ids: dict[str, str] = {}
         self._session: ClientSession | None = None
         self._last_progress = time.monotonic()
+        self.stalled_after_seconds = stalled_after_seconds
+        self.status = ConsumerStatus(f"{projection.name}:{self.member}/{self.members}", projection.name)
 
     def ensure_indexes(self) -> None:
         self.db["dead_letters"].create_index("at")
@@ -96,13 +101,17 @@ class EventConsumer:
             messages += polled
         if not messages:
             self._check_stalled()
+            if self._caught_up():
+                self.status.progressed(self.db)
             return 0
         self._last_progress = time.monotonic()
         try:
             self.handle(messages)
-        except Exception:
+        except Exception as exc:
             self.close()  # the consumer has moved past what was not applied: resume from the checkpoints
+            self.status.failed(self.db, exc)
             raise
+        self.status.progressed(self.db)
         return len(messages)
 
     def _poll(self, consumer: KafkaConsumer, timeout_ms: int) -> list[Message]:
@@ -111,6 +120,14 @@ class EventConsumer:
             self._drop_consumer()  # a fresh consumer resumes from the checkpoints, which name the old topic: from 0
             return []
         return [Message(r.topic, r.partition, r.offset, r.key, r.value) for batch in records.values() for r in batch]
+
+    def _caught_up(self) -> bool:
+        """Nothing waiting: no topic yet, or every position at the high watermark of the last fetch."""
+        consumer = self._consumer
+        if consumer is None:
+            return True
+        marks = [(consumer.position(tp), consumer.highwater(tp)) for tp in consumer.assignment()]
+        return all(high is not None and position >= high for position, high in marks)
 
     def _check_stalled(self) -> None:
         """Idle for a while: compare each position with the high watermark of the last fetch response.
@@ -195,8 +212,10 @@ class EventConsumer:
         fresh = self._unseen(parsed)
         try:
             self._transaction(lambda s: self._apply_all(fresh, dead, messages, s))
-        except (DuplicateKeyError, Unhandleable, ValueError, KeyError, TypeError, AttributeError):
-            # Either another consumer applied some of these first, or one event is unhandleable:
+        except Exception as exc:  # noqa: BLE001 - sorted below: only a transient failure fails the batch
+            if is_transient_failure(exc):
+                raise  # MongoDB away or conflicting: the batch is read again from the checkpoints
+            # Another consumer applied some of these first, or one event is unhandleable (for any reason):
             # go one event at a time so that only the bad one is set aside.
             self._apply_one_by_one(messages)
             return
@@ -242,16 +261,27 @@ class EventConsumer:
         try:
             self._transaction(lambda s: self._apply_all(fresh, dead, [message], s))
             self._count(len(fresh), len(parsed) - len(fresh), dead)
-        except DuplicateKeyError:
-            self._count(0, 1, [])
-        except (Unhandleable, ValueError, KeyError, TypeError, AttributeError) as exc:
-            reason = f"{type(exc).__name__}: {exc}"
-            self._transaction(lambda s: self._set_aside(message, parsed, reason, s))
-            self._count(0, 0, [(message, reason)])
+            return
+        except DuplicateKeyError as exc:
+            if self._already_applied(fresh):
+                self._count(0, 1, [])
+                return
+            failure: Exception = exc  # a unique key of the read models, not the tracking record
+        except Exception as exc:  # noqa: BLE001 - anything but a transient failure sets this event aside
+            if is_transient_failure(exc):
+                raise
+            failure = exc
+        reason = _reason(failure)
+        self._transaction(lambda s: self._set_aside(message, fresh, reason, s))
+        self._count(0, 0, [(message, reason)])
 
-    def _set_aside(self, message: Message, parsed, reason: str, session: ClientSession) -> None:
+    def _already_applied(self, envelopes: list[dict]) -> bool:
+        ids = [e["id"] for e in envelopes]
+        return self.db["processed"].count_documents({"_id": {"$in": ids}}) == len(ids)
+
+    def _set_aside(self, message: Message, fresh: list[dict], reason: str, session: ClientSession) -> None:
         self._dead_letter(message, reason, session)
-        self._track([envelope for _, envelope in parsed], session)
+        self._track(fresh, session)
         self._checkpoint([message], session)
 
     def _transaction(self, work) -> None:
@@ -325,6 +355,81 @@ class EventConsumer:
         CONSUMED.labels(self.projection.name).inc(applied)
         DUPLICATES.labels(self.projection.name).inc(duplicates)
         DEAD_LETTERS.labels(self.projection.name).inc(len(dead))
+
+
+class ConsumerStatus:
+    """What `/readyz`, `/projections/status` and the `jajo_consumer_stalled` gauge read of a consumer member:
+    when it last made progress (applied a batch, or found nothing to read), and since when its batches
+    fail. Written beside the read models (best effort, at most every `every` seconds)."""
+
+    collection = "consumer_status"
+
+    def __init__(self, key: str, consumer: str, every: float = 2.0):
+        self.key, self.consumer, self.every = key, consumer, every
+        self.progress_at = datetime.now(timezone.utc)
+        self.failing_since: datetime | None = None
+        self.last_error: str | None = None
+        self._written = float("-inf")
+
+    def progressed(self, db: Database) -> None:
+        recovered = self.failing_since is not None
+        self.progress_at, self.failing_since, self.last_error = datetime.now(timezone.utc), None, None
+        self._write(db, force=recovered)
+
+    def failed(self, db: Database, exc: Exception) -> None:
+        self.failing_since = self.failing_since or datetime.now(timezone.utc)
+        self.last_error = type(exc).__name__
+        self._write(db, force=True)
+
+    def _write(self, db: Database, force: bool = False) -> None:
+        if not force and time.monotonic() - self._written < self.every:
+            return
+        self._written = time.monotonic()
+        try:
+            db[self.collection].replace_one({"_id": self.key}, {
+                "_id": self.key, "consumer": self.consumer, "progress_at": self.progress_at,
+                "failing_since": self.failing_since, "last_error": self.last_error,
+                "heartbeat_at": datetime.now(timezone.utc)}, upsert=True)
+        except PyMongoError:
+            pass  # MongoDB away: the status shows it by its age
+
+
+def consumer_health(db: Database, stalled_after_seconds: float, forget_after_seconds: float = 3600.0) -> list[dict]:
+    """Each consumer member of `db`: stalled when it made no progress for `stalled_after_seconds` (its batches
+    keep failing, or it stopped altogether). Members silent for `forget_after_seconds` are retired ones."""
+    now = datetime.now(timezone.utc)
+    members = []
+    for doc in db[ConsumerStatus.collection].find().limit(100):
+        since = (now - doc["progress_at"]).total_seconds()
+        if (now - doc.get("heartbeat_at", doc["progress_at"])).total_seconds() > forget_after_seconds:
+            continue
+        members.append({"member": doc["_id"], "consumer": doc.get("consumer"), "stalled": since > stalled_after_seconds,
+                        "seconds_since_progress": round(since, 1), "last_error": doc.get("last_error"),
+                        "failing_since": doc.get("failing_since")})
+    for member in members:
+        CONSUMER_STALLED.labels(member["member"]).set(1 if member["stalled"] else 0)
+        CONSUMER_IDLE_SECONDS.labels(member["member"]).set(member["seconds_since_progress"])
+    return members
+
+
+TRANSIENT_CODES = frozenset({6, 7, 24, 50, 89, 91, 112, 189, 251, 262, 10107, 11600, 11602, 13435, 13436})
+
+
+def is_transient_failure(exc: BaseException) -> bool:
+    """A failure worth retrying the whole batch for: the database away, a conflict, an unknown commit.
+    Anything else in applying an event is about the event, and retrying it would stall its partition."""
+    if isinstance(exc, (Unavailable, ConcurrencyConflict, ConnectionFailure, ExecutionTimeout, WTimeoutError,
+                        ConnectionError, TimeoutError)):
+        return True
+    if isinstance(exc, PyMongoError) and is_transient(exc):
+        return True
+    return isinstance(exc, OperationFailure) and exc.code in TRANSIENT_CODES
+
+
+def _reason(exc: Exception) -> str:
+    """Why an event was set aside, storable whatever the exception quotes."""
+    text = f"{type(exc).__name__}: {exc}"[:1000]
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _described(marks: dict) -> dict:

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from jajo import safejson
 from jajo.domain import DomainEvent
 
 REQUIRED = ("specversion", "id", "source", "type", "subject", "time", "data", "aggregateversion")
@@ -66,24 +68,76 @@ def encode(envelope: dict) -> bytes:
 
 
 def decode(raw: bytes | None, known_types: frozenset[str] | None = None) -> dict:
-    """Parse and check a message value; raise EnvelopeError saying why it cannot be used."""
+    """Parse and check a message value; raise EnvelopeError saying why it cannot be used.
+
+    Any bytes at all may arrive on a topic, so every field is checked for its JSON type and range, and the
+    whole document for what MongoDB or Python could not hold later (lone surrogates, NUL in a name,
+    integers beyond 64 bits, NaN, nesting deeper than MAX_DEPTH): whatever passes can be stored and
+    projected, whatever fails becomes a dead letter with this reason instead of stalling the partition."""
     try:
-        envelope: Any = json.loads(raw or b"")
+        envelope: Any = safejson.loads(raw or b"")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise EnvelopeError(f"not JSON: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+    except safejson.UnsafeJSON as exc:
+        raise EnvelopeError(str(exc)) from None
     if not isinstance(envelope, dict):
         raise EnvelopeError("envelope is not a JSON object")
     missing = [name for name in REQUIRED if name not in envelope]
     if missing:
         raise EnvelopeError(f"envelope lacks {', '.join(missing)}")
     if envelope["specversion"] != "1.0":
-        raise EnvelopeError(f"unsupported specversion {envelope['specversion']!r}")
-    if not isinstance(envelope["data"], dict):
-        raise EnvelopeError("data is not an object")
-    if not isinstance(envelope["aggregateversion"], int) or envelope["aggregateversion"] < 1:
-        raise EnvelopeError("aggregateversion is not a positive integer")
-    if envelope.get("dataversion", 1) != KNOWN_DATAVERSION:
-        raise EnvelopeError(f"unknown dataversion {envelope.get('dataversion')!r}")
+        raise EnvelopeError(f"unsupported specversion {_shown(envelope['specversion'])}")
+    _check_fields(envelope)
     if known_types is not None and envelope["type"] not in known_types:
         raise EnvelopeError(f"unknown event type {envelope['type']!r}")
     return envelope
+
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{0,99}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: the envelope's own string fields: (required, longest)
+STRINGS = {"id": (True, 128), "type": (True, 100), "subject": (True, 200), "source": (True, 200),
+           "time": (True, 40), "datacontenttype": (False, 100), "aggregatetype": (False, 100),
+           "correlationid": (False, 300), "causationid": (False, 300), "actor": (False, 300)}
+
+
+def _shown(value: Any) -> str:
+    return repr(value)[:60]
+
+
+def _check_fields(envelope: dict) -> None:
+    for name, (required, longest) in STRINGS.items():
+        value = envelope.get(name)
+        if value is None and not required:
+            continue
+        if not isinstance(value, str) or not value:
+            raise EnvelopeError(f"{name} is not a non-empty string")
+        if len(value) > longest or _CONTROL.search(value):
+            raise EnvelopeError(f"{name} is longer than {longest} characters or holds control characters")
+    if not _ID.fullmatch(envelope["id"]):
+        raise EnvelopeError("id is not a plain token (letters, digits, . _ : -)")
+    if not _TYPE.fullmatch(envelope["type"]):
+        raise EnvelopeError("type is not an event type name")
+    _check_time(envelope["time"])
+    version = envelope["aggregateversion"]
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version < 2**53:
+        raise EnvelopeError("aggregateversion is not a positive integer")
+    if not isinstance(envelope["data"], dict):
+        raise EnvelopeError("data is not an object")
+    dataversion = envelope.get("dataversion", 1)
+    if isinstance(dataversion, bool) or dataversion != KNOWN_DATAVERSION:
+        raise EnvelopeError(f"unknown dataversion {_shown(dataversion)}")
+
+
+def _check_time(text: str) -> None:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise EnvelopeError("time is not an RFC 3339 timestamp") from None
+    if moment.tzinfo is None or "T" not in text.upper():
+        raise EnvelopeError("time has no time zone")
+    try:
+        moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise EnvelopeError("time is out of range once converted to UTC") from None

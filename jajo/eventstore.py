@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from typing import Iterable
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -14,9 +14,14 @@ from jajo.errors import ConcurrencyConflict
 DUPLICATE_KEY = 11000
 
 
-def outbox_id(envelope: dict) -> str:
-    """Sortable by time of storing, so the relay publishes in commit order."""
-    return f"{time.time_ns():020d}-{envelope['id']}"
+COUNTER_ID = "outbox"
+
+
+def outbox_id(seq: int, envelope: dict) -> str:
+    """Sortable by the sequence number taken inside the storing transaction, so the relay publishes in commit
+    order: two transactions that take numbers conflict on the counter, so a later number never commits first
+    (a wall clock read before the commit gave no such promise)."""
+    return f"{seq:020d}-{envelope['id']}"
 
 
 class EventStore:
@@ -28,6 +33,8 @@ class EventStore:
         self.relay_state = db["relay"]
 
     def ensure_indexes(self) -> None:
+        # The counter starts at the clock in nanoseconds: entries of the older, clock-keyed outbox sort first.
+        self.db["counters"].update_one({"_id": COUNTER_ID}, {"$setOnInsert": {"seq": time.time_ns()}}, upsert=True)
         self.events.create_index(
             [("subject", ASCENDING), ("aggregateversion", ASCENDING)], unique=True, name="aggregate_version"
         )
@@ -47,8 +54,13 @@ class EventStore:
             if _is_duplicate(exc):
                 raise ConcurrencyConflict() from None
             raise
+        last = self.db["counters"].find_one_and_update(
+            {"_id": COUNTER_ID}, {"$inc": {"seq": len(envelopes)}}, upsert=True,
+            return_document=ReturnDocument.AFTER, session=session)["seq"]
+        first = last - len(envelopes) + 1
         self.outbox.insert_many(
-            [{"_id": outbox_id(e), "topic": self.topic, "key": e["subject"], "envelope": e} for e in envelopes],
+            [{"_id": outbox_id(first + n, e), "seq": first + n, "topic": self.topic, "key": e["subject"], "envelope": e}
+             for n, e in enumerate(envelopes)],
             session=session,
         )
 

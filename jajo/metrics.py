@@ -1,5 +1,5 @@
 """Prometheus metrics shared by every service and worker."""
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 REQUESTS = Histogram(
     "jajo_http_request_seconds", "HTTP request latency", ["service", "method", "endpoint", "status"]
@@ -10,3 +10,8 @@ CONSUMED = Counter("jajo_events_consumed_total", "Events applied by a consumer",
 DUPLICATES = Counter("jajo_events_duplicate_total", "Redelivered events skipped by a consumer", ["consumer"])
 DEAD_LETTERS = Counter("jajo_dead_letters_total", "Messages a consumer could not handle", ["consumer"])
 WORKER_ERRORS = Counter("jajo_worker_errors_total", "Failures in background loops", ["worker"])
+CONSUMER_STALLED = Gauge("jajo_consumer_stalled", "1 while a consumer member makes no progress (batches failing, "
+                         "or stopped) for longer than JAJO_CONSUMER_STALLED_SECONDS", ["member"],
+                         multiprocess_mode="mostrecent")
+CONSUMER_IDLE_SECONDS = Gauge("jajo_consumer_seconds_since_progress", "Seconds since a consumer member last made progress",
+                              ["member"], multiprocess_mode="mostrecent")

@@ -15,6 +15,7 @@ from jajo.config import Settings
 from jajo.envelope import encode
 from jajo.eventstore import EventStore
 from jajo.kafka import admin, close_producer, ensure_topics, topic_id
+from jajo.lease import Lease
 from jajo.metrics import RELAYED, WORKER_ERRORS
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,12 @@ class OutboxRelay:
         self._admin: KafkaAdminClient | None = None
         self._history_in: str | None = None  # the id of the topic incarnation that has the whole history
         self._checked_at = float("-inf")  # when the topic's id was last looked at
+        self.lease = Lease(store.db["leases"], f"relay:{store.topic}", seconds=settings.relay_lease_seconds)
+        self._renewed_at = float("-inf")
 
     def run_once(self) -> int:
+        if not self._hold_lease():
+            return 0  # another worker of this service relays its outbox
         batch = self._next_batch()
         due = time.monotonic() - self._checked_at >= self.check_seconds
         if not batch and not due:
@@ -72,6 +77,24 @@ class OutboxRelay:
         self.store.outbox.delete_many({"_id": {"$in": [doc["_id"] for doc in batch]}})
         RELAYED.labels(self.store.topic).inc(len(batch))
         return len(batch)
+
+    def _hold_lease(self) -> bool:
+        """One relay per outbox: two would publish the same entries at once, out of order. Renewed every third of
+        its term; a relay that died lets it expire and the next one takes over."""
+        if time.monotonic() - self._renewed_at < self.lease.seconds / 3:
+            return True
+        try:
+            held = self.lease.acquire()
+        except PyMongoError as exc:
+            WORKER_ERRORS.labels(self.name).inc()
+            log.warning("relay lease not renewed", extra={"error": type(exc).__name__})
+            held = False
+        if not held:
+            self._renewed_at = float("-inf")
+            self._history_in = None  # another relay may give a new topic the history meanwhile: read it again
+            return False
+        self._renewed_at = time.monotonic()
+        return True
 
     def _next_batch(self) -> list[dict]:
         try:
@@ -145,6 +168,10 @@ class OutboxRelay:
 
     def close(self) -> None:
         self._reset_clients()
+        try:
+            self.lease.release()  # the next relay need not wait for the term to end
+        except PyMongoError:
+            pass
 
 
 def _acknowledged(producer: KafkaProducer, futures: list) -> int:

@@ -12,7 +12,7 @@ from jajo.domain import Aggregate
 from jajo.envelope import Context, unwrap, wrap
 from jajo.errors import NotFound, PreconditionFailed
 from jajo.eventstore import EventStore
-from jajo.mongo import in_transaction
+from jajo.mongo import CommitOutcomeUnknown, in_transaction
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -26,6 +26,7 @@ class IdempotencyClaim:
     key: str
     fingerprint: str
     committed: bool = False
+    outcome_unknown: bool = False  # the commit may or may not have happened: the claim document tells
 
     def document(self) -> dict:
         return {"_id": self.key, "fingerprint": self.fingerprint, "response": None}
@@ -76,7 +77,15 @@ class UnitOfWork:
             for aggregate in self.changed
             for event in aggregate.take_pending()
         ]
-        in_transaction(self.client, self._write)
+        try:
+            in_transaction(self.client, self._write)
+        except CommitOutcomeUnknown:
+            if self.claim is None:
+                raise
+            # The claim document is in the same transaction: once MongoDB answers, it says whether this
+            # committed. The handler and the view go on and build the real answer; jajo.http.idempotency
+            # stores it with the claim if the claim is there, and answers 503 if it is not.
+            self.claim.outcome_unknown = True
         if self.claim:
             self.claim.committed = True
         return self.envelopes

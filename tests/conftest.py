@@ -9,8 +9,8 @@ from jajo.config import Settings
 from jajo.worker import run_loop
 from tests.infra import infrastructure
 
-STAFF_TOKEN = "staff-token-for-tests"
-VIEWER_TOKEN = "viewer-token-for-tests"
+STAFF_TOKEN = "staff-token-for-tests-0123456789abcdef"  # tokens need 32 characters
+VIEWER_TOKEN = "viewer-token-for-tests-0123456789abcdef"
 STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
 VIEWER = {"Authorization": f"Bearer {VIEWER_TOKEN}"}
 PORTAL_TOKEN = "portal-token-for-tests"

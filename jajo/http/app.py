@@ -9,6 +9,7 @@ from typing import Any, Callable
 from flask import Flask, current_app, g, request
 from flask_smorest import Api, Blueprint
 
+from jajo import safejson
 from jajo.config import Settings, load_settings
 from jajo.envelope import Context
 from jajo.errors import JajoError
@@ -48,6 +49,55 @@ def _check_content_type() -> None:
     accepted = FORM_BODY_TYPES if request.endpoint in current_app.config["JAJO_FORM_ENDPOINTS"] else JSON_BODY_TYPES
     if request.mimetype not in accepted:
         raise UnsupportedMediaType(f"send {' or '.join(sorted(accepted))}, not {request.mimetype or 'no type'}")
+
+
+class MalformedBody(JajoError):
+    status, title, slug = 400, "Bad request", "malformed-body"
+
+
+class UnstorableValue(JajoError):
+    status, title, slug = 422, "Validation failed", "validation-failed"
+
+
+def _check_json_body() -> None:
+    """A JSON body MongoDB and Python can hold (any depth, any code point, any number): else 400, never a 500
+    from a RecursionError or a BSON encoder deep inside a handler."""
+    if request.method not in ("POST", "PUT", "PATCH") or request.mimetype != "application/json":
+        return
+    raw = request.get_data(cache=True)
+    if not raw:
+        return
+    try:
+        safejson.loads(raw)
+    except safejson.UnsafeJSON as exc:
+        if exc.path is None:
+            raise MalformedBody(f"the JSON body cannot be stored: {exc}") from None
+        raise UnstorableValue("the request does not match the schema: see errors",
+                              errors={exc.path: [f"not a value that can be stored: {exc}"]}) from None
+    except ValueError:
+        return  # not JSON at all: the schema's parser answers 400 for it
+
+
+#: HTML pages of the services are Swagger UI only (its files come from the CDN configured below)
+DOCS_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+            "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://cdn.jsdelivr.net; "
+            "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+PUBLIC_PATHS = ("/healthz", "/readyz", "/openapi.json", "/docs")
+
+
+def _security_headers(response):
+    """On every answer: no MIME sniffing, no referrer, a strict CSP on HTML (and on anything else: it costs
+    nothing), and no caching of anything but the public documents (answers carry personal data)."""
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("X-Frame-Options", "DENY")
+    docs = request.path.startswith("/docs")
+    headers.setdefault("Content-Security-Policy", DOCS_CSP if docs else STRICT_CSP)
+    if not request.path.startswith(PUBLIC_PATHS):
+        headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _etag_from_version(response):
@@ -100,8 +150,10 @@ def create_service_app(
     init_request_logging(app, name)
     init_auth(app, settings.api_tokens, guardian_policy)
     app.before_request(_check_content_type)
+    app.before_request(_check_json_body)
     init_idempotency(app)
     app.after_request(_etag_from_version)
+    app.after_request(_security_headers)
     api = ProblemApi(app)
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix="/api/v1")

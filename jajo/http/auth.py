@@ -1,4 +1,4 @@
-"""Bearer tokens with roles from API_TOKENS (`role:token` or `role:name:token`, comma separated).
+"""Bearer tokens with roles from API_TOKENS (`role:name:token`, comma separated).
 
 A `portal` token may name the signed-in person it acts for in `X-Jajo-Actor` (`staff:<username>`,
 `viewer:<username>` or `guardian:<member_id>`): the request is then authorised as that person, and the events
@@ -24,6 +24,10 @@ USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 MEMBER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 ACTOR_NAMES = {"staff": USERNAME, "viewer": USERNAME, "guardian": MEMBER_ID}
 READS = ("GET", "HEAD")
+MIN_TOKEN_LENGTH = 32
+#: the placeholders of .env.example and their like: never accepted as a token
+PLACEHOLDER_MARKS = ("change-me", "changeme", "replace-me", "placeholder", "example", "your-token", "xxxxxxxx")
+NAME = re.compile(r"[^\s:,]{1,64}")
 PUBLIC_ENDPOINTS = {"health.healthz", "health.readyz", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static"}
 GuardianPolicy = Callable[[str], None]  # member id -> None, or raises Forbidden (or NotYetKnown)
 
@@ -40,13 +44,22 @@ class Principal:
 
 
 def parse_tokens(spec: str) -> list[tuple[str, Principal]]:
-    tokens = []
+    """`role:name:token` entries; refused at start-up (ValueError): an unknown role, no name, a token shorter than
+    MIN_TOKEN_LENGTH or a placeholder, and a token listed twice (it could not tell its two holders apart)."""
+    tokens: list[tuple[str, Principal]] = []
     for index, entry in enumerate(filter(None, (part.strip() for part in spec.split(","))), start=1):
         parts = entry.split(":")
-        if len(parts) not in (2, 3) or parts[0] not in ROLES or not parts[-1]:
-            raise ValueError(f"API_TOKENS entry {index} is not role:token or role:name:token")
-        name = parts[1] if len(parts) == 3 else f"{parts[0]}{index}"
-        tokens.append((parts[-1], Principal(parts[0], name)))
+        if len(parts) != 3 or parts[0] not in ROLES:
+            raise ValueError(f"API_TOKENS entry {index} is not role:name:token with a role of {', '.join(ROLES)}")
+        role, name, token = parts
+        if not NAME.fullmatch(name):
+            raise ValueError(f"API_TOKENS entry {index} has no usable name (the person or system holding it)")
+        if len(token) < MIN_TOKEN_LENGTH or any(mark in token.lower() for mark in PLACEHOLDER_MARKS):
+            raise ValueError(f"API_TOKENS entry {index} ({role}:{name}) needs a random token of at least "
+                             f"{MIN_TOKEN_LENGTH} characters, not a placeholder")
+        if any(hmac.compare_digest(token, known) for known, _ in tokens):
+            raise ValueError(f"API_TOKENS entry {index} ({role}:{name}) repeats the token of another entry")
+        tokens.append((token, Principal(role, name)))
     return tokens
 
 

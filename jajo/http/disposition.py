@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from jajo.fields import clean_filename
 
-def content_disposition(disposition: str, filename: str) -> str:
-    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename)
-    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+def content_disposition(filename: str, disposition: str = "attachment") -> str:
+    """An ASCII `filename` fallback and the exact name as RFC 8187 `filename*`, whatever the name holds
+    (a name stored before it was cleaned may hold quotes, control characters or line breaks)."""
+    name = clean_filename(filename)
+    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\%' else "_" for ch in name)
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client import multiprocess
 
+from jajo.consumer import consumer_health
 from jajo.kafka import reachable
 
 blueprint = Blueprint("health", __name__)
@@ -40,15 +41,28 @@ def _kafka_ready() -> bool:
     return ok
 
 
+def _stalled_consumers() -> list[str]:
+    """The consumer members of this service's worker that made no progress for JAJO_CONSUMER_STALLED_SECONDS."""
+    jajo = current_app.extensions["jajo"]
+    try:
+        with pymongo.timeout(jajo.settings.readiness_timeout_ms / 1000):
+            members = consumer_health(jajo.database(), jajo.settings.consumer_stalled_seconds)
+    except Exception:  # noqa: BLE001 - MongoDB away: the mongodb check says so
+        return []
+    return [member["member"] for member in members if member["stalled"]]
+
+
 @blueprint.get("/readyz", endpoint="readyz")
 def readyz():
-    checks = {"mongodb": _mongo_ready(), "kafka": _kafka_ready()}
+    stalled = _stalled_consumers()
+    checks = {"mongodb": _mongo_ready(), "kafka": _kafka_ready(), "consumers": not stalled}
     status = 200 if all(checks.values()) else 503
-    return jsonify(status="ready" if status == 200 else "unavailable", checks=checks), status
+    return jsonify(status="ready" if status == 200 else "unavailable", checks=checks, stalled=stalled), status
 
 
 @blueprint.get("/metrics", endpoint="metrics")
 def metrics():
+    _stalled_consumers()  # sets the jajo_consumer_stalled gauges from the members' status
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from datetime import datetime, timezone
 
 from flask import Flask, Response, current_app, g, request
@@ -12,6 +13,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from jajo.errors import Conflict, RuleViolation
 from jajo.http.auth import current_principal
+from jajo.http.problems import PROBLEM_JSON, problem_body
 from jajo.unit_of_work import IdempotencyClaim, IdempotentReplay
 
 log = logging.getLogger(__name__)
@@ -25,7 +27,7 @@ def _database() -> Database:
 
 def _fingerprint() -> str:
     digest = hashlib.sha256()
-    for part in (request.method.encode(), request.path.encode(), _body_digest()):
+    for part in (request.method.encode(), request.path.encode(), request.query_string, _body_digest()):
         digest.update(part + b"\0")
     return digest.hexdigest()
 
@@ -123,6 +125,8 @@ def _after(response: Response) -> Response:
         "headers": {name: response.headers[name] for name in REPLAYED_HEADERS if name in response.headers},
     }
     collection = _database()["idempotency"]
+    if claim.outcome_unknown:
+        return _settle(claim, answer, response, collection)
     try:
         if claim.committed:
             collection.update_one({"_id": claim.key}, {"$set": {"response": answer}})
@@ -135,6 +139,34 @@ def _after(response: Response) -> Response:
         # The command is committed (its claim with it): answer it, and keep the answer for a retry.
         log.warning("idempotent answer not stored yet", extra={"error": type(exc).__name__})
         _unsaved().keep(claim.key, answer)
+    return response
+
+
+def _settle(claim: IdempotencyClaim, answer: dict, response: Response, collection,
+            deadline_seconds: float = 5.0) -> Response:
+    """A command whose commit outcome was unknown: its claim document, written in the same transaction, says
+    whether it committed. Committed: store the answer with the claim and give the real answer. Not committed:
+    503 (a retry with the key runs it afresh). MongoDB still away: keep the answer for a retry, and 503."""
+    deadline = time.monotonic() + deadline_seconds
+    while True:
+        try:
+            stored = collection.update_one({"_id": claim.key}, {"$set": {"response": answer}})
+            if stored.matched_count == 1:
+                return response
+            break  # no claim: the transaction did not commit
+        except PyMongoError:
+            if time.monotonic() > deadline:
+                _unsaved().keep(claim.key, answer)  # replayed to a retry if the claim turns out to be there
+                break
+            time.sleep(0.2)
+    body = problem_body(503, "Service unavailable", "the database did not confirm the commit; retry with the "
+                        "same Idempotency-Key", slug="unavailable")
+    response.status_code = 503
+    response.set_data(body)
+    response.mimetype = PROBLEM_JSON
+    response.headers["Retry-After"] = "1"
+    for name in ("Location", "ETag"):
+        response.headers.pop(name, None)
     return response
 
 

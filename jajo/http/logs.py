@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 import uuid
@@ -37,10 +38,20 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     logging.getLogger("pymongo").setLevel(logging.WARNING)
 
 
+SAFE_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+
+
+def client_token(header: str) -> str | None:
+    """A client's X-Request-ID / X-Correlation-ID, only if it is a short safe token (it goes into logs, answers
+    and every event's envelope): else None, and a fresh id replaces it."""
+    value = request.headers.get(header)
+    return value if value is not None and SAFE_TOKEN.fullmatch(value) else None
+
+
 def _start() -> None:
     g.started = time.perf_counter()
-    g.request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
-    g.correlation_id = request.headers.get("X-Correlation-ID") or g.request_id
+    g.request_id = client_token("X-Request-ID") or uuid.uuid4().hex
+    g.correlation_id = client_token("X-Correlation-ID") or g.request_id
 
 
 def _finish(service: str):

@@ -15,8 +15,8 @@ PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://jajo.yongsan-childcare.kr/problems/"
 
 
-def problem(status: int, title: str, detail: str, *, slug: str | None = None, errors: dict | None = None,
-            headers: dict | None = None) -> Response:
+def problem_body(status: int, title: str, detail: str, *, slug: str | None = None,
+                 errors: dict | None = None) -> str:
     body: dict[str, Any] = {
         "type": TYPE_BASE + (slug or title.lower().replace(" ", "-")),
         "title": title,
@@ -26,7 +26,13 @@ def problem(status: int, title: str, detail: str, *, slug: str | None = None, er
     }
     if errors:
         body["errors"] = errors
-    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
+    return json.dumps(body, ensure_ascii=False)
+
+
+def problem(status: int, title: str, detail: str, *, slug: str | None = None, errors: dict | None = None,
+            headers: dict | None = None) -> Response:
+    body = problem_body(status, title, detail, slug=slug, errors=errors)
+    response = Response(body, status=status, mimetype=PROBLEM_JSON)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

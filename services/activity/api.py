@@ -1,12 +1,11 @@
 """Activity's HTTP blueprints: sessions, spaces, funding and documents."""
 from __future__ import annotations
 
-import os
-
 from flask import Response
 from flask_smorest import Blueprint
 
 from jajo.errors import NotFound, RuleViolation
+from jajo.fields import clean_filename
 from jajo.http.app import dispatch, service
 from jajo.http.disposition import content_disposition
 from jajo.http.guardians import guardian_actor
@@ -240,7 +239,7 @@ def submit_document(form: dict):
     if not hasattr(upload, "read"):
         raise RuleViolation("file must be an uploaded file", errors={"file": ["is not a file part"]})
     content = upload.read(MAX_DOCUMENT_BYTES + 1)
-    filename = os.path.basename((upload.filename or "").replace("\\", "/"))[:255] or "upload"
+    filename = clean_filename(upload.filename)
     return _document_out(dispatch(c.SubmitDocument(content=content, filename=filename, **form)))
 
 
@@ -285,7 +284,7 @@ def document_content(query: dict, document_id: str):
     doc = _found(service().views.document(document_id), "document", document_id)
     response = Response(service().files.read(document_id), mimetype=doc["content_type"])
     disposition = "attachment" if query.get("download") else "inline"
-    response.headers["Content-Disposition"] = content_disposition(disposition, doc["filename"])
+    response.headers["Content-Disposition"] = content_disposition(doc["filename"], disposition)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, max-age=300"
     return response

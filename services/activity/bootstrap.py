@@ -9,7 +9,7 @@ from jajo.consumer import EventConsumer
 from jajo.mongo import client_for
 from jajo.relay import OutboxRelay
 from services.activity.domain import Space, load_spaces
-from services.activity.files import DocumentFiles
+from services.activity.files import DocumentFiles, FileSweep
 from services.activity.handlers import Deps, build_handlers
 from services.activity.views import ActivityViews, RegistrationView
 
@@ -43,6 +43,9 @@ class Activity:
 
     def relay(self) -> OutboxRelay:
         return self.write.relay()
+
+    def file_sweep(self) -> FileSweep:
+        return FileSweep(self.files, self.store.events)
 
     def registration_consumer(self) -> EventConsumer:
         return self.write.event_consumer(RegistrationView(self.db, self.settings))

@@ -6,6 +6,7 @@ from functools import partial
 
 from jajo.domain import new_id
 from jajo.errors import Conflict, NotFound, RuleViolation
+from jajo.mongo import CommitOutcomeUnknown
 from jajo.unit_of_work import UnitOfWork
 from services.activity.commands import (
     AcceptDocument, AllocateBudget, ReportConnection, ApproveExpense, CancelSession, ClaimExpense, RecordAttendance, RejectExpense, ScheduleSeries,
@@ -174,6 +175,8 @@ def submit_document(cmd: SubmitDocument, uow: UnitOfWork, deps: Deps) -> Documen
     deps.files.put(document.id, cmd.content, cmd.filename, content_type)
     try:
         uow.commit()
+    except CommitOutcomeUnknown:
+        raise  # it may have committed: the file stays (the sweep removes it if no DocumentSubmitted was stored)
     except BaseException:
         deps.files.delete(document.id)
         raise

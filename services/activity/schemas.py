@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
 
-from jajo.fields import ClockTime, IsoDate
+from jajo.fields import ClockTime, IsoDate, Text
 from jajo.http.schemas import OwedDocument
 from jajo.program import CONNECTION_STATUSES
 from services.activity.domain import DOCUMENT_KINDS, KINDS, MAX_SERIES, VENUES, CENTER_SPACES
@@ -31,13 +31,13 @@ class _Slot(Schema):
                          metadata={"description": "regular, special (특별활동) or online (온라인 간담회)"})
     venue = fields.String(required=True, validate=validate.OneOf(VENUES), metadata={
         "description": f"a center space ({', '.join(CENTER_SPACES)}), external or online; online ⇔ kind online"})
-    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    title = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
     meeting_url = fields.String(
         load_default=None, allow_none=True,
         validate=[validate.Length(max=500), validate.URL(schemes={"https"}, error="must be an https:// URL")],
         metadata={"description": "kind online only (else 422): the meeting link, https only",
                   "example": "https://meet.example.kr/jajo-0512"})
-    dial_in = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 100), metadata={
+    dial_in = Text(load_default=None, allow_none=True, validate=validate.Length(1, 100), metadata={
         "description": "kind online only (else 422): a phone dial-in for those who cannot join by video",
         "example": "02-1234-5678 (회의 ID 123 456)"})
 
@@ -67,11 +67,11 @@ class AttendanceIn(Schema):
                             metadata={"description": "member ids of the attending guardians: current members, no duplicates"})
     children = fields.List(fields.String(validate=Id), required=True, validate=validate.Length(max=500),
                            metadata={"description": "child ids of attending children of current members, no duplicates"})
-    notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    notes = Text(multiline=True, load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
 class CancelIn(Schema):
-    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    reason = Text(multiline=True, load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
 class SessionConnection(Schema):
@@ -189,15 +189,15 @@ class ExpenseIn(Schema):
     session_id = _id("the session the money was spent for (of the same group)", load_default=None, allow_none=True)
     date = IsoDate(required=True, metadata={"description": "when it was spent; its year picks the budget"})
     amount = _krw("claimed; at most the remaining budget")
-    category = fields.String(required=True, validate=validate.Length(1, 50),
+    category = Text(required=True, validate=validate.Length(1, 50),
                              metadata={"description": "e.g. 재료비, 간식비, 강사비"})
-    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    description = Text(multiline=True, load_default=None, allow_none=True, validate=validate.Length(max=2000))
     document_ids = fields.List(fields.String(validate=Id), load_default=list, validate=validate.Length(max=50),
                                metadata={"description": "documents of the same group (e.g. the receipt)"})
 
 
 class RejectIn(Schema):
-    reason = fields.String(required=True, validate=validate.Length(1, 500))
+    reason = Text(multiline=True, required=True, validate=validate.Length(1, 500))
 
 
 class ExpenseOut(Schema):

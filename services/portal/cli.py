@@ -14,7 +14,9 @@ import os
 import sys
 from pathlib import Path
 
-from jajo.config import load_settings
+from environs import Env
+
+from jajo.config import load_settings, secret
 from jajo.mongo import client_for
 from services.portal.accounts import AccountError, Accounts, new_password
 
@@ -67,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             for account in store.all():
                 print(f"{account.username}\t{account.role}\t{'active' if account.active else 'disabled'}")
         else:
-            line = first_admin(store, os.environ.get("PORTAL_ADMIN", ""), Path(args.file))
+            line = first_admin(store, secret(Env(), "PORTAL_ADMIN", ""), Path(args.file))
             print(line or "accounts exist already (python -m services.portal.cli reset <name> for a new password)")
     except AccountError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from environs import Env
 
+from jajo.config import secret
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE_PORTS = {"registration": 8001, "activity": 8002, "survey": 8003, "reporting": 8004}
 
@@ -44,7 +46,7 @@ def load_portal_settings() -> PortalSettings:
         name: env.str(f"PORTAL_{name.upper()}_URL", f"http://127.0.0.1:{env.int(f'{name.upper()}_PORT', port)}")
         for name, port in SERVICE_PORTS.items()
     }
-    role, name, token = token_from(env.str("API_TOKENS", ""))
+    role, name, token = token_from(secret(env, "API_TOKENS", ""))
     return PortalSettings(
         service_urls=urls,
         api_token=env.str("PORTAL_API_TOKEN", token),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from jajo.fields import IsoDate, Timestamp
+from jajo.fields import IsoDate, Text, Timestamp
 
 from services.registration.domain import MAX_CHILD_AGE, SERVED_DISTRICT
 
@@ -19,7 +19,7 @@ def date_out(description: str, **options) -> fields.String:
 # --- groups ----------------------------------------------------------------------------------------------------
 
 class GroupIn(Schema):
-    name = fields.String(
+    name = Text(
         required=True, validate=[validate.Length(1, 100), NOT_BLANK],
         metadata={"description": "the group's name, 1–100 characters, not blank", "example": "햇살 놀이 모임"},
     )
@@ -27,12 +27,12 @@ class GroupIn(Schema):
         required=True, strict=True, validate=validate.Range(2020, 2100),
         metadata={"description": "the program year the group belongs to, 2020–2100", "example": 2026},
     )
-    theme = fields.String(
+    theme = Text(
         load_default=None, allow_none=True, validate=validate.Length(max=200),
         metadata={"description": "optional theme, at most 200 characters", "example": "숲 놀이"},
     )
-    description = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=2000),
+    description = Text(
+        multiline=True, load_default=None, allow_none=True, validate=validate.Length(max=2000),
         metadata={"description": "optional description, at most 2,000 characters"},
     )
 
@@ -118,7 +118,7 @@ class GroupList(Schema):
 # --- members ---------------------------------------------------------------------------------------------------
 
 class ChildIn(Schema):
-    name = fields.String(
+    name = Text(
         load_default=None, allow_none=True, validate=[validate.Length(1, 100), NOT_BLANK],
         metadata={"description": "optional name, 1–100 characters", "example": "김하늘"},
     )
@@ -152,18 +152,18 @@ class ConsentIn(Schema):
 
 
 class MemberIn(Schema):
-    guardian_name = fields.String(
+    guardian_name = Text(
         required=True, validate=[validate.Length(1, 100), NOT_BLANK],
         metadata={"description": "the guardian's name, 1–100 characters", "example": "김보호"},
     )
-    district = fields.String(
+    district = Text(
         required=True, validate=validate.Length(1, 50),
         metadata={
             "description": f"must be `{SERVED_DISTRICT}` (the center serves its own district), else 422",
             "example": SERVED_DISTRICT,
         },
     )
-    phone = fields.String(
+    phone = Text(
         load_default=None, allow_none=True, validate=validate.Regexp(PHONE, error="not a phone number"),
         metadata={
             "description": "optional phone: digits with optional `+`, spaces, dashes or parentheses. A guardian "

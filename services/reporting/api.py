@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 from pymongo.errors import DuplicateKeyError
 
-from jajo.consumer import dead_letter_count
+from jajo.consumer import consumer_health, dead_letter_count
 from jajo.envelope import EnvelopeError, decode
 from jajo.errors import NotFound, RuleViolation, Unavailable
 from jajo.http.app import service
@@ -169,7 +169,10 @@ def projection_status():
     state = store.state(reporting.db)
     last = state.get("last_event_at")
     rebuild = state.get("rebuild")
+    consumers = [{**member, "failing_since": rfc3339(member["failing_since"]) if member["failing_since"] else None}
+                 for member in consumer_health(reporting.db, reporting.settings.consumer_stalled_seconds)]
     return {
+        "stalled": any(member["stalled"] for member in consumers), "consumers": consumers,
         "lag": lag, "last_event_time": rfc3339(last) if isinstance(last, datetime) else None,
         "dead_letters": dead_letter_count(reporting.db), "generation": state["current"],
         "rebuild": {k: (rfc3339(v) if isinstance(v, datetime) else v) for k, v in rebuild.items()} if rebuild else None,

@@ -53,7 +53,7 @@ class Reporting:
     # --- rebuild --------------------------------------------------------------------------------
     def start_rebuild(self, force: bool = False) -> rebuild.Plan:
         plan = rebuild.prepare(self.client, self.db, force)
-        thread = threading.Thread(target=rebuild.execute, args=(self.client, self.db, plan), daemon=True,
+        thread = threading.Thread(target=rebuild.execute_logged, args=(self.client, self.db, plan), daemon=True,
                                   name=f"rebuild-{plan.generation}")
         thread.start()
         self.rebuilds.append(thread)

@@ -3,14 +3,36 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 KIND_NAMES = {"regular": "정기모임", "special": "특별활동", "online": "온라인 간담회"}
 VENUE_NAMES = {"external": "외부", "online": "온라인"}
 CONNECTION_NAMES = {"ok": "잘 됨", "audio": "소리 문제", "video": "화면 문제", "dropped": "끊김",
                     "could_not_join": "접속 못 함"}
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection: what a spreadsheet reads as a formula
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell that never arms a formula (prefixed with `'`) and holds no control characters."""
+    if not isinstance(value, str):
+        return value
+    value = _CONTROLS.sub("", value)
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def _xlsx_row(sheet, values: list) -> None:
+    """Text stays text (never a formula, whatever it starts with); characters XML cannot hold are dropped."""
+    sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def summary_rows(r: dict) -> list[tuple[str, object]]:
@@ -66,11 +88,11 @@ def xlsx(r: dict) -> bytes:
     workbook.remove(workbook.active)
     for title, (headers, rows) in sheets(r).items():
         sheet = workbook.create_sheet(title)
-        sheet.append(headers)
+        _xlsx_row(sheet, headers)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append(row)
+            _xlsx_row(sheet, row)
         for column, header in zip(sheet.columns, headers):
             sheet.column_dimensions[column[0].column_letter].width = max(12, len(str(header)) * 2 + 2)
     buffer = io.BytesIO()
@@ -81,7 +103,7 @@ def xlsx(r: dict) -> bytes:
 def csv_text(r: dict) -> str:
     """Long format (구분, 항목, 세부, 값) so that every breakdown fits one table; UTF-8 with BOM for Excel."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = _SafeWriter(csv.writer(out, lineterminator="\r\n"))
     writer.writerow(["구분", "항목", "세부", "값"])
     for name, value in summary_rows(r):
         writer.writerow(["요약", name, "", value])
@@ -103,3 +125,11 @@ def csv_text(r: dict) -> str:
     for status, n in r["online"]["by_status"].items():
         writer.writerow(["온라인접속", CONNECTION_NAMES.get(status, status), "보고 수", n])
     return "\ufeff" + out.getvalue()
+
+
+class _SafeWriter:
+    def __init__(self, writer):
+        self.writer = writer
+
+    def writerow(self, row: list) -> None:
+        self.writer.writerow([csv_cell(value) for value in row])

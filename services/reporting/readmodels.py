@@ -68,6 +68,11 @@ class Op:
     add: dict[str, list] = field(default_factory=dict)
     set: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # The id becomes the `_id` filter of an upsert: a `{"$gt": ""}` from an event would match documents.
+        if not isinstance(self.id, str) or not self.id:
+            raise TypeError(f"{self.coll} id is not a non-empty string: {repr(self.id)[:60]}")
+
     def merge(self, other: "Op") -> None:
         for path, amount in other.inc.items():
             self.inc[path] = self.inc.get(path, 0) + amount

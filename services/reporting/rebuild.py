@@ -9,6 +9,11 @@
    The updates commute, so it does not matter that the live projector wrote newer events first.
 3. Swap: `current` = N+1 (queries read it from the next request on); older generations are dropped
    except the one just replaced, which requests already running may still be reading.
+
+A rebuild holds a lease in the state document (`rebuild.holder`, renewed as `rebuild.heartbeat_at` with every
+chunk). A rebuild whose heartbeat stopped for STALE_SECONDS (its process died) is abandoned by the next `prepare`,
+which drops its half-built generation and starts afresh; the swap happens only if the state still names this
+holder's generation as `building`, so a rebuild that was taken over never swaps in what it built.
 """
 from __future__ import annotations
 
@@ -24,12 +29,18 @@ from pymongo.database import Database
 from tqdm import tqdm
 
 from jajo.errors import Conflict
+from jajo.lease import holder_id
 from jajo.mongo import in_transaction
 from services.reporting import audit, store
 from services.reporting.readmodels import project_all
 
 log = logging.getLogger(__name__)
 CHUNK = 1000
+STALE_SECONDS = 60.0
+
+
+class RebuildAbandoned(Exception):
+    """Another rebuild took over this one's generation: nothing is swapped in."""
 
 
 @dataclass(frozen=True)
@@ -38,11 +49,21 @@ class Plan:
     previous: int
     upto: int
     total: int
+    holder: str = ""
+
+
+def _running(doc: dict) -> bool:
+    """A rebuild is building and its heartbeat is fresh."""
+    if doc.get("building") is None:
+        return False
+    beat = (doc.get("rebuild") or {}).get("heartbeat_at") or (doc.get("rebuild") or {}).get("started_at")
+    return beat is not None and (datetime.now(timezone.utc) - beat).total_seconds() < STALE_SECONDS
 
 
 def prepare(client: MongoClient, db: Database, force: bool = False) -> Plan:
     before = store.state(db)
-    if before.get("building") is not None and not force:
+    holder = holder_id()
+    if _running(before) and not force:
         raise Conflict(f"a rebuild into generation {before['building']} is running", retry_after=5)
     generation = max({before["current"], before.get("building") or 0} | store.existing_generations(db)) + 1
     store.drop_generation(db, generation)
@@ -50,10 +71,12 @@ def prepare(client: MongoClient, db: Database, force: bool = False) -> Plan:
 
     def mark(session) -> dict:
         doc = store.state(db, session)
-        if doc.get("building") is not None and not force and doc["building"] != generation:
+        if _running(doc) and not force and doc["building"] != generation:
             raise Conflict(f"a rebuild into generation {doc['building']} is running", retry_after=5)
+        now = datetime.now(timezone.utc)
         rebuild = {"generation": generation, "status": "running", "processed": 0, "total": None,
-                   "started_at": datetime.now(timezone.utc), "finished_at": None, "upto": doc["seq"]}
+                   "started_at": now, "heartbeat_at": now, "holder": holder, "finished_at": None,
+                   "upto": doc["seq"]}
         db["state"].update_one(
             {"_id": store.STATE_ID},
             {"$set": {"building": generation, "rebuild": rebuild},
@@ -63,8 +86,12 @@ def prepare(client: MongoClient, db: Database, force: bool = False) -> Plan:
         return {**doc, "building": generation}
 
     marked = in_transaction(client, mark)
+    abandoned = before.get("building")
+    if abandoned is not None and abandoned not in (generation, marked["current"]):
+        store.drop_generation(db, abandoned)  # the half-built generation of a dead (or forced-out) rebuild
+        log.warning("abandoned a rebuild whose heartbeat stopped", extra={"generation": abandoned})
     upto = marked["seq"]
-    plan = Plan(generation, marked["current"], upto, audit.count(db, upto))
+    plan = Plan(generation, marked["current"], upto, audit.count(db, upto), holder)
     db["state"].update_one({"_id": store.STATE_ID}, {"$set": {"rebuild.total": plan.total}})
     return plan
 
@@ -79,8 +106,11 @@ def execute(client: MongoClient, db: Database, plan: Plan, progress: Callable[[i
         done += len(chunk)
         if progress:
             progress(len(chunk))
-        db["state"].update_one({"_id": store.STATE_ID}, {"$set": {"rebuild.processed": done}})
+        beat = db["state"].update_one({"_id": store.STATE_ID, "rebuild.holder": plan.holder},
+                                      {"$set": {"rebuild.processed": done, "rebuild.heartbeat_at": datetime.now(timezone.utc)}})
         chunk.clear()
+        if beat.matched_count == 0:
+            raise RebuildAbandoned(f"generation {plan.generation} was taken over by another rebuild")
 
     try:
         for envelope in audit.stream(db, upto=plan.upto):
@@ -89,23 +119,43 @@ def execute(client: MongoClient, db: Database, plan: Plan, progress: Callable[[i
                 flush()
         if chunk:
             flush()
+    except RebuildAbandoned:
+        _drop_if_abandoned(db, plan.generation)
+        raise
     except Exception:
-        db["state"].update_one({"_id": store.STATE_ID, "building": plan.generation},
+        db["state"].update_one({"_id": store.STATE_ID, "building": plan.generation, "rebuild.holder": plan.holder},
                                {"$set": {"building": None, "rebuild.status": "failed"}})
         raise
 
-    def swap(session) -> None:
-        db["state"].update_one(
-            {"_id": store.STATE_ID},
+    def swap(session) -> bool:
+        swapped = db["state"].update_one(
+            {"_id": store.STATE_ID, "building": plan.generation, "rebuild.holder": plan.holder},
             {"$set": {"current": plan.generation, "building": None, "rebuild.status": "done",
                       "rebuild.finished_at": datetime.now(timezone.utc)}},
             session=session,
         )
+        return swapped.matched_count == 1
 
-    in_transaction(client, swap)
+    if not in_transaction(client, swap):
+        _drop_if_abandoned(db, plan.generation)
+        raise RebuildAbandoned(f"generation {plan.generation} is no longer the one being built: not swapped in")
     for old in store.existing_generations(db) - {plan.generation, plan.previous}:
         store.drop_generation(db, old)
     log.info("rebuilt read models", extra={"generation": plan.generation, "events": done})
+
+
+def _drop_if_abandoned(db: Database, generation: int) -> None:
+    doc = store.state(db)
+    if generation not in (doc["current"], doc.get("building")):
+        store.drop_generation(db, generation)
+
+
+def execute_logged(client: MongoClient, db: Database, plan: Plan) -> None:
+    """`execute` for a background thread: a rebuild taken over ends with a log line, not a traceback."""
+    try:
+        execute(client, db, plan)
+    except RebuildAbandoned as exc:
+        log.warning("rebuild abandoned", extra={"generation": plan.generation, "reason": str(exc)})
 
 
 def rebuild(client: MongoClient, db: Database, force: bool = False, show_progress: bool = False) -> Plan:

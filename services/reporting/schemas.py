@@ -194,7 +194,18 @@ class SubjectQuery(Query):
     personal = fields.Boolean(metadata={"description": "include `data.personal` (staff only)"})
 
 
+class ConsumerMember(Schema):
+    member = fields.String(required=True, metadata={"description": "`<consumer>:<i>/<n>`"})
+    consumer = fields.String(allow_none=True)
+    stalled = fields.Boolean(required=True, metadata={"description": "no progress for JAJO_CONSUMER_STALLED_SECONDS"})
+    seconds_since_progress = fields.Float(required=True)
+    last_error = fields.String(allow_none=True, metadata={"description": "the class of the last batch failure"})
+    failing_since = fields.String(allow_none=True)
+
+
 class ProjectionStatus(Schema):
+    stalled = fields.Boolean(metadata={"description": "a projector member made no progress for a while"})
+    consumers = fields.List(fields.Nested(ConsumerMember), metadata={"description": "the projector's members"})
     lag = fields.Integer(required=True, metadata={"description": "events published but not yet projected"})
     last_event_time = fields.String(allow_none=True, required=True,
                                     metadata={"description": "time of the latest event projected (RFC 3339)"})

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from jajo.fields import Text
 from services.survey import domain
 
 YEAR = validate.Range(domain.YEAR_MIN, domain.YEAR_MAX)
@@ -13,16 +14,16 @@ STRICT_BOOL = {"truthy": {True}, "falsy": {False}}
 class QuestionIn(Schema):
     id = fields.String(required=True, validate=QUESTION_ID, metadata={
         "description": "unique within the survey; 1–50 letters, digits, `_` or `-` (e.g. `q1`)"})
-    text = fields.String(required=True, validate=validate.Length(1, domain.QUESTION_TEXT_MAX),
+    text = Text(required=True, validate=validate.Length(1, domain.QUESTION_TEXT_MAX),
                          metadata={"description": f"the question, 1–{domain.QUESTION_TEXT_MAX} characters"})
     kind = fields.String(required=True, validate=validate.OneOf(domain.KINDS), metadata={
         "description": "`likert5`: an integer 1–5 (5 = 매우 만족); `choice`: one of `options` "
                        "(a list of them when `multiple`); `text`: free text of at most 2,000 characters"})
-    category = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, domain.CATEGORY_MAX),
+    category = Text(load_default=None, allow_none=True, validate=validate.Length(1, domain.CATEGORY_MAX),
                              metadata={"description": "what a likert5 question measures for the annual report: "
                                                       "`activity_support`, `operation`, `special_activity`, "
                                                       "`venue`, or a free label"})
-    options = fields.List(fields.String(validate=validate.Length(1, domain.OPTION_MAX)), load_default=None,
+    options = fields.List(Text(validate=validate.Length(1, domain.OPTION_MAX)), load_default=None,
                           allow_none=True, validate=validate.Length(2, domain.MAX_OPTIONS), metadata={
                               "description": "choice questions only: 2–50 distinct options"})
     multiple = fields.Boolean(load_default=False, **STRICT_BOOL, metadata={
@@ -30,7 +31,7 @@ class QuestionIn(Schema):
 
 
 class SurveyIn(Schema):
-    title = fields.String(required=True, validate=validate.Length(1, domain.TITLE_MAX),
+    title = Text(required=True, validate=validate.Length(1, domain.TITLE_MAX),
                           metadata={"description": f"1–{domain.TITLE_MAX} characters"})
     year = fields.Integer(required=True, strict=True, validate=YEAR, metadata={
         "description": "the program year; respondents must be members of a group of this year"})
@@ -42,7 +43,7 @@ class SurveyIn(Schema):
 class CopyIn(Schema):
     year = fields.Integer(required=True, strict=True, validate=YEAR,
                           metadata={"description": "the year of the new survey"})
-    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, domain.TITLE_MAX),
+    title = Text(load_default=None, allow_none=True, validate=validate.Length(1, domain.TITLE_MAX),
                           metadata={"description": "the new survey's title; the copied survey's when left out"})
 
 

@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 
 from jajo.consent import consent_block
+from tests.conftest import STAFF
 from tests.drills.harness import Load, verify
 from tests.waiting import eventually
 
@@ -55,7 +56,7 @@ def test_races(stack, background, scale):
         assert versions == list(range(1, 23))  # formed, the If-Match winner, 20 joins
         _, approved = stack.call("registration", "POST", f"/groups/{gid}/approve")
         members = [m["id"] for m in stack.client("registration").get(
-            f"/api/v1/groups/{gid}", headers={"Authorization": "Bearer staff-token-for-tests"}).get_json()["members"]]
+            f"/api/v1/groups/{gid}", headers=STAFF).get_json()["members"]]
 
         # 20 concurrent bookings of one slot of a center space: one wins, 19 get 409
         slot = {"group_id": gid, "date": f"2025-11-{10 + r}", "start": "13:00", "end": "15:00", "kind": "regular",
@@ -65,7 +66,7 @@ def test_races(stack, background, scale):
         answers = at_once(20, lambda i: stack.call("activity", "POST", "/sessions", slot)[1].status)
         assert Counter(answers) == {201: 1, 409: 19}, Counter(answers)
         booked = stack.client("activity").get(f"/api/v1/spaces/자람터/bookings?date={slot['date']}",
-                                             headers={"Authorization": "Bearer staff-token-for-tests"}).get_json()
+                                             headers=STAFF).get_json()
         assert len(booked["bookings"]) == 1
 
         # 10 concurrent survey submissions by one member: one wins, 9 get 409

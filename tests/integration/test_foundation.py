@@ -176,7 +176,7 @@ def test_readiness_reports_mongodb_and_kafka(settings):
     client = registration_app(settings).test_client()
     assert client.get("/healthz").status_code == 200
     ready = client.get("/readyz")
-    assert ready.status_code == 200 and ready.get_json()["checks"] == {"mongodb": True, "kafka": True}
+    assert ready.status_code == 200 and ready.get_json()["checks"] == {"mongodb": True, "kafka": True, "consumers": True}
     broken = registration_app(settings.override(kafka_bootstrap_servers=f"127.0.0.1:{embedded.free_port()}"))
     assert broken.test_client().get("/readyz").status_code == 503
 

@@ -56,7 +56,7 @@ def content(document_id: str):
     document, answer = DocumentsClient().get(document_id), DocumentsClient().content(document_id)
     disposition = "attachment" if request.args.get("download") else "inline"
     response = Response(answer.iter_content(1 << 16), mimetype=document["content_type"])
-    response.headers["Content-Disposition"] = content_disposition(disposition, document["filename"])
+    response.headers["Content-Disposition"] = content_disposition(document["filename"], disposition)
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'"
     response.headers["Cache-Control"] = "private, max-age=300"
     return response

@@ -5,21 +5,29 @@ from jajo.http.auth import BadActorHeader, Principal, acting_person, allowed, au
 from jajo.http.problems import flatten_messages
 
 
-def test_tokens_parse_with_and_without_names():
-    tokens = parse_tokens("staff:alice:s3cret, viewer:v1ew")
-    assert tokens == [("s3cret", Principal("staff", "alice")), ("v1ew", Principal("viewer", "viewer2"))]
+ALICE = "a" * 20 + "-alice-s3cret-tok"
+VICTOR = "v" * 20 + "-victor-v1ew-token"
 
 
-@pytest.mark.parametrize("spec", ["admin:x", "staff", "staff:", "staff:a:b:c"])
-def test_malformed_token_specs_are_refused(spec):
+def test_tokens_parse_with_their_holders_names():
+    tokens = parse_tokens(f"staff:alice:{ALICE}, viewer:victor:{VICTOR}, portal:web:{'p' * 40}")
+    assert tokens == [(ALICE, Principal("staff", "alice")), (VICTOR, Principal("viewer", "victor")),
+                      ("p" * 40, Principal("portal", "web"))]
+
+
+@pytest.mark.parametrize("spec", ["admin:x", "staff", "staff:", "staff:a:b:c", f"admin:a:{ALICE}",
+                                  f"staff:{ALICE}", f"staff::{ALICE}", "staff:alice:short-token",
+                                  "staff:staff:change-me-to-a-long-random-token",
+                                  f"staff:a:{'x' * 31}", f"staff:alice:{ALICE},viewer:victor:{ALICE}"])
+def test_malformed_short_placeholder_nameless_and_repeated_tokens_are_refused(spec):
     with pytest.raises(ValueError):
         parse_tokens(spec)
 
 
 def test_authenticate_needs_the_exact_bearer_token():
-    tokens = parse_tokens("staff:alice:s3cret")
-    assert authenticate("Bearer s3cret", tokens) == Principal("staff", "alice")
-    for header in (None, "", "s3cret", "Basic s3cret", "Bearer s3cre", "Bearer s3cret2"):
+    tokens = parse_tokens(f"staff:alice:{ALICE}")
+    assert authenticate(f"Bearer {ALICE}", tokens) == Principal("staff", "alice")
+    for header in (None, "", ALICE, f"Basic {ALICE}", f"Bearer {ALICE[:-1]}", f"Bearer {ALICE}2"):
         assert authenticate(header, tokens) is None
 
 
