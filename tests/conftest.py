@@ -13,7 +13,7 @@ STAFF_TOKEN = "staff-token-for-tests-0123456789abcdef"  # tokens need 32 charact
 VIEWER_TOKEN = "viewer-token-for-tests-0123456789abcdef"
 STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
 VIEWER = {"Authorization": f"Bearer {VIEWER_TOKEN}"}
-PORTAL_TOKEN = "portal-token-for-tests"
+PORTAL_TOKEN = "portal-token-for-tests-0123456789abcdef"
 PORTAL = {"Authorization": f"Bearer {PORTAL_TOKEN}"}
 
 

@@ -21,7 +21,7 @@ from services.portal.settings import PortalSettings
 from tests.conftest import STAFF_TOKEN, VIEWER_TOKEN
 
 API_SERVICES = ("registration", "activity", "survey", "reporting")
-PORTAL_TOKEN = "portal-token-for-browser-tests"
+PORTAL_TOKEN = "portal-token-for-browser-tests-0123456789"
 PASSWORD = "correct-horse-battery"
 
 
