@@ -3,6 +3,16 @@ from __future__ import annotations
 
 from typing import Iterable
 
+SUBMITTED, ACCEPTED, RETURNED = "submitted", "accepted", "returned"  # a document's review status
+CONNECTION_STATUSES = ("ok", "audio", "video", "dropped", "could_not_join")  # a guardian's online-session report
+
+
+def review_status(document: dict) -> str:
+    """A document's review, from activity's view (`review.status`) or reporting's flags (`accepted`, `returned`)."""
+    if "review" in document:
+        return document["review"]["status"]
+    return RETURNED if document.get("returned") else ACCEPTED if document.get("accepted") else SUBMITTED
+
 
 def documents_owed(
     year: int | None,
@@ -14,9 +24,10 @@ def documents_owed(
     a receipt per expense claim that was not rejected.
 
     Sessions carry `id`, `date`; claims `id`, `session_id`, `date`, `amount`, `document_ids`; documents
-    `id`, `kind`, `year`, `session_id`, `expense_id`.
+    `id`, `kind`, `year`, `session_id`, `expense_id`. A document returned to the group (review) no longer
+    counts as handed in: a new file for the same requirement answers it.
     """
-    documents = list(documents)
+    documents = [d for d in documents if review_status(d) != RETURNED]
     plans = [d for d in documents if d["kind"] == "activity_plan" and d.get("year") in (year, None)]
     reported = {d.get("session_id") for d in documents if d["kind"] == "result_report"}
     receipts = [d for d in documents if d["kind"] == "receipt"]

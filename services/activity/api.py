@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from jajo.errors import NotFound, RuleViolation
 from jajo.http.app import dispatch, service
 from jajo.http.disposition import content_disposition
+from jajo.http.guardians import guardian_actor
 from jajo.http.multipart import MultipartBlueprint
 from jajo.http.schemas import IDEMPOTENCY_KEY, IF_MATCH, header_parameters, problem_responses
 from services.activity import commands as c
@@ -77,6 +78,27 @@ def record_attendance(body: dict, session_id: str):
 def cancel_session(body: dict, session_id: str):
     """Cancel a scheduled session and free its space (a held session cannot be cancelled). Emits `SessionCancelled`."""
     return session_out(dispatch(c.CancelSession(session_id, **body)))
+
+
+@sessions.post("/sessions/<session_id>/connection")
+@sessions.arguments(s.ConnectionIn)
+@sessions.response(200, s.ConnectionOut)
+@problem_responses(sessions, *AUTH, *BODY, 404, 409, 412, 503,
+                   s403="a guardian of another group, or a guardian naming another member",
+                   s409="the session is not a held online session (or its group is not known yet: `Retry-After`)",
+                   s422="`status` is not one of ok, audio, video, dropped, could_not_join; `note` is too long; "
+                        "staff left out `member_id`, or it is not a current member of the session's group")
+@header_parameters(sessions, IDEMPOTENCY_KEY, IF_MATCH)
+def report_connection(body: dict, session_id: str):
+    """How a guardian's connection to a held online session (온라인 간담회) went: one report per guardian per
+    session, a repeat replaces it (the report counts the latest). A guardian (through the portal) reports for
+    itself; staff record for a guardian by giving its `member_id`. Emits `ConnectionReported`."""
+    given = body.pop("member_id")
+    member_id = guardian_actor() or given  # the guardian policy refused another member id already
+    if member_id is None:
+        raise RuleViolation("say whose connection this is", errors={"member_id": ["required when staff report"]})
+    session = dispatch(c.ReportConnection(session_id, member_id, **body))
+    return {**session.connections[member_id], "session_id": session.id, "version": session.version}
 
 
 @sessions.get("/sessions")
@@ -175,6 +197,18 @@ def reject_expense(body: dict, expense_id: str):
     return expense_out(*dispatch(c.RejectExpense(expense_id, **body)))
 
 
+@funding.get("/expenses")
+@funding.arguments(s.ExpenseQuery, location="query")
+@funding.response(200, s.ExpenseList)
+@problem_responses(funding, *AUTH, 422, s422="no filter (give group_id, year or status), or a bad parameter")
+def list_expenses(query: dict):
+    """Expense claims with their `document_ids` (staff): the claims queue is `?status=claimed&year=`. At least
+    one filter; `limit` claims a page (default 100), the next page with `cursor` = `next_cursor`."""
+    limit, cursor = query.pop("limit"), query.pop("cursor", None)
+    page, next_cursor = service().views.expense_page(query, limit, cursor)
+    return {"expenses": page, "next_cursor": next_cursor}
+
+
 @funding.get("/expenses/<expense_id>")
 @funding.response(200, s.ExpenseOut)
 @problem_responses(funding, *AUTH, 404)
@@ -184,7 +218,12 @@ def get_expense(expense_id: str):
 
 # --- documents -----------------------------------------------------------------------------------
 def document_out(doc: dict) -> dict:
-    return {**doc, "content_url": f"/api/v1/documents/{doc['id']}/content"}
+    review = doc.get("review") or {"status": "submitted", "reason": None}  # views stored before reviews existed
+    return {**doc, "review": review, "content_url": f"/api/v1/documents/{doc['id']}/content"}
+
+
+def _document_out(document) -> dict:
+    return document_out({"id": document.id, "version": document.version, **document.view()})
 
 
 @documents.post("/documents")
@@ -202,8 +241,29 @@ def submit_document(form: dict):
         raise RuleViolation("file must be an uploaded file", errors={"file": ["is not a file part"]})
     content = upload.read(MAX_DOCUMENT_BYTES + 1)
     filename = os.path.basename((upload.filename or "").replace("\\", "/"))[:255] or "upload"
-    document = dispatch(c.SubmitDocument(content=content, filename=filename, **form))
-    return document_out({"id": document.id, "version": document.version, **document.view()})
+    return _document_out(dispatch(c.SubmitDocument(content=content, filename=filename, **form)))
+
+
+@documents.post("/documents/<document_id>/accept")
+@documents.response(200, s.DocumentOut)
+@problem_responses(documents, *AUTH, 404, 409, 412, 503, s409="the document was already accepted or returned")
+@header_parameters(documents, IDEMPOTENCY_KEY, IF_MATCH)
+def accept_document(document_id: str):
+    """Accept a submitted document (staff): `review.status` becomes `accepted`. Emits `DocumentAccepted`."""
+    return _document_out(dispatch(c.AcceptDocument(document_id)))
+
+
+@documents.post("/documents/<document_id>/return")
+@documents.arguments(s.ReturnIn)
+@documents.response(200, s.DocumentOut)
+@problem_responses(documents, *AUTH, *BODY, 404, 409, 412, 503, s409="the document was already accepted or returned",
+                   s422="`reason` is missing or blank")
+@header_parameters(documents, IDEMPOTENCY_KEY, IF_MATCH)
+def return_document(body: dict, document_id: str):
+    """Return a submitted document to the group with a reason (staff): `review.status` becomes `returned` and
+    the document no longer counts as handed in; the group answers it by submitting a new file for the same
+    requirement (same kind, session or claim). Emits `DocumentReturned`."""
+    return _document_out(dispatch(c.ReturnDocument(document_id, **body)))
 
 
 @documents.get("/documents/<document_id>")
@@ -214,12 +274,20 @@ def get_document(document_id: str):
 
 
 @documents.get("/documents/<document_id>/content")
-@documents.response(200, description="the file as submitted")
-@problem_responses(documents, *AUTH, 404)
-def document_content(document_id: str):
+@documents.arguments(s.ContentQuery, location="query")
+@documents.doc(responses={"200": {"description": "the file as submitted, with the content type detected from its "
+                                                 "bytes (never the client's claim)",
+                                  "content": {t: {} for t in ("image/jpeg", "image/png", "image/heic", "application/pdf")}}})
+@problem_responses(documents, *AUTH, 404, 422)
+def document_content(query: dict, document_id: str):
+    """The file, `inline` so that a browser previews images and PDFs (`?download=true`: as an attachment).
+    Only JPEG, PNG, HEIC and PDF are ever stored (by their bytes); sent with `X-Content-Type-Options: nosniff`."""
     doc = _found(service().views.document(document_id), "document", document_id)
     response = Response(service().files.read(document_id), mimetype=doc["content_type"])
-    response.headers["Content-Disposition"] = content_disposition("attachment", doc["filename"])
+    disposition = "attachment" if query.get("download") else "inline"
+    response.headers["Content-Disposition"] = content_disposition(disposition, doc["filename"])
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, max-age=300"
     return response
 
 

@@ -13,6 +13,8 @@ class ScheduleSession:
     kind: str
     venue: str
     title: str | None = None
+    meeting_url: str | None = None
+    dial_in: str | None = None
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,16 @@ class ScheduleSeries:
     interval: int = 1
     count: int | None = None
     until: date | None = None
+    meeting_url: str | None = None
+    dial_in: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportConnection:
+    session_id: str
+    member_id: str
+    status: str
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,17 @@ class ApproveExpense:
 @dataclass(frozen=True)
 class RejectExpense:
     expense_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AcceptDocument:
+    document_id: str
+
+
+@dataclass(frozen=True)
+class ReturnDocument:
+    document_id: str
     reason: str
 
 

@@ -8,8 +8,8 @@ from jajo.domain import new_id
 from jajo.errors import Conflict, NotFound, RuleViolation
 from jajo.unit_of_work import UnitOfWork
 from services.activity.commands import (
-    AllocateBudget, ApproveExpense, CancelSession, ClaimExpense, RecordAttendance, RejectExpense, ScheduleSeries,
-    ScheduleSession, SubmitDocument,
+    AcceptDocument, AllocateBudget, ReportConnection, ApproveExpense, CancelSession, ClaimExpense, RecordAttendance, RejectExpense, ScheduleSeries,
+    ReturnDocument, ScheduleSession, SubmitDocument,
 )
 from services.activity.domain import (
     Budget, Document, Session, Space, SpaceDay, budget_id, check_slot, check_upload, series_dates, space_day_id,
@@ -41,7 +41,7 @@ def book_space(uow: UnitOfWork, session: Session) -> None:
 def schedule_session(cmd: ScheduleSession, uow: UnitOfWork, deps: Deps) -> Session:
     group = deps.views.require_group(cmd.group_id)
     session = uow.add(Session.schedule(new_id(), group, cmd.date, cmd.start, cmd.end, cmd.kind, cmd.venue,
-                                       deps.spaces, title=cmd.title))
+                                       deps.spaces, title=cmd.title, meeting_url=cmd.meeting_url, dial_in=cmd.dial_in))
     book_space(uow, session)
     uow.commit()
     return session
@@ -49,12 +49,13 @@ def schedule_session(cmd: ScheduleSession, uow: UnitOfWork, deps: Deps) -> Sessi
 
 def schedule_series(cmd: ScheduleSeries, uow: UnitOfWork, deps: Deps) -> SeriesResult:
     group = deps.views.require_group(cmd.group_id)
-    check_slot(cmd.kind, cmd.venue, cmd.start, cmd.end, deps.spaces)
+    check_slot(cmd.kind, cmd.venue, cmd.start, cmd.end, deps.spaces, cmd.meeting_url, cmd.dial_in)
     dates = series_dates(cmd.first_date, cmd.frequency, interval=cmd.interval, count=cmd.count, until=cmd.until)
     series_id, booked, conflicts = new_id(), [], []
     for day in dates:
         session = Session.schedule(new_id(), group, day, cmd.start, cmd.end, cmd.kind, cmd.venue, deps.spaces,
-                                   title=cmd.title, series_id=series_id)
+                                   title=cmd.title, series_id=series_id, meeting_url=cmd.meeting_url,
+                                   dial_in=cmd.dial_in)
         try:
             book_space(uow, session)
         except Conflict as clash:
@@ -72,6 +73,13 @@ def record_attendance(cmd: RecordAttendance, uow: UnitOfWork, deps: Deps) -> Ses
     session = uow.get(Session, cmd.session_id)
     deps.views.require_heard_of([*cmd.guardians, *cmd.children])
     session.hold(deps.views.require_group(session.group_id), cmd.guardians, cmd.children, cmd.notes)
+    uow.commit()
+    return session
+
+
+def report_connection(cmd: ReportConnection, uow: UnitOfWork, deps: Deps) -> Session:
+    session = uow.get(Session, cmd.session_id)
+    session.report_connection(deps.views.require_group(session.group_id), cmd.member_id, cmd.status, cmd.note)
     uow.commit()
     return session
 
@@ -172,10 +180,25 @@ def submit_document(cmd: SubmitDocument, uow: UnitOfWork, deps: Deps) -> Documen
     return document
 
 
+def accept_document(cmd: AcceptDocument, uow: UnitOfWork, deps: Deps) -> Document:
+    document = uow.get(Document, cmd.document_id)
+    document.accept()
+    uow.commit()
+    return document
+
+
+def return_document(cmd: ReturnDocument, uow: UnitOfWork, deps: Deps) -> Document:
+    document = uow.get(Document, cmd.document_id)
+    document.return_to_group(cmd.reason)
+    uow.commit()
+    return document
+
+
 def build_handlers(deps: Deps) -> dict:
     handlers = {
         ScheduleSession: schedule_session, ScheduleSeries: schedule_series, RecordAttendance: record_attendance,
         CancelSession: cancel_session, AllocateBudget: allocate_budget, ClaimExpense: claim_expense,
         ApproveExpense: approve_expense, RejectExpense: reject_expense, SubmitDocument: submit_document,
+        AcceptDocument: accept_document, ReturnDocument: return_document, ReportConnection: report_connection,
     }
     return {command: partial(handler, deps=deps) for command, handler in handlers.items()}

@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate, validates_schema, ValidationEr
 
 from jajo.fields import ClockTime, IsoDate
 from jajo.http.schemas import OwedDocument
+from jajo.program import CONNECTION_STATUSES
 from services.activity.domain import DOCUMENT_KINDS, KINDS, MAX_SERIES, VENUES, CENTER_SPACES
 
 MAX_KRW = 1_000_000_000
@@ -31,6 +32,14 @@ class _Slot(Schema):
     venue = fields.String(required=True, validate=validate.OneOf(VENUES), metadata={
         "description": f"a center space ({', '.join(CENTER_SPACES)}), external or online; online ⇔ kind online"})
     title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    meeting_url = fields.String(
+        load_default=None, allow_none=True,
+        validate=[validate.Length(max=500), validate.URL(schemes={"https"}, error="must be an https:// URL")],
+        metadata={"description": "kind online only (else 422): the meeting link, https only",
+                  "example": "https://meet.example.kr/jajo-0512"})
+    dial_in = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 100), metadata={
+        "description": "kind online only (else 422): a phone dial-in for those who cannot join by video",
+        "example": "02-1234-5678 (회의 ID 123 456)"})
 
 
 class SessionIn(_Slot):
@@ -65,6 +74,14 @@ class CancelIn(Schema):
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
+class SessionConnection(Schema):
+    member_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(CONNECTION_STATUSES))
+    note = fields.String(allow_none=True)
+    report_no = fields.Integer(required=True, metadata={
+        "description": "1 for the guardian's first report on this session, 2 when it replaced one, …"})
+
+
 class SessionOut(Schema):
     id = fields.String(required=True)
     version = fields.Integer(required=True, metadata={"description": "the aggregate's event count"})
@@ -84,6 +101,25 @@ class SessionOut(Schema):
     children = fields.Integer(metadata={"description": "attending children, derived from child_ids"})
     notes = fields.String(allow_none=True)
     reason = fields.String(allow_none=True, metadata={"description": "why it was cancelled"})
+    meeting_url = fields.String(allow_none=True, metadata={"description": "online sessions: the meeting link"})
+    dial_in = fields.String(allow_none=True, metadata={"description": "online sessions: the phone dial-in"})
+    connections = fields.List(fields.Nested(SessionConnection), metadata={
+        "description": "held online sessions: each guardian's latest connection report"})
+
+
+class ConnectionIn(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(CONNECTION_STATUSES), metadata={
+        "description": "ok (잘 됨), audio (소리 문제), video (화면 문제), dropped (끊김), could_not_join (접속 못 함)"})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500),
+                         metadata={"description": "optional, at most 500 characters"})
+    member_id = fields.String(load_default=None, allow_none=True, validate=Id, metadata={
+        "description": "staff recording for a guardian: that guardian's member id (required then, else 422); a "
+                       "guardian reports for itself and may leave it out (another member id → 403)"})
+
+
+class ConnectionOut(SessionConnection):
+    session_id = fields.String(required=True)
+    version = fields.Integer(required=True, metadata={"description": "the session's version"})
 
 
 class SessionQuery(Schema):
@@ -180,6 +216,28 @@ class ExpenseOut(Schema):
     reason = fields.String(allow_none=True)
 
 
+class ExpenseQuery(Schema):
+    group_id = fields.String(validate=Id, metadata={"description": "only this group's claims"})
+    year = fields.Integer(validate=Year, metadata={"description": "only claims of this program year"})
+    status = fields.String(validate=validate.OneOf(["claimed", "approved", "rejected"]), metadata={
+        "description": "`claimed` = waiting for a decision (the claims queue)"})
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500), metadata={
+        "description": "claims per page, 1–500"})
+    cursor = fields.String(validate=validate.Length(1, 200), metadata={
+        "description": "the `next_cursor` of the previous page"})
+
+    @validates_schema
+    def _some_filter(self, data, **kwargs):
+        if not {"group_id", "year", "status"} & set(data):
+            raise ValidationError("give group_id, year or status", field_name="year")
+
+
+class ExpenseList(Schema):
+    expenses = fields.List(fields.Nested(ExpenseOut), required=True, metadata={
+        "description": "ordered by date, then id, with their `document_ids`"})
+    next_cursor = fields.String(allow_none=True, metadata={"description": "null on the last page"})
+
+
 class BudgetOut(Schema):
     id = fields.String(required=True, metadata={"description": "budget:<group_id>:<year>"})
     version = fields.Integer(required=True)
@@ -202,6 +260,24 @@ class DocumentUpload(Schema):
     expense_id = _id("an expense claim of the group (a receipt names its claim)", load_default=None)
 
 
+class ContentQuery(Schema):
+    download = fields.Boolean(load_default=False, metadata={
+        "description": "true: `Content-Disposition: attachment` (download); default `inline` (preview)"})
+
+
+class ReviewOut(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["submitted", "accepted", "returned"]), metadata={
+        "description": "`submitted` until staff accept or return it; a `returned` document no longer counts as "
+                       "handed in (a new file for the same requirement answers it)"})
+    reason = fields.String(allow_none=True, metadata={"description": "why it was returned"})
+
+
+class ReturnIn(Schema):
+    reason = fields.String(required=True,
+                           validate=[validate.Length(1, 500), validate.Regexp(r"\S", error="must not be blank")],
+                           metadata={"description": "why the document goes back to the group, 1–500 characters"})
+
+
 class DocumentOut(Schema):
     id = fields.String(required=True)
     version = fields.Integer(required=True)
@@ -215,6 +291,7 @@ class DocumentOut(Schema):
     size = fields.Integer(required=True)
     sha256 = fields.String(required=True)
     content_url = fields.String(required=True)
+    review = fields.Nested(ReviewOut, required=True, metadata={"description": "the center's review of the document"})
 
 
 class DocumentList(Schema):

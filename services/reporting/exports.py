@@ -9,6 +9,8 @@ from openpyxl.styles import Font
 
 KIND_NAMES = {"regular": "정기모임", "special": "특별활동", "online": "온라인 간담회"}
 VENUE_NAMES = {"external": "외부", "online": "온라인"}
+CONNECTION_NAMES = {"ok": "잘 됨", "audio": "소리 문제", "video": "화면 문제", "dropped": "끊김",
+                    "could_not_join": "접속 못 함"}
 
 
 def summary_rows(r: dict) -> list[tuple[str, object]]:
@@ -28,6 +30,9 @@ def summary_rows(r: dict) -> list[tuple[str, object]]:
         ("예산 배정액(원)", r["budget"]["allocated"]),
         ("청구액(원)", r["budget"]["claimed"]),
         ("승인액(원)", r["budget"]["approved"]),
+        ("온라인 간담회 진행", r["online"]["sessions_held"]),
+        ("온라인 접속 보고", r["online"]["reports"]),
+        ("온라인 접속 문제율", r["online"]["problem_rate"]),
         ("기준 시각", r["as_of"]),
     ]
 
@@ -49,6 +54,8 @@ def sheets(r: dict) -> dict[str, tuple[list[str], list[list]]]:
         "만족도": (["문항", "문항 내용", "영역", "응답 수", "긍정 응답(4·5점)", "긍정률", "평균", "100점 환산"],
                 [[q["id"], q.get("text"), q.get("category"), q["responses"], q["positive"], q["positive_rate"],
                   q["mean"], q["score100"]] for q in r["satisfaction"]["questions"]]),
+        "온라인접속": (["접속 상태", "코드", "보고 수"],
+                  [[CONNECTION_NAMES.get(k, k), k, n] for k, n in r["online"]["by_status"].items()]),
         "선택문항": (["문항", "선택지", "응답 수"],
                  [[qid, option, n] for qid, counts in r["choices"].items() for option, n in counts.items()]),
     }
@@ -93,4 +100,6 @@ def csv_text(r: dict) -> str:
     for qid, counts in r["choices"].items():
         for option, n in counts.items():
             writer.writerow(["선택문항", qid, option, n])
+    for status, n in r["online"]["by_status"].items():
+        writer.writerow(["온라인접속", CONNECTION_NAMES.get(status, status), "보고 수", n])
     return "\ufeff" + out.getvalue()

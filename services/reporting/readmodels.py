@@ -6,11 +6,12 @@ any order. The live projector writes them to MongoDB; `as_of` and tests apply th
 
 Read models (collection -> document id):
 - `years`     -> "2025": session/participation/budget counters per year, per month, per venue, per kind,
-                  sets of the members who joined and of the people who attended.
+                  sets of the members who joined and of the people who attended, and of the online
+                  sessions' connection reports.
 - `groups`    -> group id: year, name, status flags, member sets, held-session counter, budget counters.
 - `sessions`  -> session id: the session's facts and status flags, attendance.
 - `expenses`  -> expense id: the claim's facts and approved/rejected flags.
-- `documents` -> document id: the submitted document's facts.
+- `documents` -> document id: the submitted document's facts, `accepted`/`returned` flags of its review.
 - `surveys`   -> survey id: definition, response counter, per-question histograms of the answers.
 """
 from __future__ import annotations
@@ -167,6 +168,16 @@ def _session_cancelled(d: dict) -> list[Op]:
     ]
 
 
+def _connection_reported(d: dict) -> list[Op]:
+    """Every report goes into a set of the year; the report keeps the latest (highest `report_no`) per
+    guardian per session, so the reports commute."""
+    facts = _session_facts(d)
+    year, _ = _year_month(facts["date"])
+    entry = {"session_id": d["session_id"], "member_id": str(d["member_id"]),
+             "report_no": _count(d["report_no"], "report_no"), "status": str(d["status"])}
+    return [Op("years", year, add={"online_reports": [entry]})]
+
+
 def _budget(d: dict, field_name: str) -> list[Op]:
     amount = _count(d["amount"], "amount")
     return [
@@ -208,6 +219,17 @@ def _document_submitted(d: dict) -> list[Op]:
     return [Op("documents", d["document_id"], set=facts)]
 
 
+def _document_reviewed(flag: str) -> Callable[[dict], list[Op]]:
+    """DocumentAccepted / DocumentReturned: a flag each (a document is reviewed once, so they never clash)."""
+
+    def project_review(d: dict) -> list[Op]:
+        facts = {name: d[name] for name in ("group_id", "year", "kind")}
+        extra = {"return_reason": d.get("reason")} if flag == "returned" else {}
+        return [Op("documents", d["document_id"], set={**facts, flag: True, **extra})]
+
+    return project_review
+
+
 def _survey_published(d: dict) -> list[Op]:
     questions = [
         {"id": q["id"], "text": q.get("text"), "kind": q["kind"], "category": q.get("category"),
@@ -235,9 +257,11 @@ PROJECTORS: dict[str, Callable[[dict], list[Op]]] = {
     "GroupFormed": _group_formed, "GroupApproved": _group_approved, "GroupClosed": _group_closed,
     "MemberJoined": _member_joined, "MemberLeft": _member_left,
     "SessionScheduled": _session_scheduled, "SessionHeld": _session_held, "SessionCancelled": _session_cancelled,
+    "ConnectionReported": _connection_reported,
     "BudgetAllocated": _budget_allocated, "ExpenseClaimed": _expense_claimed,
     "ExpenseApproved": _expense_approved, "ExpenseRejected": _expense_rejected,
     "DocumentSubmitted": _document_submitted,
+    "DocumentAccepted": _document_reviewed("accepted"), "DocumentReturned": _document_reviewed("returned"),
     "SurveyPublished": _survey_published, "SurveySubmitted": _survey_submitted, "SurveyClosed": _survey_closed,
 }
 EVENT_TYPES = frozenset(PROJECTORS) | AUDIT_ONLY

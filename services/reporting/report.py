@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from jajo.program import documents_owed
+from jajo.program import CONNECTION_STATUSES, documents_owed
 from services.reporting.readmodels import KINDS, VENUES, answer_key, esc, unesc
 
 LIKERT = range(1, 6)
@@ -23,13 +23,13 @@ def likert_summary(histogram: dict) -> dict:
     counts = {value: int(histogram.get(answer_key(value), 0)) for value in LIKERT}
     responses = sum(counts.values())
     positive = counts[4] + counts[5]
-    mean = _ratio(sum(value * n for value, n in counts.items()), responses, 4)
+    mean = sum(value * n for value, n in counts.items()) / responses if responses else 0.0
     return {
         "responses": responses,
         "positive": positive,
         "positive_rate": _ratio(positive, responses, 4),
-        "mean": round(mean, 2),
-        "score100": round((mean - 1) / 4 * 100, 1) if responses else 0.0,
+        "mean": round(mean, 4),
+        "score100": round((mean - 1) / 4 * 100, 4) if responses else 0.0,
         "distribution": {str(value): n for value, n in counts.items()},
     }
 
@@ -51,6 +51,21 @@ def _satisfaction(surveys: list[dict]) -> tuple[list[dict], dict[str, dict[str, 
                 for option in question.get("options") or []:
                     counts[option] = counts.get(option, 0) + int(histogram.get(answer_key(option), 0))
     return questions, choices
+
+
+def online(year_doc: dict, sessions_held: int) -> dict:
+    """The held online sessions and their guardians' latest connection report each."""
+    latest: dict[tuple[str, str], dict] = {}
+    for r in year_doc.get("online_reports", []):
+        key = (r["session_id"], r["member_id"])
+        if key not in latest or r["report_no"] > latest[key]["report_no"]:
+            latest[key] = r
+    by_status = {status: 0 for status in CONNECTION_STATUSES}
+    for r in latest.values():
+        by_status[r["status"]] = by_status.get(r["status"], 0) + 1
+    reports = len(latest)
+    return {"sessions_held": sessions_held, "reports": reports, "by_status": by_status,
+            "problem_rate": _ratio(reports - by_status["ok"], reports, 4)}
 
 
 def _groups(groups: list[dict]) -> dict:
@@ -95,6 +110,7 @@ def annual(models: ReadModels, year: int, as_of: str) -> dict:
         "budget": {name: budget.get(name, 0) for name in ("allocated", "claimed", "approved", "rejected")},
         "satisfaction": {"questions": questions},
         "choices": choices,
+        "online": online(y, by_kind.get("online", 0)),
         "as_of": as_of,
     }
 

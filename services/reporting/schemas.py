@@ -77,8 +77,8 @@ class LikertQuestion(Schema):
     category = fields.String(allow_none=True, metadata={"description": "e.g. activity_support, operation"})
     responses = fields.Integer(required=True)
     positive = fields.Integer(required=True, metadata={"description": "answers of 4 or 5 (top-2 box)"})
-    positive_rate = fields.Float(required=True, metadata={"description": "positive / responses (0–1)"})
-    mean = fields.Float(required=True, metadata={"description": "mean answer, 1–5"})
+    positive_rate = fields.Float(required=True, metadata={"description": "positive / responses (0–1, four decimals)"})
+    mean = fields.Float(required=True, metadata={"description": "mean answer, 1–5 (four decimals)"})
     score100 = fields.Float(required=True, metadata={"description": SCORE100})
     distribution = fields.Dict(keys=fields.String(), values=fields.Integer(),
                                metadata={"description": "answers per value 1–5"})
@@ -87,6 +87,23 @@ class LikertQuestion(Schema):
 class Satisfaction(Schema):
     questions = fields.List(fields.Nested(LikertQuestion), required=True,
                             metadata={"description": "one entry per likert5 question of the year's surveys. " + SCORE100})
+
+
+class ConnectionCounts(Schema):
+    ok = fields.Integer(required=True)
+    audio = fields.Integer(required=True)
+    video = fields.Integer(required=True)
+    dropped = fields.Integer(required=True)
+    could_not_join = fields.Integer(required=True)
+
+
+class Online(Schema):
+    sessions_held = fields.Integer(required=True, metadata={"description": "held online sessions (온라인 간담회)"})
+    reports = fields.Integer(required=True, metadata={
+        "description": "guardians' connection reports, the latest per guardian per session"})
+    by_status = fields.Nested(ConnectionCounts, required=True, metadata={"description": "reports by status"})
+    problem_rate = fields.Float(required=True, metadata={
+        "description": "reports other than ok / reports (0–1, four decimals); 0.0 when there are none"})
 
 
 class AnnualReport(Schema):
@@ -101,6 +118,7 @@ class AnnualReport(Schema):
     satisfaction = fields.Nested(Satisfaction, required=True)
     choices = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()),
                           required=True, metadata={"description": "question id -> option -> times chosen"})
+    online = fields.Nested(Online, required=True, metadata={"description": "online sessions and connection reports"})
     as_of = fields.String(required=True, metadata={"description": "RFC 3339: the moment the report describes"})
 
 

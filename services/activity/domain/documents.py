@@ -5,8 +5,8 @@ import hashlib
 from dataclasses import dataclass
 
 from jajo.domain import Aggregate
-from jajo.program import documents_owed
-from jajo.errors import JajoError
+from jajo.program import ACCEPTED as REVIEW_ACCEPTED, RETURNED, SUBMITTED, documents_owed
+from jajo.errors import Conflict, JajoError, RuleViolation
 
 DOCUMENT_KINDS = ("activity_plan", "result_report", "receipt", "attendance_sheet")
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
@@ -60,6 +60,8 @@ class Document(Aggregate):
     content_type: str = ""
     size: int = 0
     sha256: str = ""
+    review_status: str = SUBMITTED
+    review_reason: str | None = None
 
     @classmethod
     def submit(cls, document_id: str, *, group_id: str, year: int, kind: str, content: bytes, filename: str,
@@ -70,6 +72,33 @@ class Document(Aggregate):
                         session_id=session_id, expense_id=expense_id, filename=filename, content_type=content_type,
                         size=len(content), sha256=hashlib.sha256(content).hexdigest())
         return document
+
+    def _facts(self) -> dict:
+        return {"document_id": self.id, "group_id": self.group_id, "year": self.year, "kind": self.document_kind,
+                "session_id": self.session_id, "expense_id": self.expense_id}
+
+    def _check_reviewable(self, verb: str) -> None:
+        if self.review_status != SUBMITTED:
+            raise Conflict(f"document {self.id} was {self.review_status}; only a submitted document can be {verb} "
+                           "(a returned one is answered by submitting a new file)")
+
+    def accept(self) -> None:
+        """submitted → accepted (staff). Accepted and returned documents are not reviewed again: 409."""
+        self._check_reviewable("accepted")
+        self.record("DocumentAccepted", **self._facts())
+
+    def return_to_group(self, reason: str) -> None:
+        """submitted → returned with a reason (staff): the document no longer counts as handed in."""
+        if not isinstance(reason, str) or not reason.strip():
+            raise RuleViolation("a returned document needs a reason", errors={"reason": ["must not be blank"]})
+        self._check_reviewable("returned")
+        self.record("DocumentReturned", **self._facts(), reason=reason)
+
+    def on_document_accepted(self, data: dict) -> None:
+        self.review_status = REVIEW_ACCEPTED
+
+    def on_document_returned(self, data: dict) -> None:
+        self.review_status, self.review_reason = RETURNED, data.get("reason")
 
     def on_document_submitted(self, data: dict) -> None:
         self.group_id, self.year, self.document_kind = data["group_id"], data["year"], data["kind"]
@@ -82,6 +111,7 @@ class Document(Aggregate):
             "group_id": self.group_id, "year": self.year, "kind": self.document_kind, "session_id": self.session_id,
             "expense_id": self.expense_id, "filename": self.filename, "content_type": self.content_type,
             "size": self.size, "sha256": self.sha256,
+            "review": {"status": self.review_status, "reason": self.review_reason},
         }
 
 

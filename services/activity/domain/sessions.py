@@ -7,6 +7,7 @@ from datetime import date as Date, timedelta
 
 from jajo.domain import Aggregate
 from jajo.errors import Conflict, RuleViolation
+from jajo.program import CONNECTION_STATUSES
 from services.activity.domain.registry import GroupFacts
 from services.activity.domain.spaces import CENTER_SPACES, ONLINE, VENUES, Space, minutes
 
@@ -14,11 +15,19 @@ KINDS = ("regular", "special", "online")
 SCHEDULED, HELD, CANCELLED = "scheduled", "held", "cancelled"
 LIVE = (SCHEDULED, HELD)
 MAX_SERIES = 60
+NOTE_MAX = 500
 
 
-def check_slot(kind: str, venue: str, start: str, end: str, spaces: dict[str, Space]) -> None:
-    """The rules of one session's kind, venue and times; raises RuleViolation naming the fields."""
+def check_slot(kind: str, venue: str, start: str, end: str, spaces: dict[str, Space],
+               meeting_url: str | None = None, dial_in: str | None = None) -> None:
+    """The rules of one session's kind, venue, times and (online only) meeting link; raises RuleViolation
+    naming the fields."""
     errors: dict[str, list[str]] = {}
+    for name, value in (("meeting_url", meeting_url), ("dial_in", dial_in)):
+        if value is not None and kind != ONLINE:
+            errors[name] = ["only an online session (온라인 간담회) has one"]
+    if meeting_url is not None and not meeting_url.lower().startswith("https://"):
+        errors["meeting_url"] = ["must be an https:// URL"]
     if kind not in KINDS:
         errors["kind"] = [f"must be one of {', '.join(KINDS)}"]
     if venue not in VENUES:
@@ -45,20 +54,25 @@ class Session(Aggregate):
     venue: str = ""
     title: str | None = None
     series_id: str | None = None
+    meeting_url: str | None = None
+    dial_in: str | None = None
     status: str = ""
     guardian_ids: list[str] = field(default_factory=list)
     child_ids: list[str] = field(default_factory=list)
     notes: str | None = None
     reason: str | None = None
+    connections: dict[str, dict] = field(default_factory=dict)  # member id -> its latest report
 
     @classmethod
     def schedule(cls, session_id: str, group: GroupFacts, day: Date, start: str, end: str, kind: str, venue: str,
-                 spaces: dict[str, Space], title: str | None = None, series_id: str | None = None) -> "Session":
+                 spaces: dict[str, Space], title: str | None = None, series_id: str | None = None,
+                 meeting_url: str | None = None, dial_in: str | None = None) -> "Session":
         group.require_active()
-        check_slot(kind, venue, start, end, spaces)
+        check_slot(kind, venue, start, end, spaces, meeting_url, dial_in)
         session = cls(id=session_id)
         session.record("SessionScheduled", session_id=session_id, group_id=group.group_id, date=day.isoformat(),
-                       start=start, end=end, kind=kind, venue=venue, title=title, series_id=series_id)
+                       start=start, end=end, kind=kind, venue=venue, title=title, series_id=series_id,
+                       meeting_url=meeting_url, dial_in=dial_in)
         return session
 
     @property
@@ -82,6 +96,23 @@ class Session(Aggregate):
         self.record("SessionHeld", **self._facts(), guardian_ids=list(guardians), child_ids=list(children),
                     parents=len(guardians), children=len(children), notes=notes)
 
+    def report_connection(self, group: GroupFacts, member_id: str, status: str, note: str | None = None) -> None:
+        """A guardian's connection to a held online session; a repeat replaces the guardian's earlier report."""
+        if self.activity != ONLINE or self.status != HELD:
+            raise Conflict(f"session {self.id} is not a held online session; connections are reported after it")
+        errors: dict[str, list[str]] = {}
+        if member_id not in group.members:
+            errors["member_id"] = [f"{member_id} is not a current member of group {self.group_id}"]
+        if status not in CONNECTION_STATUSES:
+            errors["status"] = [f"must be one of {', '.join(CONNECTION_STATUSES)}"]
+        if note is not None and len(note) > NOTE_MAX:
+            errors["note"] = [f"at most {NOTE_MAX} characters"]
+        if errors:
+            raise RuleViolation("the connection report breaks a rule", errors=errors)
+        report_no = self.connections.get(member_id, {}).get("report_no", 0) + 1
+        self.record("ConnectionReported", **self._facts(), member_id=member_id, status=status, note=note,
+                    report_no=report_no)
+
     def cancel(self, reason: str | None = None) -> bool:
         """True when this call cancelled it (cancelling a cancelled session changes nothing)."""
         if self.status == HELD:
@@ -95,6 +126,12 @@ class Session(Aggregate):
         self.group_id, self.date, self.start, self.end = data["group_id"], data["date"], data["start"], data["end"]
         self.activity, self.venue, self.title = data["kind"], data["venue"], data.get("title")
         self.series_id, self.status = data.get("series_id"), SCHEDULED
+        self.meeting_url, self.dial_in = data.get("meeting_url"), data.get("dial_in")
+
+    def on_connection_reported(self, data: dict) -> None:
+        self.connections[data["member_id"]] = {
+            "member_id": data["member_id"], "status": data["status"], "note": data.get("note"),
+            "report_no": data["report_no"]}
 
     def on_session_held(self, data: dict) -> None:
         self.status, self.notes = HELD, data.get("notes")
@@ -109,7 +146,8 @@ class Session(Aggregate):
             "kind": self.activity, "venue": self.venue, "title": self.title, "series_id": self.series_id,
             "status": self.status, "guardian_ids": self.guardian_ids, "child_ids": self.child_ids,
             "parents": len(self.guardian_ids), "children": len(self.child_ids), "notes": self.notes,
-            "reason": self.reason,
+            "reason": self.reason, "meeting_url": self.meeting_url, "dial_in": self.dial_in,
+            "connections": sorted(self.connections.values(), key=lambda c: c["member_id"]),
         }
 
 

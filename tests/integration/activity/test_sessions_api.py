@@ -29,7 +29,8 @@ def test_schedule_returns_session_with_id_and_version_and_books_space(api, regis
     [scheduled, booked] = sorted(activity.db["events"].find(), key=lambda e: e["type"])
     assert scheduled["envelope"]["data"] == {
         "session_id": session["id"], "group_id": group_id, "date": "2026-05-09", "start": "10:00", "end": "12:00",
-        "kind": "regular", "venue": "키움터", "title": "봄맞이 숲 놀이 🌱", "series_id": None}
+        "kind": "regular", "venue": "키움터", "title": "봄맞이 숲 놀이 🌱", "series_id": None,
+        "meeting_url": None, "dial_in": None}
     assert booked["type"] == "SpaceBooked" and booked["subject"] == "space:키움터:2026-05-09"
     assert booked["envelope"]["data"]["session_id"] == session["id"]
     bookings = api.get("/api/v1/spaces/키움터/bookings?date=2026-05-09").get_json()

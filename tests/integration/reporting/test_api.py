@@ -75,7 +75,7 @@ def test_xlsx_and_csv_hold_the_same_numbers_as_the_json(http, feed):
     response = get(http, "/api/v1/reports/annual/2025.xlsx")
     assert response.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["요약", "활동유형별", "월별", "장소별", "예산", "만족도", "선택문항"]
+    assert book.sheetnames == ["요약", "활동유형별", "월별", "장소별", "예산", "만족도", "온라인접속", "선택문항"]
     summary = {row[0]: row[1] for row in book["요약"].iter_rows(min_row=2, values_only=True)}
     assert summary["진행 회기"] == report["sessions"]["held"] == 4
     assert summary["누적 보호자 참여"] == report["participation"]["parents"]

@@ -1,5 +1,6 @@
 import pytest
 
+from jajo.errors import Conflict, RuleViolation
 from services.activity.domain import (
     MAX_DOCUMENT_BYTES, Document, DocumentTooLarge, UnsupportedDocument, check_upload, missing_documents, sniff,
 )
@@ -51,3 +52,48 @@ def test_missing_documents():
         ("activity_plan", None), ("result_report", "s3"), ("receipt", "e1")]
     documents.append({"id": "d3", "kind": "activity_plan", "session_id": None, "expense_id": None})
     assert [m["kind"] for m in missing_documents(2026, sessions, expenses, documents)] == ["result_report", "receipt"]
+
+
+def submitted() -> Document:
+    doc = Document.submit("d1", group_id="g1", year=2026, kind="result_report", content=b"%PDF-1", filename="a.pdf",
+                          session_id="s1")
+    doc.take_pending()
+    return doc
+
+
+def test_review_accepts_or_returns_a_submitted_document_once():
+    doc = submitted()
+    assert doc.view()["review"] == {"status": "submitted", "reason": None}
+    doc.return_to_group("서명이 없습니다")
+    [event] = doc.take_pending()
+    assert event.type == "DocumentReturned" and event.data == {
+        "document_id": "d1", "group_id": "g1", "year": 2026, "kind": "result_report", "session_id": "s1",
+        "expense_id": None, "reason": "서명이 없습니다"}
+    assert doc.view()["review"] == {"status": "returned", "reason": "서명이 없습니다"}
+    for act in (doc.accept, lambda: doc.return_to_group("again")):
+        with pytest.raises(Conflict):
+            act()
+    accepted = submitted()
+    accepted.accept()
+    assert [e.type for e in accepted.take_pending()] == ["DocumentAccepted"]
+    with pytest.raises(Conflict):
+        accepted.return_to_group("late")
+
+
+@pytest.mark.parametrize("reason", ["", "   ", None])
+def test_a_return_needs_a_reason(reason):
+    doc = submitted()
+    with pytest.raises(RuleViolation) as refused:
+        doc.return_to_group(reason)
+    assert "reason" in refused.value.errors and not doc.pending
+
+
+def test_a_returned_document_no_longer_counts_as_handed_in_and_a_new_file_answers_it():
+    sessions = [{"id": "s1", "date": "2026-05-01", "kind": "special", "status": "held"}]
+    plan = {"id": "p", "kind": "activity_plan", "year": 2026, "review": {"status": "accepted", "reason": None}}
+    report = {"id": "d1", "kind": "result_report", "session_id": "s1", "review": {"status": "returned", "reason": "x"}}
+    assert [m["kind"] for m in missing_documents(2026, sessions, [], [plan, report])] == ["result_report"]
+    resubmitted = {"id": "d2", "kind": "result_report", "session_id": "s1", "review": {"status": "submitted"}}
+    assert missing_documents(2026, sessions, [], [plan, report, resubmitted]) == []
+    flags = {"id": "d1", "kind": "result_report", "session_id": "s1", "returned": True}  # reporting's read model
+    assert [m["kind"] for m in missing_documents(2026, sessions, [], [plan, flags])] == ["result_report"]

@@ -21,7 +21,7 @@ def test_schedule_records_the_self_contained_event():
     [event] = session.pending
     assert event.type == "SessionScheduled" and event.data == {
         "session_id": "s1", "group_id": "g1", "date": "2026-05-09", "start": "10:00", "end": "12:00",
-        "kind": "special", "venue": "키움터", "title": None, "series_id": None}
+        "kind": "special", "venue": "키움터", "title": None, "series_id": None, "meeting_url": None, "dial_in": None}
     assert session.status == "scheduled" and session.version == 1 and session.year == 2026
 
 
@@ -139,3 +139,49 @@ def test_series_limits(kwargs, field):
     with pytest.raises(RuleViolation) as caught:
         series_dates(date(2026, 5, 9), "weekly", **kwargs)
     assert field in caught.value.errors
+
+
+MEET = "https://meet.example.kr/jajo"
+
+
+@pytest.mark.parametrize("kind, venue, url, dial_in, field", [
+    ("regular", "키움터", MEET, None, "meeting_url"),
+    ("special", "external", None, "02-123-4567", "dial_in"),
+    ("online", "online", "http://meet.example.kr/jajo", None, "meeting_url"),
+])
+def test_only_online_sessions_have_an_https_meeting_link(kind, venue, url, dial_in, field):
+    with pytest.raises(RuleViolation) as refused:
+        Session.schedule("s1", GROUP, date(2026, 5, 9), "20:00" if kind == "online" else "10:00",
+                         "21:00" if kind == "online" else "12:00", kind, venue, SPACES, meeting_url=url, dial_in=dial_in)
+    assert field in refused.value.errors
+
+
+def held_online() -> Session:
+    session = Session.schedule("s1", GROUP, date(2026, 5, 9), "20:00", "21:00", "online", "online", SPACES,
+                               meeting_url=MEET, dial_in="02-123-4567")
+    assert session.view()["meeting_url"] == MEET and session.view()["dial_in"] == "02-123-4567"
+    return session
+
+
+def test_connection_reports_only_for_held_online_sessions_and_a_repeat_replaces():
+    session = held_online()
+    member = next(iter(GROUP.members))
+    with pytest.raises(Conflict):
+        session.report_connection(GROUP, member, "ok")  # not held yet
+    session.hold(GROUP, [member], [])
+    session.take_pending()
+    session.report_connection(GROUP, member, "dropped", "10분 뒤 끊김")
+    session.report_connection(GROUP, member, "ok")
+    first, second = session.take_pending()
+    assert first.type == second.type == "ConnectionReported"
+    assert (first.data["report_no"], second.data["report_no"]) == (1, 2) and first.data["kind"] == "online"
+    assert first.data["date"] == "2026-05-09" and first.data["note"] == "10분 뒤 끊김"
+    assert session.view()["connections"] == [{"member_id": member, "status": "ok", "note": None, "report_no": 2}]
+    for who, status, field in (("stranger", "ok", "member_id"), (member, "great", "status")):
+        with pytest.raises(RuleViolation) as refused:
+            session.report_connection(GROUP, who, status)
+        assert field in refused.value.errors
+    offline = scheduled()
+    offline.hold(GROUP, [], [])
+    with pytest.raises(Conflict):
+        offline.report_connection(GROUP, member, "ok")

@@ -34,7 +34,7 @@ def test_annual_report_of_the_small_program():
     assert r["budget"] == {"allocated": 800_000, "claimed": 180_000, "approved": 100_000, "rejected": 50_000}
     q1, q2 = r["satisfaction"]["questions"]
     assert (q1["id"], q1["category"], q1["responses"], q1["positive"]) == ("q1", "activity_support", 3, 2)
-    assert (q1["positive_rate"], q1["mean"], q1["score100"]) == (0.6667, 3.67, 66.7)
+    assert (q1["positive_rate"], q1["mean"], q1["score100"]) == (0.6667, 3.6667, 66.6667)  # four decimals
     assert (q2["positive"], q2["mean"], q2["score100"]) == (2, 4.0, 75.0)
     assert r["choices"] == {"q3": {"서류 제출의 어려움": 2, "온라인 간담회 중단": 1, "기타": 0}}
     assert r["as_of"] == AS_OF
@@ -94,6 +94,44 @@ def test_receipt_submitted_after_the_claim_still_counts():
     assert report.group(replay(p.envelopes), "g")["missing_documents"] == []
 
 
+def test_a_returned_document_is_owed_again_until_a_new_file_arrives_in_any_order():
+    p = Program()
+    p.group("g")
+    p.document("plan", "g", "activity_plan")
+    facts = {"group_id": "g", "year": 2025, "kind": "activity_plan", "session_id": None, "expense_id": None}
+    p.emit("activity", "document", "plan", "DocumentReturned", document_id="plan", **facts, reason="서명 누락")
+    assert [m["kind"] for m in report.group(replay(p.envelopes), "g")["missing_documents"]] == ["activity_plan"]
+    assert [m["kind"] for m in report.group(replay(p.envelopes[::-1]), "g")["missing_documents"]] == ["activity_plan"]
+    p.document("plan2", "g", "activity_plan")
+    p.emit("activity", "document", "plan2", "DocumentAccepted", document_id="plan2", **facts)
+    assert report.group(replay(p.envelopes), "g")["missing_documents"] == []
+    assert replay(p.envelopes).get("documents", "plan")["return_reason"] == "서명 누락"
+
+
+def connection(p: Program, member: str, status: str, report_no: int, sid: str = "s3") -> None:
+    p.emit("activity", "session", sid, "ConnectionReported", session_id=sid, group_id="g2", date="2025-04-15",
+           start="20:00", end="21:00", kind="online", venue="online", member_id=member, status=status, note=None,
+           report_no=report_no)
+
+
+def test_online_block_counts_the_latest_report_per_guardian_in_any_order():
+    p = small_program()
+    assert annual(p.envelopes)["online"] == {
+        "sessions_held": 1, "reports": 0, "problem_rate": 0.0,
+        "by_status": {"ok": 0, "audio": 0, "video": 0, "dropped": 0, "could_not_join": 0}}
+    connection(p, "m3", "dropped", 1)
+    connection(p, "m3", "ok", 2)  # replaces the first
+    connection(p, "m4", "audio", 1)
+    connection(p, "m5", "could_not_join", 1)
+    online = annual(p.envelopes)["online"]
+    assert online == {"sessions_held": 1, "reports": 3, "problem_rate": 0.6667,
+                      "by_status": {"ok": 1, "audio": 1, "video": 0, "dropped": 0, "could_not_join": 1}}
+    assert annual(p.envelopes[::-1])["online"] == online
+    rows = dict(exports.summary_rows(annual(p.envelopes)))
+    assert rows["온라인 접속 보고"] == 3 and rows["온라인 접속 문제율"] == 0.6667
+    assert "온라인접속,접속 못 함,보고 수,1" in exports.csv_text(annual(p.envelopes)).splitlines()
+
+
 def test_likert_summary_without_responses_and_score100():
     assert report.likert_summary({})["score100"] == 0.0
     summary = report.likert_summary({"i5": 2, "i1": 2})
@@ -143,7 +181,7 @@ def test_memory_models_find_and_sets():
 def test_exports_hold_the_report_numbers():
     r = annual(small_program().envelopes)
     sheets = exports.sheets(r)
-    assert list(sheets) == ["요약", "활동유형별", "월별", "장소별", "예산", "만족도", "선택문항"]
+    assert list(sheets) == ["요약", "활동유형별", "월별", "장소별", "예산", "만족도", "온라인접속", "선택문항"]
     summary = dict(sheets["요약"][1])
     assert summary["진행 회기"] == 4 and summary["누적 보호자 참여"] == 5
     text = exports.csv_text(r)
