@@ -19,11 +19,14 @@ from services.portal.accounts import Account, Accounts
 from services.portal.clients.base import ApiError
 from services.portal.sessions import COOKIE, SessionStore, SigninLimiter, same_token
 from services.portal.settings import PortalSettings, load_portal_settings
-from services.portal.views import audit, auth, dashboard, documents, funding, groups, operations, schedule, surveys
+from services.portal.links import Links
+from services.portal.views import (audit, auth, dashboard, documents, funding, groups, links, operations, parents,
+                                   schedule, surveys)
 from services.portal.web import render
 
-FEATURES = [auth, dashboard, groups, schedule, funding, documents, surveys, audit, operations]
+FEATURES = [auth, dashboard, groups, links, schedule, funding, documents, surveys, audit, operations, parents]
 PUBLIC_ENDPOINTS = {"auth.signin", "health.healthz", "health.readyz", "assets.serve"}
+PUBLIC_BLUEPRINTS = {feature.blueprint.name for feature in FEATURES if getattr(feature, "PUBLIC", False)}
 CSRF_FIELD, CSRF_HEADER = "csrf_token", "X-CSRF-Token"
 
 
@@ -43,12 +46,18 @@ class Portal:
                 if self._db is None:
                     db = client_for(self.jajo_settings.mongodb_uri)[self.jajo_settings.database_name("portal")]
                     db["sessions"].create_index("username")
+                    db["guardian_sessions"].create_index("link_id")
+                    db["links"].create_index("group_id")
                     self._db = db
         return self._db
 
     @property
     def accounts(self) -> Accounts:
         return Accounts(self.db)
+
+    @property
+    def links(self) -> Links:
+        return Links(self.db)
 
     @property
     def sessions(self) -> SessionStore:
@@ -66,7 +75,7 @@ def _load_session() -> None:
     portal = _portal()
     g.session = portal.sessions.load(request.cookies.get(COOKIE)) if request.endpoint not in ("assets.serve",) else None
     g.account = Account(g.session.username, g.session.role, g.session.username, True) if g.session else None
-    if request.endpoint in portal.public_endpoints or request.endpoint is None:
+    if request.endpoint in portal.public_endpoints or request.endpoint is None or request.blueprint in PUBLIC_BLUEPRINTS:
         return None
     if g.session is None:
         return _to_signin("로그인이 필요합니다." if request.method == "GET" else "세션이 만료되었습니다. 다시 로그인해 주세요.")

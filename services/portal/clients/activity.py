@@ -25,6 +25,9 @@ class SessionsClient(ResourceClient):
     def cancel(self, session_id: str, reason: str, key: str) -> dict:
         return self.api.post(f"/sessions/{session_id}/cancel", {"reason": reason or None}, key=key)
 
+    def report_connection(self, session_id: str, status: str, key: str) -> dict:
+        return self.api.post(f"/sessions/{session_id}/connection", {"status": status}, key=key)
+
     def spaces(self) -> list[dict]:
         return self.api.get("/spaces")["spaces"]
 

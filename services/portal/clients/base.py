@@ -94,11 +94,14 @@ class ApiClient:
         return self.request("DELETE", path, idempotency_key=key).json()
 
 
-def client(service: str) -> ApiClient:
-    """An API client for `service` acting as the signed-in person (`g.account`), or as the portal itself."""
+def client(service: str, actor: str | None = "") -> ApiClient:
+    """An API client for `service` acting as the signed-in person (`g.account`), as `actor` when given, or as
+    the portal itself (`actor=None`: reads only)."""
     settings = current_app.extensions["portal"].settings
     account = g.get("account")
-    actor = account.actor if account and settings.names_the_person else None
+    if actor == "":
+        actor = account.actor if account else None
+    actor = actor if settings.names_the_person else None
     return ApiClient(service, settings.service_urls[service], settings.api_token, actor, settings.api_timeout)
 
 

@@ -21,3 +21,6 @@ class SurveysClient(ResourceClient):
 
     def close(self, survey_id: str, key: str) -> dict:
         return self.api.post(f"/surveys/{survey_id}/close", key=key)
+
+    def respond(self, survey_id: str, respondent: str, answers: dict, key: str) -> dict:
+        return self.api.post(f"/surveys/{survey_id}/responses", {"respondent": respondent, "answers": answers}, key=key)

@@ -9,6 +9,7 @@ from services.portal.clients.activity import DocumentsClient
 from services.portal.clients.base import ApiError
 from services.portal.clients.registration import GroupsClient
 from services.portal.formatting import DOCUMENT_KINDS
+from services.portal.previews import preview_response
 from services.portal.views.dashboard import this_year
 from services.portal.web import FormErrors, flash, form_key, render, see_other, staff_only, submitted_key
 
@@ -60,6 +61,12 @@ def content(document_id: str):
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'"
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
+
+
+@blueprint.get("/<document_id>/preview")
+def preview(document_id: str):
+    """A JPEG of a photo (HEIC photos from iPhones included) that every browser shows."""
+    return preview_response(DocumentsClient(), document_id)
 
 
 @blueprint.post("/<document_id>/<any(accept, return):decision>")

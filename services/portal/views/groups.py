@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 
 from jajo.consent import NOTICE_VERSION, consent_block
 from services.portal.clients.activity import DocumentsClient, FundingClient, SessionsClient
@@ -52,6 +52,7 @@ def _detail(group_id: str, values: dict | None = None, errors: FormErrors | None
         group=group, sessions=SessionsClient().list(group_id=group_id), budget=FundingClient().budget(group_id),
         missing=documents.missing(group_id), values=values or {"district": "용산구"}, errors=errors or FormErrors(),
         key=form_key(), child_rows=range(CHILD_ROWS), notice_version=NOTICE_VERSION,
+        links=current_app.extensions["portal"].links.of_group(group_id),
     )
     return render("views/groups/show.html", "members", title=("오류: " if errors else "") + group["name"], **context), status
 
