@@ -24,7 +24,7 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # each task-shaped test module counts on a program year of its own
 def live(infra):
     if not (NODE_MODULES / "htmx.org").exists():
         pytest.fail("front-end packages missing: run `npm ci` (make test does)")
