@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NODE   := node_modules/.package-lock.json
 
-.PHONY: up down clean logs status test test-unit test-browser drills bench demo rebuild install
+.PHONY: up down clean logs status test test-unit test-browser screenshots drills bench demo rebuild install
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ test: $(STAMP) $(NODE)  ## unit, integration and end-to-end tests (embedded Kafk
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
+
+screenshots: $(STAMP) $(NODE)  ## refresh docs/portal/*.png from the browser test's own pages
+	PORTAL_SCREENSHOTS=docs/portal $(PY) -m pytest -q -m browser tests/browser/test_program_year.py
 
 test-browser: $(STAMP) $(NODE)  ## only the portal's browser tests (headless Chromium)
 	$(PY) -m pytest -q -m browser tests/browser

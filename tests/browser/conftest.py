@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NODE_MODULES = ROOT / "node_modules"
 CHROMIUM = os.environ.get("JAJO_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--disable-dev-shm-usage",
+               "--disable-sync", "--disable-dev-shm-usage", "--lang=ko-KR",
                "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]  # the parents' connection check
 
 

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
 AXE = (Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js").read_text()
 SERIOUS = ("serious", "critical")
+SCREENSHOTS = os.environ.get("PORTAL_SCREENSHOTS")  # `make screenshots` sets it to docs/portal
 
 
 def axe_violations(page: Page) -> list[dict]:
@@ -30,12 +32,16 @@ class Portal:
         self.page.goto(self.base + path)
         return self
 
-    def check_accessibility(self, name: str) -> None:
+    def check_accessibility(self, name: str, shot: str | None = None) -> None:
+        """axe on the page as it is now; with PORTAL_SCREENSHOTS set, also a full-page PNG named `shot`."""
         self.page.mouse.move(0, 0)  # scan the page at rest, not a hovered button
         expect(self.page.locator("[aria-busy=true]")).to_have_count(0)
         # KRDS buttons fade their colours (0.4 s): a colour caught mid-transition is no colour a person reads
         self.page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
         self.scanned[name] = axe_violations(self.page)
+        if SCREENSHOTS and shot:
+            Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(Path(SCREENSHOTS) / f"{shot}.png"), full_page=True)
 
     def sign_in(self, username: str, password: str) -> None:
         self.open("/signin")

@@ -21,31 +21,37 @@ def test_a_program_year_in_the_portal(page, live, tmp_path):
     today = datetime.now(ZoneInfo("Asia/Seoul")).date()
     year, day = today.year, today.isoformat()
     portal = GroupsPage(page, live.portal_url)
+    portal.open("/signin")
+    portal.check_accessibility("로그인", "signin")
     portal.sign_in("kim", PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("대시보드")
     portal.check_accessibility("대시보드")
 
+    portal.nav("모임")
+    portal.check_accessibility("모임", "groups")
     portal.form_group("햇살 숲놀이 모임", year, "숲놀이")
     group_url = page.url
     portal.join("박하늘", "마포구", [("박새봄", f"{year - 2}-03-14"), ("박여름", f"{year - 4}-07-01")])
     expect(page.locator("#district-error")).to_contain_text("용산구")  # the service's rule, in Korean, at its field
     expect(page.get_by_label("보호자 이름")).to_have_value("박하늘")  # the form keeps what was typed
-    portal.check_accessibility("모임 (오류)")
+    portal.check_accessibility("모임 (오류)", "groups-join-error")
     portal.join("박하늘", "용산구", [("박새봄", f"{year - 2}-03-14"), ("박여름", f"{year - 4}-07-01")])
     expect(portal.notice()).to_contain_text("박하늘 님이 가입했습니다")
     expect(page.get_by_role("row", name="박하늘")).to_contain_text("박여름")
     portal.approve()
-    portal.check_accessibility("모임 상세")
+    portal.check_accessibility("모임 상세", "group")
 
     schedule = SchedulePage(page, live.portal_url)
     schedule.schedule("햇살 숲놀이 모임", day, "10:00", "12:00")
     expect(schedule.booking(day)).to_contain_text("햇살 숲놀이 모임")  # in 키움터's week calendar
-    portal.check_accessibility("활동 일정")
+    portal.check_accessibility("활동 일정", "schedule")
     schedule.schedule("햇살 숲놀이 모임", day, "11:00", "13:00")  # overlaps the first: refused
     expect(page.locator("#error-summary")).to_contain_text("이미 예약된 활동")
+    portal.check_accessibility("일정 충돌", "schedule-clash")
     expect(page.get_by_label("시작")).to_have_value("11:00")
     schedule.open(group_url.removeprefix(live.portal_url))
     page.get_by_role("link", name=today.strftime("%Y. ") + f"{today.month}. {today.day}.", exact=False).first.click()
+    portal.check_accessibility("출석 기록", "attendance")
     schedule.record_attendance(["박하늘"], ["박새봄", "박여름"])
     expect(page.locator("[data-attendance]")).to_have_text("부모 1명 · 자녀 2명")
 
@@ -59,7 +65,7 @@ def test_a_program_year_in_the_portal(page, live, tmp_path):
     expect(claim).to_contain_text("52,000원")
     expect(claim.get_by_role("img")).to_be_visible()  # the receipt beside the claim, loaded through the portal
     page.wait_for_function("() => document.querySelector('[data-claim] img').naturalWidth > 0")
-    funding.check_accessibility("활동비")
+    funding.check_accessibility("활동비", "funding")
     claim_id = claim.get_attribute("data-claim")
     claim.get_by_role("button", name="승인").click()
     expect(page.locator("[data-claim]")).to_have_count(0)
@@ -67,7 +73,7 @@ def test_a_program_year_in_the_portal(page, live, tmp_path):
     portal.nav("만족도 조사")
     page.get_by_role("button", name="조사 게시").click()
     expect(page.locator("[data-survey]")).to_contain_text(f"{year}년 자조모임 만족도 조사")
-    portal.check_accessibility("만족도 조사")
+    portal.check_accessibility("만족도 조사", "surveys")
 
     # The dashboard, once every event is projected, shows exactly what reporting answers.
     def fresh():
@@ -87,7 +93,7 @@ def test_a_program_year_in_the_portal(page, live, tmp_path):
     assert shown["sessions.held"] == "1" and shown["participation.children"] == "2"
     assert float(shown["venues.키움터.hours"]) == 2.0
     assert report["budget"] == {**report["budget"], "allocated": 400000, "claimed": 52000, "approved": 52000}
-    portal.check_accessibility("대시보드 (자료)")
+    portal.check_accessibility("대시보드 (자료)", "dashboard")
 
     # Who approved the claim? The audit history names the person.
     history = requests.get(f"{live.api('reporting')}/audit/events", params={"type": "ExpenseApproved"},
@@ -100,12 +106,12 @@ def test_a_program_year_in_the_portal(page, live, tmp_path):
     page.get_by_role("button", name="검색").click()
     page.wait_for_url("**type=ExpenseApproved**")
     expect(page.locator("[data-actor]").first).to_contain_text(approval["actor"])
-    portal.check_accessibility("감사 기록")
+    portal.check_accessibility("감사 기록", "audit")
     portal.nav("운영 상태")
-    portal.check_accessibility("운영 상태")
+    portal.check_accessibility("운영 상태", "operations")
     portal.nav("서류")
     expect(page.locator("[data-document]").first).to_contain_text("영수증")
-    portal.check_accessibility("서류")
+    portal.check_accessibility("서류", "documents")
 
     serious = {name: found for name, found in portal.scanned.items() if found}
     assert not serious, serious
