@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from jajo.http.app import service
+from jajo.http.schemas import problem_responses
 
 blp = Blueprint("outbox", __name__, description="The transactional outbox of this service")
 
@@ -19,6 +20,7 @@ class OutboxStatus(Schema):
 
 @blp.get("/outbox")
 @blp.response(200, OutboxStatus)
+@problem_responses(blp, 401, 403, 503)
 def outbox_status():
     """Events stored but not yet published. A client that sees `pending == 0` on every write service and then
     reporting's `lag == 0` knows the report includes everything it wrote."""

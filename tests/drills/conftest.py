@@ -1,7 +1,8 @@
 """Fault drills: each drill runs short in `make test` and long (marked `drill`) under `make drills`.
 
-`--run-drills` enables the long versions; without it they are skipped. Drills that stop or start servers
-skip themselves when the servers are not ours to control (`infra.controllable`).
+`--run-drills` enables the long versions; without it they are skipped. Drills that stop or start servers run
+on the session's embedded servers, or on a private embedded pair when the session's servers are not ours to
+stop (testcontainers, env URIs). Under `--run-drills` a long drill that skips is a failure.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.drills.harness import Stack
+from tests.infra import embedded_stack
 
 
 def pytest_addoption(parser):
@@ -41,11 +43,32 @@ def _long_drills_only_when_asked(request, monkeypatch):
     monkeypatch.setenv("JAJO_DRILL_MODE", "long" if long else "short")
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and item.get_closest_marker("drill") and item.config.getoption("--run-drills", default=False):
+        report.outcome = "failed"
+        report.longrepr = f"a long drill skipped under --run-drills (make drills): {report.longrepr}"
+
+
 @pytest.fixture
-def controllable(infra):
-    if not infra.controllable:
-        pytest.skip("this drill stops and starts servers: only the embedded ones are ours to control")
-    return infra
+def controllable(infra, tmp_path_factory):
+    """Servers the drill may stop and start: the session's embedded ones, else a private embedded pair."""
+    if infra.controllable:
+        yield infra
+        return
+    with embedded_stack(tmp_path_factory.mktemp("own-servers")) as own:
+        yield own
+
+
+@pytest.fixture
+def settings(request, settings):
+    """A drill that stops servers talks to the servers it stops."""
+    if "controllable" not in request.fixturenames:
+        return settings
+    own = request.getfixturevalue("controllable")
+    return settings.override(kafka_bootstrap_servers=own.kafka_bootstrap_servers, mongodb_uri=own.mongodb_uri)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ each accepted command can be found in the audit history by the `correlationid` o
 from __future__ import annotations
 
 import heapq
+import re
 import itertools
 import json
 import os
@@ -52,6 +53,7 @@ class Outcome:
     status: int
     body: Any
     retry_after: str | None = None
+    request: Any = None  # the body sent: the independent expected report is computed from it
 
     @property
     def ok(self) -> bool:
@@ -96,7 +98,7 @@ class Stack:
             sent.setdefault("Idempotency-Key", cid)
         response = self.client(service).open(f"/api/v1{path}", method=method, json=body, headers=sent)
         outcome = Outcome(service, method, path, response.status_code, response.get_json(silent=True),
-                          response.headers.get("Retry-After"))
+                          response.headers.get("Retry-After"), body)
         with self._lock:
             if method != "GET":
                 self.outcomes[cid] = outcome
@@ -177,6 +179,7 @@ class Command:
     cid: str = field(default_factory=lambda: uuid.uuid4().hex)
     tries: int = 0
     uncertain: bool = False  # an earlier try got 503: it may have committed
+    unit: dict | None = None  # the state of the load's unit this command belongs to
 
     def run(self, load: "Load") -> None:
         self.tries += 1
@@ -186,17 +189,20 @@ class Command:
             load.accepted += 1
             if self.then:
                 self.then(out.body)
-        elif out.status == 503 or (out.status == 409 and out.slug == "conflict" and self.uncertain):
-            # Unknown outcome: retry with the same Idempotency-Key; "still being processed" after a 503 means
-            # it committed but its answer was lost: stop (it is not repeated under another key).
-            if out.status == 409:
-                load.stack.unknown.add(cid)
-                return
+        elif out.status == 409 and self.uncertain and out.slug == "conflict":
+            # "still being processed" after a 503 means it committed but its answer was lost: stop (it is not
+            # repeated under another key); the unit's chain ends here.
+            load.stack.unknown.add(cid)
+            if self.unit is not None:
+                self.unit["broken"] = True
+        elif out.status == 503 and out.retry_after:
+            # Unknown outcome: retry with the same Idempotency-Key.
             self.uncertain = True
             load.unavailable += 1
             load.schedule(self, 0.5 if self.tries < 200 else None, out)
-        elif out.status == 409 and out.retry_after and out.slug in ("not-known-yet", "concurrency-conflict"):
-            self.cid = uuid.uuid4().hex  # nothing was stored: a fresh command
+        elif out.status == 409 and out.retry_after:
+            # Retry-After means "not yet" (not known yet, not approved yet, lost a race): nothing was stored.
+            self.cid = uuid.uuid4().hex  # a fresh command
             load.retried += 1
             load.schedule(self, 0.2 if self.tries < 400 else None, out)
         else:
@@ -228,6 +234,7 @@ class Load:
         self._halt = threading.Event()
         self._threads: list[threading.Thread] = []
         self.survey_id: str | None = None
+        self.plans: list[dict] = []  # one state per unit started: what it plans and how far it got
 
     def schedule(self, command: Command, delay: float | None = 0.0, last: "Outcome | None" = None) -> None:
         if delay is None:
@@ -292,10 +299,20 @@ class Load:
                     self._busy -= 1
 
     # --- one unit of the program: a group with two members, approved, a session held, answers --------------
+    def planned(self) -> dict:
+        """What the units started plan to produce, and how many chains an unknown outcome cut short."""
+        return {"units": len(self.plans), "held": sum(1 for p in self.plans if p["hold"]),
+                "cancelled": sum(1 for p in self.plans if not p["hold"]),
+                "broken": sum(1 for p in self.plans if p.get("broken"))}
+
     def _unit(self, n: int) -> Command:
-        state: dict[str, Any] = {"members": [], "children": []}
+        state: dict[str, Any] = {"members": [], "children": [], "hold": n % 5 != 0, "budget": n % 3 == 0}
+        self.plans.append(state)
         day = date(YEAR, 1, 1) + timedelta(days=n % 365)
         venue = SPACES[(n // 365) % len(SPACES)] if n < 365 * 3 else "external"
+
+        def command(service: str, path: str | Callable[[], str], body: Any = None, then=None) -> Command:
+            return Command(service, "POST", path, body, then, unit=state)
 
         def formed(group: dict) -> None:
             state["group"] = group["id"]
@@ -311,34 +328,64 @@ class Load:
                 state["children"].extend(child["id"] for child in member["children"])
                 self.schedule(join(1) if i == 0 else approve())
 
-            return Command("registration", "POST", f"/groups/{state['group']}/members", body, joined)
+            return command("registration", f"/groups/{state['group']}/members", body, joined)
 
         def approve() -> Command:
             def approved(_: dict) -> None:
                 self.schedule(schedule())
                 for member in state["members"]:
                     self.schedule(answer(member))
+                if state["budget"]:
+                    self.schedule(command("activity", f"/groups/{state['group']}/budget",
+                                          {"year": YEAR, "amount": 100_000 + 10_000 * (n % 7)}, allocated))
 
-            return Command("registration", "POST", f"/groups/{state['group']}/approve", None, approved)
+            return command("registration", f"/groups/{state['group']}/approve", None, approved)
+
+        def allocated(_: dict) -> None:
+            state["allocated"] = True
+            claim()
+
+        def held(session: dict) -> None:
+            state["held"] = True
+            claim()
+
+        def claim() -> None:
+            """A claim for a held session of a group with a budget, approved (even n) or rejected (odd n)."""
+            with self._lock:
+                ready = state.get("allocated") and state.get("held") and not state.get("claimed")
+                state["claimed"] = state.get("claimed") or bool(ready)
+            if not ready:
+                return
+            body = {"group_id": state["group"], "session_id": state["session"], "date": day.isoformat(),
+                    "amount": 40_000 + 1_000 * (n % 10), "category": "간식비"}
+
+            def claimed(expense: dict) -> None:
+                if n % 2 == 0:
+                    self.schedule(command("activity", f"/expenses/{expense['id']}/approve"))
+                else:
+                    self.schedule(command("activity", f"/expenses/{expense['id']}/reject", {"reason": "영수증 없음"}))
+
+            self.schedule(command("activity", "/expenses", body, claimed))
 
         def schedule() -> Command:
             body = {"group_id": state["group"], "date": day.isoformat(), "start": "10:00", "end": "12:00",
                     "kind": "regular", "venue": venue, "title": f"{n}회 정기모임"}
 
             def scheduled(session: dict) -> None:
-                if n % 5 == 0:
-                    self.schedule(Command("activity", "POST", f"/sessions/{session['id']}/cancel", {"reason": "우천"}))
+                state["session"] = session["id"]
+                if not state["hold"]:
+                    self.schedule(command("activity", f"/sessions/{session['id']}/cancel", {"reason": "우천"}))
                 else:
-                    self.schedule(Command("activity", "POST", f"/sessions/{session['id']}/attendance",
-                                          {"guardians": state["members"], "children": state["children"][:1]}))
+                    self.schedule(command("activity", f"/sessions/{session['id']}/attendance",
+                                          {"guardians": state["members"], "children": state["children"][:1]}, held))
 
-            return Command("activity", "POST", "/sessions", body, scheduled)
+            return command("activity", "/sessions", body, scheduled)
 
         def answer(member: str) -> Command:
             body = {"respondent": member, "answers": {"q1": 1 + n % 5, "q2": ["공간", "서류", "없음"][n % 3]}}
-            return Command("survey", "POST", f"/surveys/{self.survey_id}/responses", body)
+            return command("survey", f"/surveys/{self.survey_id}/responses", body)
 
-        return Command("registration", "POST", "/groups", {"name": f"드릴 모임 {n}", "year": YEAR}, formed)
+        return command("registration", "/groups", {"name": f"드릴 모임 {n}", "year": YEAR}, formed)
 
 
 # --- the closing check ----------------------------------------------------------------------------------
@@ -369,41 +416,138 @@ def verify(stack: Stack, drill: str, *, load: Load | None = None, faults: str = 
     for envelope in audit:
         by_cid[envelope["correlationid"]].append(envelope)
     accepted = {cid for cid, out in stack.outcomes.items() if out.ok}
-    without_event = {cid for cid in accepted if cid not in by_cid and _emits(stack.outcomes[cid])}
+    applied = accepted | stack.unknown  # an unknown outcome that answered "still being processed" did commit
+    emits = expected_events(stack)
+    wrong_events = {cid: (sorted(emits[cid]), sorted(e["type"] for e in by_cid.get(cid, [])))
+                    for cid in applied if sorted(emits[cid]) != sorted(e["type"] for e in by_cid.get(cid, []))}
+    without_event = {cid for cid in wrong_events if cid not in by_cid}
     rejected_with_events = {cid for cid, out in stack.outcomes.items()
                             if not out.ok and cid not in stack.unknown and cid in by_cid}
-    repeated = {cid for cid, events in by_cid.items()
-                if len({(e["type"], e["subject"]) for e in events}) < len(events)}
+    unasked = set(by_cid) - set(stack.outcomes)
     assert not lost, f"{len(lost)} stored events never reached the audit history"
     assert not foreign and not duplicated_records
     assert not without_event, f"{len(without_event)} accepted commands have no event in the audit history"
     assert not rejected_with_events, f"{len(rejected_with_events)} rejected commands emitted events"
-    assert not repeated, f"{len(repeated)} commands were applied twice"
+    assert not wrong_events, f"{len(wrong_events)} commands did not emit exactly their events (expected, found): " \
+                             f"{list(wrong_events.values())[:3]}"
+    assert not unasked, f"{len(unasked)} correlation ids in the audit that no command of the drill sent"
+    if load is not None:
+        assert not load.rejected, f"{len(load.rejected)} commands of the plan rejected, e.g. {load.rejected[:3]}"
 
     live_models, live_report = stack.models(), stack.annual()
     expected = report.annual(replay(list(stored.values())), YEAR, "")
     expected.pop("as_of")
     assert live_report == expected, "the live report differs from the stores' events replayed"
-    plan = rebuild.rebuild(stack.reporting.client, stack.reporting.db)
-    assert plan.total == len(audit_ids)
+    outside = expected_report(stack)
+    seen = {key: {k: live_report[key][k] for k in value} for key, value in outside.items() if key != "likert"}
+    seen["likert"] = {q["id"]: {"responses": q["responses"], "distribution": q["distribution"]}
+                      for q in live_report["satisfaction"]["questions"]}
+    assert seen == outside, f"the live report differs from the plan's accepted commands: {seen} != {outside}"
+    if load is not None:
+        plan = load.planned()
+        assert live_report["sessions"]["held"] == plan["held"] - _broken_before_hold(load), (live_report["sessions"], plan)
+    rebuilt = rebuild.rebuild(stack.reporting.client, stack.reporting.db)
+    assert rebuilt.total == len(audit_ids)
     assert stack.models() == live_models, "the live read models differ from a clean rebuild"
     assert stack.annual() == live_report
     figures = {
         "drill": drill, "load": held, "faults": faults,
         "commands_accepted": len(accepted),
         "commands_rejected": len(load.rejected) if load else len(stack.outcomes) - len(accepted),
+        "answered_non_2xx": len(stack.outcomes) - len(accepted),
+        "sessions_planned": load.planned()["held"] if load else None,
         "retried_not_yet_known": load.retried if load else 0,
         "unknown_outcome": len(stack.unknown), "answered_503": load.unavailable if load else 0,
         "events_accepted": len(stored), "events_in_report": len(set(audit_ids)),
-        "lost": len(lost) + len(without_event), "duplicated": duplicated_records + len(repeated),
+        "lost": len(lost) + len(without_event), "duplicated": duplicated_records + sum(1 for e, f in wrong_events.values() if len(f) > len(e)),
         "sessions_held": live_report["sessions"]["held"], **(extra or {}),
     }
     record(figures)
     return figures
 
 
-def _emits(outcome: Outcome) -> bool:
-    return outcome.method in ("POST", "DELETE")
+# --- what an outside client expects of the commands it sent (no code of the services) -----------------------
+ID = r"[^/]+"
+EMITS: list[tuple[str, str, str, Callable[[Outcome, dict], list[str]]]] = [
+    # (service, method, path pattern, the event types the command must produce), per docs/events.md
+    ("registration", "POST", "/groups", lambda o, s: ["GroupFormed"]),
+    ("registration", "POST", f"/groups/{ID}/members", lambda o, s: ["MemberJoined"]),
+    ("registration", "POST", f"/groups/{ID}/approve", lambda o, s: ["GroupApproved"]),
+    ("activity", "POST", "/sessions",
+     lambda o, s: ["SessionScheduled"] + (["SpaceBooked"] if o.request["venue"] in SPACES else [])),
+    ("activity", "POST", f"/sessions/{ID}/attendance", lambda o, s: ["SessionHeld"]),
+    ("activity", "POST", f"/sessions/{ID}/cancel",
+     lambda o, s: ["SessionCancelled"] + (["SpaceReleased"] if s.get(o.path.split("/")[2], {}).get("venue") in SPACES
+                                          else [])),
+    ("activity", "POST", f"/groups/{ID}/budget", lambda o, s: ["BudgetAllocated"]),
+    ("activity", "POST", "/expenses", lambda o, s: ["ExpenseClaimed"]),
+    ("activity", "POST", f"/expenses/{ID}/approve", lambda o, s: ["ExpenseApproved"]),
+    ("activity", "POST", f"/expenses/{ID}/reject", lambda o, s: ["ExpenseRejected"]),
+    ("survey", "POST", "/surveys", lambda o, s: ["SurveyPublished"]),
+    ("survey", "POST", f"/surveys/{ID}/responses", lambda o, s: ["SurveySubmitted"]),
+]
+
+
+def _scheduled(stack: Stack) -> dict[str, dict]:
+    """Session id -> the body that scheduled it (from the answers to accepted POST /sessions)."""
+    return {out.body["id"]: out.request for out in stack.outcomes.values()
+            if out.ok and out.service == "activity" and out.path == "/sessions"}
+
+
+def expected_events(stack: Stack) -> dict[str, list[str]]:
+    """Correlation id -> the exact event types each command sent must have produced (if it was applied)."""
+    sessions = _scheduled(stack)
+    expected = {}
+    for cid, out in stack.outcomes.items():
+        for service, method, pattern, types in EMITS:
+            if (out.service, out.method) == (service, method) and re.fullmatch(pattern, out.path):
+                expected[cid] = types(out, sessions)
+                break
+        else:
+            expected[cid] = ["(a command the drills do not know: add it to EMITS)"]
+    return expected
+
+
+def expected_report(stack: Stack) -> dict:
+    """The annual report as an outside client computes it from the commands it had accepted: groups, members,
+    sessions held, participation (cumulative and unique parents and children), budget, survey answers."""
+    applied = [out for cid, out in stack.outcomes.items() if out.ok or cid in stack.unknown]
+
+    def each(service: str, pattern: str) -> list[Outcome]:
+        return [o for o in applied if o.service == service and o.method == "POST" and re.fullmatch(pattern, o.path)]
+
+    joins = each("registration", f"/groups/{ID}/members")
+    attendance = each("activity", f"/sessions/{ID}/attendance")
+    held = {o.path.split("/")[2]: o.request for o in attendance}
+    claims = {o.body["id"]: o.request["amount"] for o in each("activity", "/expenses") if o.ok}
+    responses = [o.request["answers"] for o in each("survey", f"/surveys/{ID}/responses")]
+    sessions = _scheduled(stack)
+    q1 = [a["q1"] for a in responses if "q1" in a]
+    return {
+        "groups": {"formed": len(each("registration", "/groups")),
+                   "approved": len({o.path for o in each("registration", f"/groups/{ID}/approve")}),
+                   "active": len({sessions[s]["group_id"] for s in held})},
+        "members": {"guardians": len(joins), "children": sum(len(o.request["children"]) for o in joins)},
+        "sessions": {"held": len(held), "cancelled": len({o.path for o in each("activity", f"/sessions/{ID}/cancel")})},
+        "participation": {
+            "parents": sum(len(b["guardians"]) for b in held.values()),
+            "children": sum(len(b["children"]) for b in held.values()),
+            "unique_parents": len({g for b in held.values() for g in b["guardians"]}),
+            "unique_children": len({c for b in held.values() for c in b["children"]}),
+        },
+        "budget": {
+            "allocated": sum(o.request["amount"] for o in each("activity", f"/groups/{ID}/budget")),
+            "claimed": sum(claims.values()),
+            "approved": sum(claims[o.path.split("/")[2]] for o in each("activity", f"/expenses/{ID}/approve")),
+            "rejected": sum(claims[o.path.split("/")[2]] for o in each("activity", f"/expenses/{ID}/reject")),
+        },
+        "likert": {"q1": {"responses": len(q1), "distribution": {str(v): q1.count(v) for v in range(1, 6)}}
+                   for _ in each("survey", "/surveys")},  # every survey of the drills asks q1
+    }
+
+
+def _broken_before_hold(load: Load) -> int:
+    return sum(1 for p in load.plans if p["hold"] and p.get("broken") and not p.get("held"))
 
 
 def record(figures: dict) -> None:
@@ -416,6 +560,11 @@ def record(figures: dict) -> None:
 
 def topic_size(settings, name: str) -> int:
     """Messages on a topic (the sum of its partitions' end offsets)."""
+    return sum(partition_ends(settings, [name]).values())
+
+
+def partition_ends(settings, names) -> dict[str, int]:
+    """`<topic>:<partition>` (the consumers' checkpoint ids) -> its end offset, for the topics `names`."""
     from kafka import KafkaConsumer, TopicPartition
 
     from jajo.kafka import end_offsets
@@ -423,9 +572,10 @@ def topic_size(settings, name: str) -> int:
     probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=6000,
                           allow_auto_create_topics=False)
     try:
-        topic = settings.topic(name)
-        partitions = [TopicPartition(topic, p) for p in (probe.partitions_for_topic(topic) or ())]
-        return sum(end_offsets(probe, partitions).values()) if partitions else 0
+        topics = [settings.topic(name) for name in names]
+        partitions = [TopicPartition(t, p) for t in topics for p in (probe.partitions_for_topic(t) or ())]
+        ends = end_offsets(probe, partitions) if partitions else {}
+        return {f"{tp.topic}:{tp.partition}": end for tp, end in ends.items()}
     finally:
         probe.close()
 

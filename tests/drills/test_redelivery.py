@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.drills.harness import Load, produce, projector_caught_up, read_topic, settle, verify
+from jajo.envelope import decode
+from tests.drills.harness import Load, partition_ends, produce, projector_caught_up, read_topic, settle, verify
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -19,8 +20,20 @@ def test_whole_history_redelivered(stack, background, scale):
     models, annual = stack.models(), stack.annual()
     audited = stack.reporting.db["audit_events"].count_documents({})
     again = [(name, r.key, r.value) for name in TOPICS for r in read_topic(stack.settings, name)]
+    assert {decode(value)["id"] for _, _, value in again} == set(stack.store_events()), \
+        "the second publication does not hold every stored event"
+    before = partition_ends(stack.settings, TOPICS)
     produce(stack.settings, again)
-    eventually(lambda: projector_caught_up(stack), timeout=300, interval=0.3, what="redelivery consumed")
+    after = partition_ends(stack.settings, TOPICS)
+    assert sum(after.values()) - sum(before.values()) == len(again), "not every message was published again"
+    checkpoints = stack.reporting.db["checkpoints"]
+
+    def passed_the_new_ends() -> bool:
+        done = {d["_id"]: d["offset"] + 1 for d in checkpoints.find({"_id": {"$in": list(after)}})}
+        return all(done.get(key, 0) >= end for key, end in after.items() if end > before.get(key, 0))
+
+    eventually(passed_the_new_ends, timeout=300, interval=0.3, what="the projector's checkpoints past the new ends")
+    assert projector_caught_up(stack)
     assert stack.models() == models and stack.annual() == annual
     assert stack.reporting.db["audit_events"].count_documents({}) == audited
     figures = verify(stack, "4 redelivery", load=load, held=f"{load.units} groups",

@@ -1,16 +1,16 @@
 """Fixtures for activity: its app, and registration's events fed to activity's view of groups."""
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 import pytest
 
 from jajo.domain import DomainEvent, new_id
-from jajo.envelope import Context, encode, wrap
-from jajo.consumer import Message
+from jajo.envelope import Context, wrap
+from jajo.kafka import ensure_topics
 from services.activity.app import create_app
 from tests.conftest import STAFF
+from tests.real_registration import RealRegistration
 
 
 def registration_envelope(event_type: str, group_id: str, version: int, **data) -> dict:
@@ -94,15 +94,12 @@ def api(activity):
 
 @pytest.fixture
 def registry(activity, settings):
-    """Registration's events handed straight to activity's consumer (no Kafka: see test_kafka for that)."""
-    consumer = activity.registration_consumer()
-    offsets = itertools.count()
-    topic = settings.topic("registration.events")
-
-    def deliver(envelopes):
-        consumer.handle([Message(topic, 0, next(offsets), e["subject"].encode(), encode(e)) for e in envelopes])
-
-    return Registry(deliver)
+    """Groups and members made by registration's API, its relay publishing to the real topic, activity's
+    consumer reading it from Kafka (tests/real_registration.py)."""
+    ensure_topics(settings)
+    real = RealRegistration(settings, activity.registration_consumer())
+    yield real
+    real.close_all()
 
 
 @pytest.fixture

@@ -10,7 +10,9 @@ from jajo.domain import DomainEvent, new_id
 from jajo.envelope import Context, encode, wrap
 from services.survey.app import create_app
 from services.survey.bootstrap import wire
+from jajo.kafka import ensure_topics
 from tests.conftest import STAFF
+from tests.real_registration import RealRegistration
 
 QUESTIONS = [
     {"id": "q1", "text": "자조모임 활동 지원에 만족하십니까?", "kind": "likert5", "category": "activity_support"},
@@ -60,14 +62,30 @@ def feed(settings, survey_service):
 
 
 @pytest.fixture
-def join(feed):
-    """`join(2025)` -> a new member id of a 2025 group that survey knows."""
+def registration(settings, survey_service):
+    """Registration's API and relay, the real topic, survey's members consumer reading it from Kafka."""
+    ensure_topics(settings)
+    real = RealRegistration(settings, survey_service.members_consumer())
+    yield real
+    real.close_all()
+
+
+@pytest.fixture
+def join(registration):
+    """`join(2025)` -> a new member id of a 2025 group, joined through registration, that survey knows."""
 
     def make(year: int = 2025, count: int = 1):
-        ids = [new_id() for _ in range(count)]
-        feed(*(member_joined(member_id, year) for member_id in ids))
+        registration.batch = True
+        try:
+            group_id = registration.form(year)
+            ids = [registration.join(group_id, year=year)[0] for _ in range(count)]
+        finally:
+            registration.batch = False
+        registration.deliver()
+        make.group[ids[0]] = group_id
         return ids[0] if count == 1 else ids
 
+    make.group = {}
     return make
 
 

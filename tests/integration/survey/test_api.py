@@ -238,10 +238,9 @@ def test_respondent_must_be_a_member_of_the_surveys_year(client, publish, join, 
     assert respond(client, survey["id"], member).status_code == 201
 
 
-def test_a_member_who_left_still_answers_for_that_year(client, publish, join, feed):
+def test_a_member_who_left_still_answers_for_that_year(client, publish, join, registration):
     survey, member = publish(), join()
-    feed(registration_envelope("MemberLeft", {"group_id": "g", "year": 2025, "member_id": member,
-                                              "left_on": "2025-09-01"}, "g", 3))
+    registration.leave(join.group[member], member)
     assert respond(client, survey["id"], member).status_code == 201
 
 

@@ -53,8 +53,12 @@ def test_slot_rules(kind, venue, start, end, field):
 
 
 def test_online_at_night_and_full_opening_hours_are_fine():
-    Session.schedule("s1", GROUP, date(2026, 5, 9), "20:00", "21:00", "online", "online", SPACES)
-    Session.schedule("s2", GROUP, date(2026, 5, 9), "09:00", "18:00", "regular", "자람터", SPACES)
+    for sid, start, end, kind, venue in (("s1", "20:00", "21:00", "online", "online"),
+                                         ("s2", "09:00", "18:00", "regular", "자람터")):
+        session = Session.schedule(sid, GROUP, date(2026, 5, 9), start, end, kind, venue, SPACES)
+        [event] = session.take_pending()
+        assert event.type == "SessionScheduled" and (event.data["start"], event.data["end"]) == (start, end)
+        assert session.status == "scheduled"
 
 
 def test_hold_derives_counts_and_happens_once():
@@ -91,7 +95,11 @@ def test_a_member_who_left_and_their_children_cannot_attend():
 
 
 def test_a_child_may_come_without_their_guardian():
-    scheduled().hold(GROUP, ["m2"], ["c1"])
+    session = scheduled()
+    session.hold(GROUP, ["m2"], ["c1"])
+    [event] = session.take_pending()
+    assert event.data["guardian_ids"] == ["m2"] and event.data["child_ids"] == ["c1"]
+    assert (event.data["parents"], event.data["children"]) == (1, 1) and session.status == "held"
 
 
 def test_cancel_once_and_not_after_cancel_hold():
