@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings
 
 from tests.conftest import STAFF
 from tests.drills.harness import Stack, record
-from tests.drills.test_fuzz import store_size
+from tests.drills.test_fuzz import store_hash
 from tests.hostile import hostile_body
 
 pytestmark = pytest.mark.integration
@@ -52,7 +52,7 @@ def test_fuzz_hostile_http(settings, service, scale):
                              suppress_health_check=list(HealthCheck))
         def run(raw):
             nonlocal calls
-            before = store_size(stack)
+            before = store_hash(stack)
             response = client.open(path, method=method, data=raw, content_type="application/json", headers=STAFF)
             calls += 1
             statuses[response.status_code] += 1
@@ -61,7 +61,7 @@ def test_fuzz_hostile_http(settings, service, scale):
             elif response.status_code >= 400:
                 if response.mimetype != "application/problem+json":
                     failures.append(f"{method} {path}: {response.status_code} is not problem+json")
-                if store_size(stack) != before:
+                if store_hash(stack) != before:
                     failures.append(f"{method} {path}: {response.status_code} changed the stores")
 
         run()
