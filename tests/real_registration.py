@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from jajo.consent import consent_block
 from tests.conftest import STAFF
 from tests.waiting import eventually
 
@@ -16,7 +17,8 @@ def member_body(name: str = "김하늘", children: int = 1) -> dict:
     """A valid `POST /groups/{id}/members` body (children of two and of one, born on the 1st)."""
     today = date.today()
     births = [today.replace(day=1, year=today.year - 2 + (i % 2)).isoformat() for i in range(children)]
-    return {"guardian_name": name, "district": "용산구", "children": [{"birth_date": b} for b in births]}
+    return {"guardian_name": name, "district": "용산구", "children": [{"birth_date": b} for b in births],
+            "consent": consent_block(children)}
 
 
 class RealRegistration:
