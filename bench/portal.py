@@ -19,7 +19,7 @@ from jajo.mongo import client_for
 from services.portal.accounts import Accounts
 from services.reporting import demo
 
-PORTAL_TOKEN = "bench-portal-token"
+PORTAL_TOKEN = "bench-portal-token-0123456789abcdefghij"
 PAGES = ["/?year=2025", "/groups/?year=2025", "/schedule/?week=2025-05-12", "/funding/?year=2025",
          "/documents/", "/surveys/?year=2025", "/audit/", "/operations/", "/freshness"]
 SERVICES = ("registration", "activity", "survey", "reporting")
