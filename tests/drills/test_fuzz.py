@@ -59,6 +59,13 @@ def store_hash(stack: Stack) -> str:
     return digest.hexdigest()
 
 
+def settle(stack: Stack) -> None:
+    """Wait for the rebuilds that POST /admin/rebuild started in the background: they write to the stores."""
+    for app in stack.apps.values():
+        for thread in getattr(getattr(app.extensions.get("jajo"), "wired", None), "rebuilds", []):
+            thread.join(120)
+
+
 def has_parameters(operation) -> bool:
     return any(True for _ in operation.iter_parameters()) or bool(len(getattr(operation, "body", None) or ()))
 
@@ -76,6 +83,7 @@ def fuzzer(stack: Stack, operation, mode, examples: int, explore: bool, calls: C
                         **STAFF}  # staff, so that writes reach the domain
         response = case.call()
         calls[(operation.label, mode.value)] += 1
+        settle(stack)
         state["hash"] = after = store_hash(stack)  # the next call's "before"
         if response.status_code >= 400 and after != before:
             failures.append(f"{operation.label} ({mode.value}): {response.status_code} changed the stores")
@@ -110,8 +118,7 @@ def test_fuzz(settings, service, scale):
                 if mode is GenerationMode.POSITIVE or has_parameters(operation):
                     raise
                 calls[(operation.label, mode.value)] = MIN_CALLS  # nothing in its request can be made invalid
-    for thread in getattr(app.extensions["jajo"].wired, "rebuilds", []):  # POST /admin/rebuild starts these
-        thread.join(120)
+    settle(stack)
     assert not failures, "\n".join(sorted(set(failures))[:20])
     operations = {label for label, _ in calls}
     short = {key: n for key, n in calls.items() if n < MIN_CALLS}
