@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NODE   := node_modules/.package-lock.json
 
-.PHONY: up down clean logs status test test-unit test-browser screenshots drills bench demo rebuild install
+.PHONY: up down clean logs status test test-unit test-browser screenshots drills bench demo rebuild install events-doc
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -58,3 +58,6 @@ demo: $(STAMP)  ## load a 2025 program year through the public APIs of a running
 
 rebuild: $(STAMP)  ## rebuild reporting's read models from the audit history
 	$(PY) -m services.reporting.rebuild
+
+events-doc: $(STAMP)  ## write docs/events.md from the services' event declarations (services/*/events.py)
+	$(PY) -m jajo.events_doc

@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterable
 
+from jajo.events import EventType
+
 
 @dataclass(frozen=True)
 class DomainEvent:
@@ -42,8 +44,9 @@ class Aggregate:
             aggregate._apply(event)
         return aggregate
 
-    def record(self, event_type: str, dataversion: int = 1, **data: Any) -> DomainEvent:
-        event = DomainEvent(event_type, data, dataversion, self.version + 1)
+    def record(self, event_type: EventType, **data: Any) -> DomainEvent:
+        """Apply and keep a new event of a declared type (its fields are checked against the declaration)."""
+        event = DomainEvent(event_type.name, event_type.data(**data), event_type.dataversion, self.version + 1)
         self._apply(event)
         self.pending.append(event)
         return event

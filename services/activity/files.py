@@ -15,6 +15,7 @@ from pymongo import ASCENDING
 from pymongo.database import Database
 
 from jajo.errors import NotFound
+from services.activity.events import DocumentSubmitted
 
 BUCKET = "documents"
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class DocumentFiles:
         ids = [doc["_id"] for doc in files]
         if not ids:
             return 0
-        stored = {doc["subject"] for doc in events.find({"subject": {"$in": ids}, "type": "DocumentSubmitted"},
+        stored = {doc["subject"] for doc in events.find({"subject": {"$in": ids}, "type": DocumentSubmitted.name},
                                                         {"subject": 1})}
         orphans = [file_id for file_id in ids if file_id not in stored]
         for file_id in orphans:

@@ -8,11 +8,10 @@ from pymongo.database import Database
 from jajo.config import Settings
 from jajo.errors import Forbidden, NotYetKnown
 from services.activity.domain import Budget, GroupFacts, budget_id
+from services.registration import events as registration
 
 GROUPS = "registration_groups"
 PEOPLE = "registration_people"  # every member and child id registration told of, to tell "unknown" from "not yet"
-REGISTRATION_TYPES = frozenset({"GroupFormed", "GroupApproved", "GroupClosed", "MemberJoined", "MemberLeft",
-                                "MemberErased"})
 
 
 class RegistrationView:
@@ -27,24 +26,24 @@ class RegistrationView:
         self.topics = [settings.topic("registration.events")]
 
     def apply(self, envelope: dict, session: ClientSession) -> None:
-        kind, data = envelope["type"], envelope["data"]
-        if kind not in REGISTRATION_TYPES:
+        event_type, data = envelope["type"], envelope["data"]
+        if event_type not in registration.CATALOGUE.names:
             return
         group_id = data["group_id"]
         if not isinstance(group_id, str) or not group_id:
             raise ValueError("group_id is not a non-empty string")
-        if kind == "MemberErased":  # an erased member is no guardian any more
+        if event_type == registration.MemberErased.name:  # an erased member is no guardian any more
             changes = {f"members.{_member_key(data['member_id'])}.erased": True}
             self.db[GROUPS].update_one({"_id": group_id}, {"$set": changes}, upsert=True, session=session)
             return
         changes: dict = {"year": int(data["year"])}
-        if kind == "GroupFormed":
+        if event_type == registration.GroupFormed.name:
             changes["formed"] = True
-        elif kind == "GroupApproved":
+        elif event_type == registration.GroupApproved.name:
             changes["approved"] = True
-        elif kind == "GroupClosed":
+        elif event_type == registration.GroupClosed.name:
             changes["closed"] = True
-        elif kind == "MemberJoined":
+        elif event_type == registration.MemberJoined.name:
             member = _member_key(data["member_id"])
             changes[f"members.{member}.joined"] = True
             changes[f"members.{member}.child_ids"] = [str(child["child_id"]) for child in data["children"]]

@@ -15,6 +15,7 @@ from typing import Sequence
 
 from jajo.domain import Aggregate
 from jajo.errors import Conflict, NotFound, RuleViolation
+from services.registration import events
 
 FORMED, APPROVED, CLOSED = "formed", "approved", "closed"
 SERVED_DISTRICT = "용산구"
@@ -135,7 +136,7 @@ class Group(Aggregate):
         if errors:
             raise RuleViolation("the group cannot be formed: see errors", errors=errors)
         group = cls(id=group_id)
-        group.record("GroupFormed", group_id=group_id, name=name, year=year, theme=theme, description=description)
+        group.record(events.GroupFormed, group_id=group_id, name=name, year=year, theme=theme, description=description)
         return group
 
     # lifecycle
@@ -145,12 +146,12 @@ class Group(Aggregate):
         if self.status == CLOSED:
             raise Conflict("a closed group cannot be approved")
         if self.status == FORMED:
-            self.record("GroupApproved", group_id=self.id, year=self.year)
+            self.record(events.GroupApproved, group_id=self.id, year=self.year)
 
     def close(self) -> None:
         """Closing ends the group for good; closing it again changes nothing."""
         if self.status != CLOSED:
-            self.record("GroupClosed", group_id=self.id, year=self.year)
+            self.record(events.GroupClosed, group_id=self.id, year=self.year)
 
     # membership
 
@@ -179,7 +180,7 @@ class Group(Aggregate):
         if any(member.key == key for member in self.current_members()):
             raise Conflict("this guardian (same name and phone) is already a member of the group")
         self.record(
-            "MemberJoined",
+            events.MemberJoined,
             group_id=self.id, year=self.year, member_id=member_id, joined_on=today.isoformat(), district=district,
             children=[{"child_id": child.child_id} for child in children],
             consent={"notice_version": consent.notice_version, "given_at": consent.given_at,
@@ -198,7 +199,7 @@ class Group(Aggregate):
         """A member leaves; the membership stays in the history. Leaving again changes nothing."""
         member = self.member(member_id)
         if member.current:
-            self.record("MemberLeft", group_id=self.id, year=self.year, member_id=member_id, left_on=today.isoformat())
+            self.record(events.MemberLeft, group_id=self.id, year=self.year, member_id=member_id, left_on=today.isoformat())
         return member
 
     # event appliers

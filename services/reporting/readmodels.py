@@ -22,10 +22,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable
 
+from services.activity import events as activity
+from services.registration import events as registration
+from services.survey import events as survey
+
 COLLECTIONS = ("years", "groups", "sessions", "expenses", "documents", "surveys")
 KINDS = ("regular", "special", "online")
 VENUES = ("키움터", "자람터", "공동육아방", "external", "online")
-AUDIT_ONLY = frozenset({"SpaceBooked", "SpaceReleased"})
+AUDIT_ONLY = frozenset({activity.SpaceBooked.name, activity.SpaceReleased.name})
 
 
 def esc(key: Any) -> str:
@@ -220,7 +224,7 @@ DOCUMENT_FACTS = ("group_id", "year", "kind", "session_id", "expense_id", "filen
 def _document_submitted(d: dict) -> list[Op]:
     facts = {name: d.get(name) for name in DOCUMENT_FACTS}
     if facts["group_id"] is None or facts["kind"] is None:
-        raise KeyError("DocumentSubmitted needs group_id and kind")
+        raise KeyError(f"{activity.DocumentSubmitted.name} needs group_id and kind")
     return [Op("documents", d["document_id"], set=facts)]
 
 
@@ -258,17 +262,20 @@ def _survey_closed(d: dict) -> list[Op]:
     return [Op("surveys", d["survey_id"], set={"year": int(d["year"]), "closed": True})]
 
 
-PROJECTORS: dict[str, Callable[[dict], list[Op]]] = {
-    "GroupFormed": _group_formed, "GroupApproved": _group_approved, "GroupClosed": _group_closed,
-    "MemberJoined": _member_joined, "MemberLeft": _member_left,
-    "SessionScheduled": _session_scheduled, "SessionHeld": _session_held, "SessionCancelled": _session_cancelled,
-    "ConnectionReported": _connection_reported,
-    "BudgetAllocated": _budget_allocated, "ExpenseClaimed": _expense_claimed,
-    "ExpenseApproved": _expense_approved, "ExpenseRejected": _expense_rejected,
-    "DocumentSubmitted": _document_submitted,
-    "DocumentAccepted": _document_reviewed("accepted"), "DocumentReturned": _document_reviewed("returned"),
-    "SurveyPublished": _survey_published, "SurveySubmitted": _survey_submitted, "SurveyClosed": _survey_closed,
-}
+PROJECTORS: dict[str, Callable[[dict], list[Op]]] = {event.name: projector for event, projector in (
+    (registration.GroupFormed, _group_formed), (registration.GroupApproved, _group_approved),
+    (registration.GroupClosed, _group_closed),
+    (registration.MemberJoined, _member_joined), (registration.MemberLeft, _member_left),
+    (activity.SessionScheduled, _session_scheduled), (activity.SessionHeld, _session_held),
+    (activity.SessionCancelled, _session_cancelled), (activity.ConnectionReported, _connection_reported),
+    (activity.BudgetAllocated, _budget_allocated), (activity.ExpenseClaimed, _expense_claimed),
+    (activity.ExpenseApproved, _expense_approved), (activity.ExpenseRejected, _expense_rejected),
+    (activity.DocumentSubmitted, _document_submitted),
+    (activity.DocumentAccepted, _document_reviewed("accepted")),
+    (activity.DocumentReturned, _document_reviewed("returned")),
+    (survey.SurveyPublished, _survey_published), (survey.SurveySubmitted, _survey_submitted),
+    (survey.SurveyClosed, _survey_closed),
+)}
 EVENT_TYPES = frozenset(PROJECTORS) | AUDIT_ONLY
 
 

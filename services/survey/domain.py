@@ -11,6 +11,7 @@ from typing import Any
 
 from jajo.domain import Aggregate
 from jajo.errors import Conflict, NotYetKnown, RuleViolation
+from services.survey import events
 
 OPEN, CLOSED = "open", "closed"
 LIKERT, CHOICE, TEXT = "likert5", "choice", "text"
@@ -207,7 +208,7 @@ class Survey(Aggregate):
         normalized = normalize_questions(questions, problems)
         problems.raise_if_any("the survey is not valid")
         survey = cls(id=survey_id)
-        survey.record("SurveyPublished", survey_id=survey_id, title=title, year=year, questions=normalized,
+        survey.record(events.SurveyPublished, survey_id=survey_id, title=title, year=year, questions=normalized,
                       copied_from=copied_from)
         return survey
 
@@ -218,7 +219,7 @@ class Survey(Aggregate):
 
     def close(self) -> None:
         if self.status != CLOSED:
-            self.record("SurveyClosed", survey_id=self.id, year=self.year)
+            self.record(events.SurveyClosed, survey_id=self.id, year=self.year)
 
     def check_accepts_responses(self) -> None:
         if self.status != OPEN:
@@ -259,7 +260,7 @@ class Response(Aggregate):
         check_respondent(respondent, survey.year, member_years)
         if self.submitted:
             raise Conflict(f"member {respondent} already answered survey {survey.id}; one response per member")
-        self.record("SurveySubmitted", survey_id=survey.id, year=survey.year, response_id=response_id,
+        self.record(events.SurveySubmitted, survey_id=survey.id, year=survey.year, response_id=response_id,
                     respondent=respondent, answers=kept)
 
     def on_survey_submitted(self, data: dict) -> None:

@@ -13,9 +13,10 @@ from pymongo.database import Database
 
 from jajo.config import Settings
 from jajo.errors import Conflict
+from services.registration import events as registration
 
-REGISTRATION_TYPES = frozenset({"GroupFormed", "GroupApproved", "GroupClosed", "MemberJoined", "MemberLeft",
-                                "MemberErased"})
+MEMBER_EVENTS = frozenset({registration.MemberJoined.name, registration.MemberLeft.name,
+                           registration.MemberErased.name})
 
 
 def ensure_indexes(db: Database) -> None:
@@ -28,17 +29,17 @@ class MembersProjection:
     so applying them in any order gives the same document."""
 
     name = "survey-registration-view"
-    known_types = REGISTRATION_TYPES
+    known_types = registration.CATALOGUE.names
 
     def __init__(self, db: Database, settings: Settings):
         self.db = db
         self.topics = [settings.topic("registration.events")]
 
     def apply(self, envelope: dict, session: ClientSession) -> None:
-        if envelope["type"] not in ("MemberJoined", "MemberLeft", "MemberErased"):
+        if envelope["type"] not in MEMBER_EVENTS:
             return
         data = envelope["data"]
-        if envelope["type"] == "MemberErased":  # an erased member answers no more surveys
+        if envelope["type"] == registration.MemberErased.name:  # an erased member answers no more surveys
             self.db["members"].update_one({"_id": str(data["member_id"])}, {"$set": {"erased": True}}, upsert=True,
                                           session=session)
             return
@@ -46,7 +47,7 @@ class MembersProjection:
         if not isinstance(member_id, str) or not member_id or isinstance(year, bool) or not isinstance(year, int):
             raise ValueError(f"{envelope['type']} without a usable member_id and year")
         change: dict = {"$addToSet": {"years": year, "group_ids": group_id}}
-        if envelope["type"] == "MemberLeft":
+        if envelope["type"] == registration.MemberLeft.name:
             change["$set"] = {"left_on": data.get("left_on")}
         self.db["members"].update_one({"_id": member_id}, change, upsert=True, session=session)
 

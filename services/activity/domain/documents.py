@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from jajo.domain import Aggregate
 from jajo.program import ACCEPTED as REVIEW_ACCEPTED, RETURNED, SUBMITTED, documents_owed
 from jajo.errors import Conflict, JajoError, RuleViolation
+from services.activity import events
 
 DOCUMENT_KINDS = ("activity_plan", "result_report", "receipt", "attendance_sheet")
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
@@ -68,7 +69,7 @@ class Document(Aggregate):
                session_id: str | None = None, expense_id: str | None = None) -> "Document":
         content_type = check_upload(content)
         document = cls(id=document_id)
-        document.record("DocumentSubmitted", document_id=document_id, group_id=group_id, year=year, kind=kind,
+        document.record(events.DocumentSubmitted, document_id=document_id, group_id=group_id, year=year, kind=kind,
                         session_id=session_id, expense_id=expense_id, filename=filename, content_type=content_type,
                         size=len(content), sha256=hashlib.sha256(content).hexdigest())
         return document
@@ -85,14 +86,14 @@ class Document(Aggregate):
     def accept(self) -> None:
         """submitted → accepted (staff). Accepted and returned documents are not reviewed again: 409."""
         self._check_reviewable("accepted")
-        self.record("DocumentAccepted", **self._facts())
+        self.record(events.DocumentAccepted, **self._facts())
 
     def return_to_group(self, reason: str) -> None:
         """submitted → returned with a reason (staff): the document no longer counts as handed in."""
         if not isinstance(reason, str) or not reason.strip():
             raise RuleViolation("a returned document needs a reason", errors={"reason": ["must not be blank"]})
         self._check_reviewable("returned")
-        self.record("DocumentReturned", **self._facts(), reason=reason)
+        self.record(events.DocumentReturned, **self._facts(), reason=reason)
 
     def on_document_accepted(self, data: dict) -> None:
         self.review_status = REVIEW_ACCEPTED

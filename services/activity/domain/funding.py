@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from jajo.domain import Aggregate
 from jajo.errors import Conflict, NotFound, RuleViolation
+from services.activity import events
 
 CLAIMED, APPROVED, REJECTED = "claimed", "approved", "rejected"
 
@@ -40,7 +41,7 @@ class Budget(Aggregate):
     def allocate(self, amount: int) -> None:
         if amount <= 0:
             raise RuleViolation("an allocation is a positive amount of KRW", errors={"amount": ["must be > 0"]})
-        self.record("BudgetAllocated", group_id=self.group_id, year=self.year, amount=amount, total=self.total + amount)
+        self.record(events.BudgetAllocated, group_id=self.group_id, year=self.year, amount=amount, total=self.total + amount)
 
     def claim(self, expense_id: str, *, date: str, amount: int, category: str, session_id: str | None = None,
               description: str | None = None, document_ids: list[str] | None = None) -> None:
@@ -51,7 +52,7 @@ class Budget(Aggregate):
                 f"the claim of {amount} KRW exceeds the remaining {self.year} budget of {self.remaining} KRW",
                 errors={"amount": [f"exceeds the remaining budget ({self.remaining} KRW of {self.total} KRW)"]},
             )
-        self.record("ExpenseClaimed", expense_id=expense_id, group_id=self.group_id, year=self.year,
+        self.record(events.ExpenseClaimed, expense_id=expense_id, group_id=self.group_id, year=self.year,
                     session_id=session_id, date=date, amount=amount, category=category, description=description,
                     document_ids=list(document_ids or []))
 
@@ -65,7 +66,7 @@ class Budget(Aggregate):
         if expense["status"] == REJECTED:
             raise Conflict(f"expense {expense_id} was rejected")
         if expense["status"] == CLAIMED:
-            self.record("ExpenseApproved", expense_id=expense_id, group_id=self.group_id, year=self.year,
+            self.record(events.ExpenseApproved, expense_id=expense_id, group_id=self.group_id, year=self.year,
                         amount=expense["amount"])
 
     def reject(self, expense_id: str, reason: str) -> None:
@@ -73,7 +74,7 @@ class Budget(Aggregate):
         if expense["status"] == APPROVED:
             raise Conflict(f"expense {expense_id} was approved")
         if expense["status"] == CLAIMED:
-            self.record("ExpenseRejected", expense_id=expense_id, group_id=self.group_id, year=self.year,
+            self.record(events.ExpenseRejected, expense_id=expense_id, group_id=self.group_id, year=self.year,
                         amount=expense["amount"], reason=reason)
 
     def on_budget_allocated(self, data: dict) -> None:

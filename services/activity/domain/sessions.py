@@ -8,6 +8,7 @@ from datetime import date as Date, timedelta
 from jajo.domain import Aggregate
 from jajo.errors import Conflict, RuleViolation
 from jajo.program import CONNECTION_STATUSES
+from services.activity import events
 from services.activity.domain.registry import GroupFacts
 from services.activity.domain.spaces import CENTER_SPACES, ONLINE, VENUES, Space, minutes
 
@@ -70,7 +71,7 @@ class Session(Aggregate):
         group.require_active()
         check_slot(kind, venue, start, end, spaces, meeting_url, dial_in)
         session = cls(id=session_id)
-        session.record("SessionScheduled", session_id=session_id, group_id=group.group_id, date=day.isoformat(),
+        session.record(events.SessionScheduled, session_id=session_id, group_id=group.group_id, date=day.isoformat(),
                        start=start, end=end, kind=kind, venue=venue, title=title, series_id=series_id,
                        meeting_url=meeting_url, dial_in=dial_in)
         return session
@@ -93,7 +94,7 @@ class Session(Aggregate):
         if self.status == CANCELLED:
             raise Conflict(f"session {self.id} was cancelled")
         group.check_attendance(guardians, children)
-        self.record("SessionHeld", **self._facts(), guardian_ids=list(guardians), child_ids=list(children),
+        self.record(events.SessionHeld, **self._facts(), guardian_ids=list(guardians), child_ids=list(children),
                     parents=len(guardians), children=len(children), notes=notes)
 
     def report_connection(self, group: GroupFacts, member_id: str, status: str, note: str | None = None) -> None:
@@ -110,7 +111,7 @@ class Session(Aggregate):
         if errors:
             raise RuleViolation("the connection report breaks a rule", errors=errors)
         report_no = self.connections.get(member_id, {}).get("report_no", 0) + 1
-        self.record("ConnectionReported", **self._facts(), member_id=member_id, status=status, note=note,
+        self.record(events.ConnectionReported, **self._facts(), member_id=member_id, status=status, note=note,
                     report_no=report_no)
 
     def cancel(self, reason: str | None = None) -> bool:
@@ -119,7 +120,7 @@ class Session(Aggregate):
             raise Conflict(f"session {self.id} was held and cannot be cancelled")
         if self.status == CANCELLED:
             return False
-        self.record("SessionCancelled", **self._facts(), reason=reason)
+        self.record(events.SessionCancelled, **self._facts(), reason=reason)
         return True
 
     def on_session_scheduled(self, data: dict) -> None:

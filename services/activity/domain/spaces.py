@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from jajo.domain import Aggregate
 from jajo.errors import Conflict
+from services.activity import events
 
 CENTER_SPACES = ("키움터", "자람터", "공동육아방")
 EXTERNAL, ONLINE = "external", "online"
@@ -90,12 +91,12 @@ class SpaceDay(Aggregate):
                 f"{self.space} is booked on {self.date} from {taken['start']} to {taken['end']}",
                 errors={"start": [f"overlaps the booking {taken['start']}–{taken['end']} of session {taken['session_id']}"]},
             )
-        self.record("SpaceBooked", space=self.space, date=self.date, session_id=session_id, start=start, end=end,
+        self.record(events.SpaceBooked, space=self.space, date=self.date, session_id=session_id, start=start, end=end,
                     group_id=group_id)
 
     def release(self, session_id: str) -> None:
         if session_id in self.bookings:
-            self.record("SpaceReleased", space=self.space, date=self.date, session_id=session_id)
+            self.record(events.SpaceReleased, space=self.space, date=self.date, session_id=session_id)
 
     def on_space_booked(self, data: dict) -> None:
         self.bookings[data["session_id"]] = {

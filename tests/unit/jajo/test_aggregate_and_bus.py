@@ -5,6 +5,9 @@ import pytest
 from jajo.commands import CommandBus
 from jajo.domain import Aggregate, DomainEvent
 from jajo.errors import ConcurrencyConflict, PreconditionFailed
+from jajo.events import EventType
+
+Added = EventType("Added", "counter id", ("amount",))
 
 
 @dataclass
@@ -13,7 +16,7 @@ class Counter(Aggregate):
     total: int = 0
 
     def add(self, amount: int) -> None:
-        self.record("Added", amount=amount)
+        self.record(Added, amount=amount)
 
     def on_added(self, data: dict) -> None:
         self.total += data["amount"]
@@ -25,6 +28,14 @@ def test_state_is_rebuilt_from_events_and_versions_count_them():
     counter.add(4)
     assert counter.total == 9 and counter.version == 3
     assert [(e.type, e.aggregate_version) for e in counter.take_pending()] == [("Added", 3)]
+
+
+def test_a_recorded_event_has_exactly_its_declared_fields():
+    with pytest.raises(TypeError, match="missing fields"):
+        Counter("c").record(Added)
+    with pytest.raises(TypeError, match="undeclared fields"):
+        Counter("c").record(Added, amount=1, note="x")
+    assert Counter("c").pending == []
 
 
 def test_an_event_without_a_handler_is_refused():

@@ -1,0 +1,47 @@
+"""Declared events: each service lists its event types once, in `services/<svc>/events.py`.
+
+An `EventType` names one type, the fields of its `data` (every one present, `null` when not given) and its
+`dataversion`. Aggregates record through it (`Aggregate.record` checks the fields), consumers and projectors
+match on it, and `python -m jajo.events_doc` writes docs/events.md from the catalogues.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    subject: str  # what the envelope's `subject` is, as the catalogue says it ("group id", "`space:<space>:<date>`")
+    fields: tuple[str, ...]
+    dataversion: int = 1
+    shapes: Mapping[str, str] = field(default_factory=dict)  # a nested field's shape, for the catalogue
+
+    def data(self, **values: Any) -> dict[str, Any]:
+        """The event's `data`, in the declared order; a missing or undeclared field is a programming error."""
+        missing = [name for name in self.fields if name not in values]
+        unknown = [name for name in values if name not in self.fields]
+        if missing or unknown:
+            raise TypeError(f"{self.name}: missing fields {missing}, undeclared fields {unknown}")
+        return {name: values[name] for name in self.fields}
+
+    def described_fields(self) -> str:
+        return ", ".join(f"{name}: {self.shapes[name]}" if name in self.shapes else name for name in self.fields)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """One topic's event types, in the order the catalogue lists them, and its prose for docs/events.md."""
+
+    topic: str
+    source: str
+    types: tuple[EventType, ...]
+    notes: str = ""
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(event.name for event in self.types)
+
+    def __getitem__(self, name: str) -> EventType:
+        return next(event for event in self.types if event.name == name)

@@ -1,0 +1,66 @@
+"""docs/events.md, written from the services' event declarations: `python -m jajo.events_doc` writes it,
+`--check` exits 1 when the file and the declarations differ (a unit test runs the same comparison)."""
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+from jajo.events import Catalogue
+
+CATALOGUES = ("services.registration.events", "services.activity.events", "services.survey.events")
+DOC = Path(__file__).resolve().parent.parent / "docs" / "events.md"
+
+PREAMBLE = """\
+Every event travels in the CloudEvents envelope of `../shared/contract/api.md` (built by
+`jajo.envelope.wrap`): `specversion`, `id`, `source`, `type`, `subject` (the aggregate id),
+`time`, `datacontenttype`, `data`, `aggregateversion`, `aggregatetype`, `correlationid`,
+`causationid`, `actor`, `dataversion`, and `actorvia` when a portal acted for a person.
+
+`actor` is who asked: `<role>:<token name>` for a token used directly (`staff:alice`), or the signed-in person a
+`portal` token named in `X-Jajo-Actor` (`staff:<username>`, `viewer:<username>`, `guardian:<member_id>`). In that
+case the extension attribute `actorvia` = `portal:<token name>` says through which portal; it is absent
+otherwise (CloudEvents attributes are never null). Events of the services' own workers carry `actor` `system`.
+
+Events are **self-contained**: each carries what a consumer needs to project it without
+looking up another event (a `SessionHeld` repeats the session's date, kind, venue and times),
+so projections commute and events of different topics may arrive in any order.
+
+**Personal data** (guardian names and phones, children's names and birth dates) is kept only
+under `data.personal`, so that it can be left out of exports and erased later. Nothing outside
+`personal` identifies a person except opaque ids.
+
+Dates are `YYYY-MM-DD`, times `HH:MM`, amounts whole KRW (integers).
+"""
+
+
+def catalogues() -> list[Catalogue]:
+    return [importlib.import_module(name).CATALOGUE for name in CATALOGUES]
+
+
+def render(catalogues: list[Catalogue]) -> str:
+    versions = sorted({event.dataversion for catalogue in catalogues for event in catalogue.types})
+    parts = [f"# Event catalogue (`dataversion` {', '.join(map(str, versions))})\n", PREAMBLE]
+    for catalogue in catalogues:
+        rows = "".join(f"| `{event.name}` | {event.subject} | `{event.described_fields()}` |\n"
+                       for event in catalogue.types)
+        parts.append(f"## {catalogue.topic} (source `/{catalogue.source}`)\n\n"
+                     "| type | subject | data |\n| --- | --- | --- |\n" + rows)
+        if catalogue.notes:
+            parts.append(catalogue.notes)
+    return "\n".join(parts)
+
+
+def main(argv: list[str]) -> int:
+    text = render(catalogues())
+    if "--check" in argv:
+        if DOC.read_text(encoding="utf-8") != text:
+            print(f"{DOC} differs from the event declarations: run python -m jajo.events_doc", file=sys.stderr)
+            return 1
+        return 0
+    DOC.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
