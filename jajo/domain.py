@@ -35,7 +35,7 @@ class Aggregate:
     version: int = 0
     pending: list[DomainEvent] = field(default_factory=list, repr=False)
 
-    kind: ClassVar[str] = "aggregate"
+    aggregate_type: ClassVar[str] = "aggregate"  # the envelope's `aggregatetype`
 
     @classmethod
     def rehydrate(cls, aggregate_id: str, events: Iterable[DomainEvent]):

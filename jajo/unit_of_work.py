@@ -50,12 +50,12 @@ class UnitOfWork:
         if aggregate_id in self.seen:
             return self.seen[aggregate_id]  # type: ignore[return-value]
         history = self.store.load(aggregate_id)
-        if not history or history[0].get("aggregatetype", cls.kind) != cls.kind:
-            raise NotFound(f"{cls.kind} {aggregate_id} does not exist")
+        if not history or history[0].get("aggregatetype", cls.aggregate_type) != cls.aggregate_type:
+            raise NotFound(f"{cls.aggregate_type} {aggregate_id} does not exist")
         aggregate = cls.rehydrate(aggregate_id, (unwrap(e) for e in history))
         if check_version and self.expected_version is not None and aggregate.version != self.expected_version:
             raise PreconditionFailed(
-                f"{cls.kind} {aggregate_id} is at version {aggregate.version}, not {self.expected_version}"
+                f"{cls.aggregate_type} {aggregate_id} is at version {aggregate.version}, not {self.expected_version}"
             )
         return self.add(aggregate)
 
@@ -73,7 +73,7 @@ class UnitOfWork:
     def commit(self) -> list[dict]:
         self.changed = [aggregate for aggregate in self.seen.values() if aggregate.pending]
         self.envelopes = [
-            wrap(event, source=self.source, subject=aggregate.id, aggregate_type=aggregate.kind, context=self.context)
+            wrap(event, source=self.source, subject=aggregate.id, aggregate_type=aggregate.aggregate_type, context=self.context)
             for aggregate in self.changed
             for event in aggregate.take_pending()
         ]
@@ -108,4 +108,4 @@ class UnitOfWork:
         if view is None:
             return
         document = {**view(), "_id": aggregate.id, "version": aggregate.version}
-        self.store.db[f"{aggregate.kind}_views"].replace_one({"_id": aggregate.id}, document, upsert=True, session=session)
+        self.store.db[f"{aggregate.aggregate_type}_views"].replace_one({"_id": aggregate.id}, document, upsert=True, session=session)

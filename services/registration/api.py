@@ -9,7 +9,7 @@ from jajo.errors import NotFound
 from jajo.http.app import dispatch, service
 from jajo.http.schemas import IDEMPOTENCY_KEY, IF_MATCH, header_parameters, problem_responses
 from services.registration.commands import ApproveGroup, CloseGroup, FormGroup, JoinGroup, LeaveGroup, NewChild
-from services.registration.domain import ConsentIn, Group, Member
+from services.registration.domain import GivenConsent, Group, Member
 from services.registration.schemas import GroupIn, GroupList, GroupOut, GroupQuery, MemberIn, MemberOut
 
 blp = Blueprint("groups", __name__, description="Self-help groups (자조모임) and their members")
@@ -91,7 +91,7 @@ def join_group(body: dict, group_id: str):
     """
     children = tuple(NewChild(child["birth_date"], child["name"]) for child in body.pop("children"))
     given = body.pop("consent")
-    consent = ConsentIn(given["notice_version"], given["given_at"].isoformat(), tuple(given["items"]),
+    consent = GivenConsent(given["notice_version"], given["given_at"].isoformat(), tuple(given["items"]),
                         tuple(given["children"]))
     group, member = dispatch(JoinGroup(group_id=group_id, children=children, consent=consent, **body))
     return member_view(group, member), {"Location": f"/api/v1/groups/{group_id}/members/{member.id}"}
@@ -149,7 +149,7 @@ def get_member(group_id: str, member_id: str):
     A member of the group, current or former (rebuilt from the group's history).
     """
     history = service().store.load(group_id)
-    if not history or history[0].get("aggregatetype") != Group.kind:
+    if not history or history[0].get("aggregatetype") != Group.aggregate_type:
         raise NotFound(f"group {group_id} does not exist")
     group = Group.rehydrate(group_id, (unwrap(envelope) for envelope in history))
     return member_view(group, group.member(member_id))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from services.registration.domain import ConsentIn
+from services.registration.domain import GivenConsent
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class JoinGroup:
     district: str
     children: tuple[NewChild, ...] = field(default_factory=tuple)
     phone: str | None = None
-    consent: ConsentIn | None = None
+    consent: GivenConsent | None = None
 
 
 @dataclass(frozen=True)

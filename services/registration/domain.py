@@ -52,7 +52,7 @@ def age_on(birth_date: date, on: date) -> int:
 # --- state -----------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class ChildIn:
+class JoiningChild:
     """A child as a command brings it: the id is assigned by the caller (input order is kept)."""
 
     child_id: str
@@ -61,7 +61,7 @@ class ChildIn:
 
 
 @dataclass(frozen=True)
-class ConsentIn:
+class GivenConsent:
     """The guardian's consent to the center's privacy notice, as a command brings it: `children` are indexes
     into the join's children (their ids do not exist before the join)."""
 
@@ -118,7 +118,7 @@ class Member:
 
 @dataclass
 class Group(Aggregate):
-    kind = "group"
+    aggregate_type = "group"
     name: str = ""
     year: int = 0
     theme: str | None = None
@@ -166,7 +166,7 @@ class Group(Aggregate):
 
     def join(
         self, member_id: str, guardian_name: str, district: str, phone: str | None,
-        children: Sequence[ChildIn], today: date, consent: ConsentIn | None,
+        children: Sequence[JoiningChild], today: date, consent: GivenConsent | None,
     ) -> Member:
         """A guardian joins with their children on `today` (the join date), having consented for themselves
         and for every child."""
@@ -245,7 +245,7 @@ class Group(Aggregate):
         }
 
 
-def _member_errors(guardian_name: str, district: str, children: Sequence[ChildIn], today: date) -> dict:
+def _member_errors(guardian_name: str, district: str, children: Sequence[JoiningChild], today: date) -> dict:
     errors: dict[str, list[str]] = {}
     if not guardian_name.strip():
         errors["guardian_name"] = ["must not be blank"]
@@ -263,7 +263,7 @@ def _member_errors(guardian_name: str, district: str, children: Sequence[ChildIn
     return errors
 
 
-def consent_errors(consent: ConsentIn | None, children: int) -> dict:
+def consent_errors(consent: GivenConsent | None, children: int) -> dict:
     """Consent for the guardian (the block itself) and for every child (`consent.children` lists each index)."""
     if consent is None:
         return {"consent": ["the guardian's consent to the privacy notice is required"]}

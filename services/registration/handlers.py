@@ -8,7 +8,7 @@ from jajo.domain import new_id
 from jajo.unit_of_work import UnitOfWork
 from services.registration.clock import Clock, seoul_today
 from services.registration.commands import ApproveGroup, CloseGroup, FormGroup, JoinGroup, LeaveGroup
-from services.registration.domain import ChildIn, Group, Member
+from services.registration.domain import Group, JoiningChild, Member
 
 
 def form_group(cmd: FormGroup, uow: UnitOfWork) -> Group:
@@ -33,7 +33,7 @@ def close_group(cmd: CloseGroup, uow: UnitOfWork) -> Group:
 
 def join_group(cmd: JoinGroup, uow: UnitOfWork, *, clock: Clock) -> tuple[Group, Member]:
     group = uow.get(Group, cmd.group_id)
-    children = [ChildIn(new_id(), child.birth_date, child.name) for child in cmd.children]
+    children = [JoiningChild(new_id(), child.birth_date, child.name) for child in cmd.children]
     member = group.join(new_id(), cmd.guardian_name, cmd.district, cmd.phone, children, today=clock(),
                         consent=cmd.consent)
     uow.commit()

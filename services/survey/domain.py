@@ -193,7 +193,7 @@ def response_subject(survey_id: str, member_id: str) -> str:
 # --- aggregates -----------------------------------------------------------------------------------
 @dataclass
 class Survey(Aggregate):
-    kind = "survey"
+    aggregate_type = "survey"
     title: str = ""
     year: int = 0
     questions: list[dict] = field(default_factory=list)
@@ -244,7 +244,7 @@ class Survey(Aggregate):
 class Response(Aggregate):
     """One respondent's response to one survey; its id `response:<survey>:<member>` makes it unique."""
 
-    kind = "response"
+    aggregate_type = "response"
     response_id: str = ""
     survey_id: str = ""
     respondent: str = ""

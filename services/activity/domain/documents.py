@@ -51,10 +51,10 @@ def check_upload(content: bytes) -> str:
 
 @dataclass
 class Document(Aggregate):
-    kind = "document"
+    aggregate_type = "document"
     group_id: str = ""
     year: int = 0
-    document_kind: str = ""
+    kind: str = ""
     session_id: str | None = None
     expense_id: str | None = None
     filename: str = ""
@@ -75,7 +75,7 @@ class Document(Aggregate):
         return document
 
     def _facts(self) -> dict:
-        return {"document_id": self.id, "group_id": self.group_id, "year": self.year, "kind": self.document_kind,
+        return {"document_id": self.id, "group_id": self.group_id, "year": self.year, "kind": self.kind,
                 "session_id": self.session_id, "expense_id": self.expense_id}
 
     def _check_reviewable(self, verb: str) -> None:
@@ -102,14 +102,14 @@ class Document(Aggregate):
         self.review_status, self.review_reason = RETURNED, data.get("reason")
 
     def on_document_submitted(self, data: dict) -> None:
-        self.group_id, self.year, self.document_kind = data["group_id"], data["year"], data["kind"]
+        self.group_id, self.year, self.kind = data["group_id"], data["year"], data["kind"]
         self.session_id, self.expense_id = data.get("session_id"), data.get("expense_id")
         self.filename, self.content_type = data["filename"], data["content_type"]
         self.size, self.sha256 = data["size"], data["sha256"]
 
     def view(self) -> dict:
         return {
-            "group_id": self.group_id, "year": self.year, "kind": self.document_kind, "session_id": self.session_id,
+            "group_id": self.group_id, "year": self.year, "kind": self.kind, "session_id": self.session_id,
             "expense_id": self.expense_id, "filename": self.filename, "content_type": self.content_type,
             "size": self.size, "sha256": self.sha256,
             "review": {"status": self.review_status, "reason": self.review_reason},

@@ -18,7 +18,7 @@ def budget_id(group_id: str, year: int) -> str:
 class Budget(Aggregate):
     """All of one group's money for one year, so that 'no claim over the remaining budget' is atomic."""
 
-    kind = "budget"
+    aggregate_type = "budget"
     total: int = 0
     expenses: dict[str, dict] = field(default_factory=dict)
 

@@ -46,12 +46,12 @@ def check_slot(kind: str, venue: str, start: str, end: str, spaces: dict[str, Sp
 
 @dataclass
 class Session(Aggregate):
-    kind = "session"
+    aggregate_type = "session"
     group_id: str = ""
     date: str = ""
     start: str = ""
     end: str = ""
-    activity: str = ""  # the session's kind: regular | special | online
+    kind: str = ""  # regular | special | online
     venue: str = ""
     title: str | None = None
     series_id: str | None = None
@@ -86,7 +86,7 @@ class Session(Aggregate):
 
     def _facts(self) -> dict:
         return {"session_id": self.id, "group_id": self.group_id, "date": self.date, "start": self.start,
-                "end": self.end, "kind": self.activity, "venue": self.venue}
+                "end": self.end, "kind": self.kind, "venue": self.venue}
 
     def hold(self, group: GroupFacts, guardians: list[str], children: list[str], notes: str | None = None) -> None:
         if self.status == HELD:
@@ -99,7 +99,7 @@ class Session(Aggregate):
 
     def report_connection(self, group: GroupFacts, member_id: str, status: str, note: str | None = None) -> None:
         """A guardian's connection to a held online session; a repeat replaces the guardian's earlier report."""
-        if self.activity != ONLINE or self.status != HELD:
+        if self.kind != ONLINE or self.status != HELD:
             raise Conflict(f"session {self.id} is not a held online session; connections are reported after it")
         errors: dict[str, list[str]] = {}
         if member_id not in group.members:
@@ -125,7 +125,7 @@ class Session(Aggregate):
 
     def on_session_scheduled(self, data: dict) -> None:
         self.group_id, self.date, self.start, self.end = data["group_id"], data["date"], data["start"], data["end"]
-        self.activity, self.venue, self.title = data["kind"], data["venue"], data.get("title")
+        self.kind, self.venue, self.title = data["kind"], data["venue"], data.get("title")
         self.series_id, self.status = data.get("series_id"), SCHEDULED
         self.meeting_url, self.dial_in = data.get("meeting_url"), data.get("dial_in")
 
@@ -144,7 +144,7 @@ class Session(Aggregate):
     def view(self) -> dict:
         return {
             "group_id": self.group_id, "year": self.year, "date": self.date, "start": self.start, "end": self.end,
-            "kind": self.activity, "venue": self.venue, "title": self.title, "series_id": self.series_id,
+            "kind": self.kind, "venue": self.venue, "title": self.title, "series_id": self.series_id,
             "status": self.status, "guardian_ids": self.guardian_ids, "child_ids": self.child_ids,
             "parents": len(self.guardian_ids), "children": len(self.child_ids), "notes": self.notes,
             "reason": self.reason, "meeting_url": self.meeting_url, "dial_in": self.dial_in,

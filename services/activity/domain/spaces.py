@@ -70,7 +70,7 @@ class SpaceDay(Aggregate):
     """One center space on one date. Its version makes 'no two live sessions overlap' atomic:
     two concurrent bookings both try to append the same (aggregate, version) and one loses."""
 
-    kind = "space_day"
+    aggregate_type = "space_day"
     bookings: dict[str, dict] = field(default_factory=dict)
 
     @property

@@ -12,7 +12,7 @@ Added = EventType("Added", "counter id", ("amount",))
 
 @dataclass
 class Counter(Aggregate):
-    kind = "counter"
+    aggregate_type = "counter"
     total: int = 0
 
     def add(self, amount: int) -> None:

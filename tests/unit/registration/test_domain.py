@@ -9,7 +9,7 @@ import pytest
 from jajo.errors import Conflict, NotFound, RuleViolation
 from jajo.consent import consent_block, consent_record
 from services.registration.domain import (
-    ChildIn, ConsentIn, Group, age_on, guardian_key, normalize_phone,
+    GivenConsent, Group, JoiningChild, age_on, guardian_key, normalize_phone,
 )
 
 TODAY = date(2026, 3, 2)
@@ -21,8 +21,8 @@ def formed(name: str = "햇살 놀이 모임", year: int = 2026) -> Group:
     return group
 
 
-def child(birth: date, name: str | None = None, child_id: str = "c1") -> ChildIn:
-    return ChildIn(child_id, birth, name)
+def child(birth: date, name: str | None = None, child_id: str = "c1") -> JoiningChild:
+    return JoiningChild(child_id, birth, name)
 
 
 def join(group: Group, member_id: str = "m1", guardian: str = "김보호", district: str = "용산구",
@@ -33,9 +33,9 @@ def join(group: Group, member_id: str = "m1", guardian: str = "김보호", distr
     return group.join(member_id, guardian, district, phone, children, today, consent)
 
 
-def consent_for(count: int, **changes) -> ConsentIn:
+def consent_for(count: int, **changes) -> GivenConsent:
     block = {**consent_block(count), **changes}
-    return ConsentIn(block["notice_version"], block["given_at"], tuple(block["items"]), tuple(block["children"]))
+    return GivenConsent(block["notice_version"], block["given_at"], tuple(block["items"]), tuple(block["children"]))
 
 
 def types(group: Group) -> list[str]:
