@@ -64,6 +64,10 @@ class EventStore:
             session=session,
         )
 
+    def save_view(self, collection: str, document: dict, session: ClientSession | None = None) -> None:
+        """An aggregate's current-state document (its `_id` the aggregate id), in the events' transaction."""
+        self.db[collection].replace_one({"_id": document["_id"]}, document, upsert=True, session=session)
+
     @staticmethod
     def _event_document(envelope: dict) -> dict:
         return {

@@ -78,7 +78,7 @@ class UnitOfWork:
             for event in aggregate.take_pending()
         ]
         try:
-            in_transaction(self.client, self._write)
+            self._transaction(self._write)
         except CommitOutcomeUnknown:
             if self.claim is None:
                 raise
@@ -89,6 +89,9 @@ class UnitOfWork:
         if self.claim:
             self.claim.committed = True
         return self.envelopes
+
+    def _transaction(self, write: Callable[[ClientSession], None]) -> None:
+        in_transaction(self.client, write)
 
     def _write(self, session: ClientSession) -> None:
         self.store.append(self.envelopes, session)
@@ -108,4 +111,4 @@ class UnitOfWork:
         if view is None:
             return
         document = {**view(), "_id": aggregate.id, "version": aggregate.version}
-        self.store.db[f"{aggregate.aggregate_type}_views"].replace_one({"_id": aggregate.id}, document, upsert=True, session=session)
+        self.store.save_view(f"{aggregate.aggregate_type}_views", document, session)

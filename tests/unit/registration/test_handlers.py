@@ -1,0 +1,83 @@
+"""Registration's handlers on the in-memory event store and unit of work: the rules, without servers."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from jajo.consent import consent_block
+from jajo.errors import Conflict, NotFound, PreconditionFailed
+from jajo.memory import InMemoryEventStore, memory_bus
+from services.registration.commands import ApproveGroup, CloseGroup, FormGroup, JoinGroup, LeaveGroup, NewChild
+from services.registration.domain import GivenConsent
+from services.registration.events import CATALOGUE
+from services.registration.handlers import handlers
+
+TODAY = date(2026, 3, 2)
+CONSENT = consent_block(1)
+
+
+@pytest.fixture
+def store():
+    return InMemoryEventStore("registration.events")
+
+
+@pytest.fixture
+def bus(store):
+    return memory_bus(handlers(clock=lambda: TODAY), store, "registration")
+
+
+def join(group_id: str, name: str = "김하늘", phone: str | None = "010-1234-5678") -> JoinGroup:
+    consent = GivenConsent(CONSENT["notice_version"], CONSENT["given_at"], tuple(CONSENT["items"]), (0,))
+    return JoinGroup(group_id, name, "용산구", (NewChild(date(2023, 5, 1), "김솔"),), phone, consent)
+
+
+def types(store: InMemoryEventStore, subject: str) -> list[str]:
+    return [envelope["type"] for envelope in store.load(subject)]
+
+
+def test_a_formed_group_is_one_declared_event_and_its_view(bus, store):
+    group = bus.handle(FormGroup("햇살 모임", 2026))
+    [formed] = store.load(group.id)
+    assert formed["type"] == "GroupFormed" and formed["aggregatetype"] == "group" and formed["source"] == "/registration"
+    assert tuple(formed["data"]) == CATALOGUE["GroupFormed"].fields
+    assert store.views["group_views"][group.id]["status"] == "formed"
+
+
+def test_a_join_and_a_leave_are_dated_by_the_clock_and_leaving_twice_records_nothing(bus, store):
+    group = bus.handle(FormGroup("햇살 모임", 2026))
+    _, member = bus.handle(join(group.id))
+    bus.handle(LeaveGroup(group.id, member.id))
+    bus.handle(LeaveGroup(group.id, member.id))
+    assert types(store, group.id) == ["GroupFormed", "MemberJoined", "MemberLeft"]
+    joined, left = store.load(group.id)[1:]
+    assert (joined["data"]["joined_on"], left["data"]["left_on"]) == ("2026-03-02", "2026-03-02")
+    assert store.views["group_views"][group.id]["member_count"] == 0
+
+
+def test_a_closed_group_takes_no_members_and_nothing_is_stored(bus, store):
+    group = bus.handle(FormGroup("햇살 모임", 2026))
+    bus.handle(CloseGroup(group.id))
+    with pytest.raises(Conflict):
+        bus.handle(join(group.id))
+    with pytest.raises(Conflict):
+        bus.handle(ApproveGroup(group.id))
+    assert types(store, group.id) == ["GroupFormed", "GroupClosed"]
+
+
+def test_the_same_guardian_joins_once(bus, store):
+    group = bus.handle(FormGroup("햇살 모임", 2026))
+    bus.handle(join(group.id))
+    with pytest.raises(Conflict):
+        bus.handle(join(group.id, name=" 김하늘 ", phone="+82 10-1234-5678"))
+    assert types(store, group.id) == ["GroupFormed", "MemberJoined"]
+
+
+def test_if_match_of_another_version_fails_and_an_unknown_group_is_not_found(bus, store):
+    group = bus.handle(FormGroup("햇살 모임", 2026))
+    with pytest.raises(PreconditionFailed):
+        bus.handle(ApproveGroup(group.id), expected_version=2)
+    bus.handle(ApproveGroup(group.id), expected_version=1)
+    with pytest.raises(NotFound):
+        bus.handle(ApproveGroup("nobody"))
+    assert types(store, group.id) == ["GroupFormed", "GroupApproved"]
