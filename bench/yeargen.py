@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Iterator
 
 from jajo.consent import consent_record
-from jajo.envelope import encode
+from jajo.envelope import build, encode
 from services.reporting.demo import COMPLAINTS, SURVEY_QUESTIONS, YEAR, plan, survey_answers
 
 TOPIC_OF = {"registration": "registration.events", "activity": "activity.events", "survey": "survey.events"}
@@ -37,13 +37,9 @@ class _Year:
             self.clock = max(self.clock + timedelta(seconds=1), moment)
         else:
             self.clock += timedelta(seconds=1)
-        event_id = uuid.uuid4().hex
-        self.out.append((TOPIC_OF[source], {
-            "specversion": "1.0", "id": event_id, "source": f"/{source}", "type": kind, "subject": subject,
-            "time": self.clock.isoformat().replace("+00:00", "Z"), "datacontenttype": "application/json",
-            "data": data, "aggregateversion": version, "aggregatetype": aggregate_type, "correlationid": event_id,
-            "causationid": event_id, "actor": "bench", "dataversion": 1,
-        }))
+        self.out.append((TOPIC_OF[source], build(
+            kind, data, subject=subject, source=source, aggregate_type=aggregate_type, version=version, actor="bench",
+            time=self.clock.isoformat().replace("+00:00", "Z"), event_id=uuid.uuid4().hex)))
 
 
 def _ident(prefix: str) -> str:

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from jajo.envelope import encode
+from jajo.envelope import build, encode
 from services.reporting.readmodels import EVENT_TYPES
 from tests.conftest import STAFF, VIEWER
 from tests.drills.harness import Load, produce, projector_caught_up, verify
@@ -18,10 +18,9 @@ KINDS = ("not JSON", "wrong envelope", "unknown type", "invalid data", "future d
 
 
 def poison(i: int) -> tuple[str, bytes | None, bytes]:
-    envelope = {"specversion": "1.0", "id": f"poison-{i}", "source": "/registration", "type": "GroupFormed",
-                "subject": f"g-poison-{i}", "time": "2025-03-01T00:00:00Z", "datacontenttype": "application/json",
-                "data": {"group_id": f"g-poison-{i}", "name": "독", "year": 2025}, "aggregateversion": 1,
-                "dataversion": 1}
+    envelope = build("GroupFormed", {"group_id": f"g-poison-{i}", "name": "독", "year": 2025},
+                     subject=f"g-poison-{i}", source="registration", aggregate_type="group",
+                     time="2025-03-01T00:00:00Z", event_id=f"poison-{i}")
     kind = KINDS[i % len(KINDS)]
     if kind == "not JSON":
         value = f"{{not json {i}".encode()

@@ -9,8 +9,7 @@ import pytest
 from kafka import KafkaProducer
 
 from jajo import embedded
-from jajo.domain import DomainEvent
-from jajo.envelope import Context, encode, wrap
+from jajo.envelope import build, encode
 from jajo.errors import ConcurrencyConflict
 from jajo.kafka import ensure_topics
 from jajo.mongo import client_for, in_transaction
@@ -50,8 +49,7 @@ def own_broker(tmp_path):
 
 def group_formed(subject: str, version: int = 1) -> dict:
     data = {"group_id": subject, "name": "모임", "year": 2026, "theme": None, "description": None}
-    event = DomainEvent("GroupFormed", data, 1, version)
-    return wrap(event, source="registration", subject=subject, aggregate_type="group", context=Context())
+    return build("GroupFormed", data, subject=subject, source="registration", aggregate_type="group", version=version)
 
 
 def test_two_concurrent_appends_of_one_version_exactly_one_wins(settings):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import time
 
-from jajo.domain import DomainEvent
-from jajo.envelope import Context, wrap
+from jajo.envelope import build
 from jajo.mongo import in_transaction
 from services.registration.bootstrap import wire
 from tests.topics import read_topic
@@ -13,8 +12,8 @@ from tests.waiting import eventually
 
 
 def envelope(subject: str) -> dict:
-    return wrap(DomainEvent("GroupFormed", {"group_id": subject, "name": "햇살", "year": 2025}, 1, 1),
-                source="registration", subject=subject, aggregate_type="group", context=Context())
+    return build("GroupFormed", {"group_id": subject, "name": "햇살", "year": 2025}, subject=subject,
+                 source="registration", aggregate_type="group")
 
 
 def test_the_outbox_follows_the_commit_order_not_the_wall_clock(settings, monkeypatch):

@@ -11,7 +11,7 @@ from kafka import KafkaProducer
 from pymongo.errors import AutoReconnect
 
 from jajo.consumer import EventConsumer, Message
-from jajo.envelope import encode
+from jajo.envelope import build, encode
 from jajo.errors import Unavailable
 from jajo.kafka import consumer as kafka_consumer, ensure_topics
 from services.reporting.app import create_app
@@ -21,10 +21,10 @@ from tests.waiting import eventually
 
 
 def event(kind: str, data: dict, subject: str, version: int = 1, **changes) -> dict:
-    return {"specversion": "1.0", "id": hashlib.sha1(json.dumps([kind, data, subject, version, changes],
-                                                                  sort_keys=True, default=str).encode()).hexdigest(),
-            "source": "/registration", "type": kind, "subject": subject, "time": "2025-03-14T01:00:00Z",
-            "data": data, "aggregateversion": version, "dataversion": 1, **changes}
+    event_id = hashlib.sha1(json.dumps([kind, data, subject, version, changes], sort_keys=True, default=str)
+                            .encode()).hexdigest()
+    return {**build(kind, data, subject=subject, source="registration", aggregate_type="group", version=version,
+                    time="2025-03-14T01:00:00Z", event_id=event_id), **changes}
 
 
 def record(topic: str, offset: int, value: bytes) -> Message:

@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from jajo.domain import DomainEvent, new_id
-from jajo.envelope import Context, wrap
+from jajo.domain import new_id
+from jajo.envelope import build
 from jajo.kafka import ensure_topics
 from services.activity.app import create_app
 from tests.conftest import STAFF
@@ -14,9 +14,8 @@ from tests.real_registration import RealRegistration
 
 
 def registration_envelope(event_type: str, group_id: str, version: int, **data) -> dict:
-    event = DomainEvent(event_type, {"group_id": group_id, **data}, 1, version)
-    return wrap(event, source="registration", subject=group_id, aggregate_type="group",
-                context=Context(actor="staff:registrar"))
+    return build(event_type, {"group_id": group_id, **data}, subject=group_id, source="registration",
+                 aggregate_type="group", version=version, actor="staff:registrar")
 
 
 @dataclass

@@ -6,8 +6,8 @@ import itertools
 import pytest
 
 from jajo.consumer import Message
-from jajo.domain import DomainEvent, new_id
-from jajo.envelope import Context, encode, wrap
+from jajo.domain import new_id
+from jajo.envelope import build, encode
 from services.survey.app import create_app
 from services.survey.bootstrap import wire
 from jajo.kafka import ensure_topics
@@ -25,8 +25,8 @@ QUESTIONS = [
 
 
 def registration_envelope(event_type: str, data: dict, subject: str, version: int = 1) -> dict:
-    return wrap(DomainEvent(event_type, data, 1, version), source="registration", subject=subject,
-                aggregate_type="group", context=Context(actor="staff:alice"))
+    return build(event_type, data, subject=subject, source="registration", aggregate_type="group", version=version,
+                 actor="staff:alice")
 
 
 def member_joined(member_id: str, year: int, group_id: str | None = None, version: int = 2) -> dict:

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 
 from jajo.consent import consent_record
 from jajo.consumer import Message
-from jajo.domain import DomainEvent
-from jajo.envelope import Context, encode, wrap
+from jajo.envelope import build, encode
 
 SOURCES = {"registration": "registration.events", "activity": "activity.events", "survey": "survey.events"}
 
@@ -23,11 +22,8 @@ class Program:
 
     def emit(self, source: str, aggregate_type: str, subject: str, type_: str, **data) -> dict:
         self.versions[subject] += 1
-        event = DomainEvent(type_, data, 1, self.versions[subject])
-        envelope = wrap(event, source=source, subject=subject, aggregate_type=aggregate_type,
-                        context=Context(actor="staff:test"))
-        if self.time is not None:
-            envelope["time"] = self.time
+        envelope = build(type_, data, subject=subject, source=source, aggregate_type=aggregate_type,
+                         version=self.versions[subject], actor="staff:test", time=self.time)
         self.events.append((SOURCES[source], envelope))
         return envelope
 
