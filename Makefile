@@ -20,7 +20,7 @@ $(NODE): package-lock.json
 
 install: $(STAMP) $(NODE)
 
-up: $(STAMP) $(NODE)  ## start the whole system (docker compose up where a Docker engine runs)
+up: $(STAMP) $(NODE)  ## start the whole system on this machine (embedded Kafka and MongoDB; docker-compose.yml is separate)
 	$(PY) -m jajo.stack up
 
 down:  ## stop exactly what `make up` started

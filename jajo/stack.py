@@ -1,4 +1,4 @@
-"""The embedded stack for machines without Docker: `python -m jajo.stack up|down|status|logs`.
+"""The embedded stack for machines without Docker: `python -m jajo.stack up|down|status` (logs: `make logs`).
 
 Starts Tansu and SecantusDB, creates the topics, then the four services under gunicorn and their
 workers, each in its own process group with its pid and log in the data directory.

@@ -12,6 +12,7 @@ from jajo.domain import Aggregate
 from jajo.envelope import Context, unwrap, wrap
 from jajo.errors import NotFound, PreconditionFailed
 from jajo.eventstore import EventStore
+from jajo.metrics import EVENTS_APPENDED
 from jajo.mongo import CommitOutcomeUnknown, in_transaction
 
 A = TypeVar("A", bound=Aggregate)
@@ -86,6 +87,9 @@ class UnitOfWork:
             # committed. The handler and the view go on and build the real answer; jajo.http.idempotency
             # stores it with the claim if the claim is there, and answers 503 if it is not.
             self.claim.outcome_unknown = True
+        else:
+            for envelope in self.envelopes:
+                EVENTS_APPENDED.labels(self.source, envelope["type"]).inc()
         if self.claim:
             self.claim.committed = True
         return self.envelopes

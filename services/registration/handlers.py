@@ -53,6 +53,3 @@ def handlers(clock: Clock = seoul_today) -> dict[type, Handler]:
         FormGroup: form_group, ApproveGroup: approve_group, CloseGroup: close_group,
         JoinGroup: partial(join_group, clock=clock), LeaveGroup: partial(leave_group, clock=clock),
     }
-
-
-HANDLERS = handlers()

@@ -67,3 +67,19 @@ def test_a_lost_race_under_if_match_is_a_failed_precondition():
 
     with pytest.raises(PreconditionFailed):
         CommandBus({str: handler}, FakeUow, retries=5).handle("go", expected_version=1)
+
+
+def test_every_committed_event_counts_in_the_appended_metric():
+    from prometheus_client import REGISTRY
+
+    from jajo.memory import InMemoryEventStore, InMemoryUnitOfWork
+
+    def appended() -> float:
+        return REGISTRY.get_sample_value("jajo_events_appended_total", {"service": "counting", "type": "Added"}) or 0
+
+    before = appended()
+    uow = InMemoryUnitOfWork(InMemoryEventStore(), "counting")
+    uow.add(Counter("c")).add(2)
+    uow.get(Counter, "c").add(3)
+    uow.commit()
+    assert appended() == before + 2
