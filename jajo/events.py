@@ -44,4 +44,7 @@ class Catalogue:
         return frozenset(event.name for event in self.types)
 
     def __getitem__(self, name: str) -> EventType:
-        return next(event for event in self.types if event.name == name)
+        for event in self.types:
+            if event.name == name:
+                return event
+        raise KeyError(name)

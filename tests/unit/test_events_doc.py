@@ -12,3 +12,25 @@ def test_every_type_is_declared_once_and_every_catalogue_names_its_topic():
     names = [event.name for catalogue in catalogues for event in catalogue.types]
     assert len(names) == len(set(names))
     assert [c.topic for c in catalogues] == ["registration.events", "activity.events", "survey.events"]
+
+
+def declared() -> set[str]:
+    return {event.name for catalogue in events_doc.catalogues() for event in catalogue.types}
+
+
+def test_every_declared_type_is_applied_by_an_aggregate_of_its_service():
+    from jajo.domain import _snake
+    from services.activity.domain import Budget, Document, Session, SpaceDay
+    from services.registration.domain import Group
+    from services.survey.domain import Response, Survey
+
+    aggregates = (Group, Session, SpaceDay, Budget, Document, Survey, Response)
+    applied = {name for name in declared() for cls in aggregates if hasattr(cls, f"on_{_snake(name)}")}
+    assert declared() - applied == {"MemberErased"}  # erasure has no command yet: only consumers know it
+
+
+def test_reporting_knows_every_declared_type_but_erasure():
+    from services.reporting.readmodels import EVENT_TYPES
+
+    # When registration records MemberErased, reporting must learn it (today it would be a dead letter).
+    assert EVENT_TYPES <= declared() and declared() - EVENT_TYPES == {"MemberErased"}
