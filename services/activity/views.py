@@ -23,7 +23,7 @@ class RegistrationView:
 
     def __init__(self, db: Database, settings: Settings):
         self.db = db
-        self.topics = [settings.topic("registration.events")]
+        self.topics = [settings.topic(registration.CATALOGUE.topic)]
 
     def apply(self, envelope: dict, session: ClientSession) -> None:
         event_type, data = envelope["type"], envelope["data"]

@@ -33,7 +33,7 @@ class MembersProjection:
 
     def __init__(self, db: Database, settings: Settings):
         self.db = db
-        self.topics = [settings.topic("registration.events")]
+        self.topics = [settings.topic(registration.CATALOGUE.topic)]
 
     def apply(self, envelope: dict, session: ClientSession) -> None:
         if envelope["type"] not in MEMBER_EVENTS:
