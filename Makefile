@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NODE   := node_modules/.package-lock.json
 
-.PHONY: up down clean logs status test test-unit test-browser screenshots drills bench demo rebuild install events-doc
+.PHONY: up down clean logs status test test-unit test-browser screenshots drills bench demo rebuild install events-doc lint
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ logs:
 
 test: $(STAMP) $(NODE)  ## unit, integration and end-to-end tests (embedded Kafka and MongoDB unless given)
 	$(PY) -m pytest -q
+
+lint: $(STAMP)  ## ruff (lint and format check) and mypy over jajo, services, bench and tests
+	$(PY) -m ruff check jajo services bench tests
+	$(PY) -m ruff format --check jajo services bench tests
+	$(PY) -m mypy
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit

@@ -7,6 +7,7 @@ import time
 import uuid
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -22,7 +23,7 @@ from services.activity.views import RegistrationView
 CLIENTS = 8
 
 
-def seed(settings: Settings, sessions: int) -> tuple[object, list[tuple[str, dict]]]:
+def seed(settings: Settings, sessions: int) -> tuple[Any, list[tuple[str, dict]]]:
     """Activity knows a program year's groups; `sessions` sessions are scheduled (in process, not measured)."""
     activity = wire(settings)
     registration = [e for topic, e in program_year(2025) if topic == "registration.events"]

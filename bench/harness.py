@@ -10,7 +10,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import requests
 
@@ -120,7 +120,7 @@ class Process:
     def pid(self) -> int:
         return self.popen.pid
 
-    def peak_rss(self) -> dict[str, float]:
+    def peak_rss(self) -> dict[str, Any]:
         """Peak RSS of the process and of each of its children (gunicorn's workers)."""
         return {"main": peak_rss_mb(self.pid), "children": [peak_rss_mb(p) for p in children_of(self.pid)]}
 

@@ -63,7 +63,7 @@ def main() -> None:
 
 def measure(portal: str, calls: int) -> list[tuple[str, float, float]]:
     http = requests.Session()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', http.get(f"{portal}/signin").text).group(1)
+    token = re.findall(r'name="csrf_token" value="([^"]+)"', http.get(f"{portal}/signin").text)[0]
     http.post(f"{portal}/signin", data={"csrf_token": token, "username": "bench", "password": "bench-password-1"})
     rows = []
     for page in PAGES:

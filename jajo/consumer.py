@@ -33,7 +33,10 @@ log = logging.getLogger(__name__)
 class Projection(Protocol):
     name: str
     topics: list[str]
-    known_types: frozenset[str] | None
+
+    @property
+    def known_types(self) -> frozenset[str] | None:
+        """The event types this projection knows; any other type is a dead letter (None: every type is taken)."""
 
     def apply(self, envelope: dict, session: ClientSession) -> None:
         """Change the read models for one event; raise ValueError/KeyError/TypeError if it cannot."""
@@ -55,6 +58,8 @@ class Unhandleable(Exception):
 
 
 class EventConsumer:
+    name: str  # the projection's, set by the wiring
+
     def __init__(
         self,
         projection: Projection,
@@ -181,10 +186,10 @@ class EventConsumer:
     def _my_partitions(self, consumer: KafkaConsumer) -> list[TopicPartition]:
         partitions = []
         for topic in self.projection.topics:
-            numbers = consumer.partitions_for_topic(topic)
-            if not numbers or _topic_id(consumer, topic) is None:
+            numbers, topic_id = consumer.partitions_for_topic(topic), _topic_id(consumer, topic)
+            if not numbers or topic_id is None:
                 return []  # not created yet: try again on the next loop
-            self._topic_ids[topic] = _topic_id(consumer, topic)
+            self._topic_ids[topic] = topic_id
             partitions += [TopicPartition(topic, n) for n in sorted(numbers) if n % self.members == self.member]
         return partitions
 

@@ -56,7 +56,7 @@ class EventStore:
             raise
         last = self.db["counters"].find_one_and_update(
             {"_id": COUNTER_ID}, {"$inc": {"seq": len(envelopes)}}, upsert=True,
-            return_document=ReturnDocument.AFTER, session=session)["seq"]
+            return_document=ReturnDocument.AFTER, session=session)["seq"]  # type: ignore[index]  # upserted
         first = last - len(envelopes) + 1
         self.outbox.insert_many(
             [{"_id": outbox_id(first + n, e), "seq": first + n, "topic": self.topic, "key": e["subject"], "envelope": e}

@@ -62,7 +62,7 @@ def initialise(settings: Settings, timeout_seconds: float = 120.0) -> list[str]:
     wired = []
     for name in SERVICES:
         done: list[bool] = []
-        _retrying(f"creating {name} indexes", lambda name=name: done.append(wire_service(name, settings)), deadline)
+        _retrying(f"creating {name} indexes", lambda name=name: done.append(wire_service(name, settings)), deadline)  # type: ignore[misc]
         if done and done[-1]:
             wired.append(name)
         else:

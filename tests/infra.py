@@ -37,7 +37,7 @@ class Infra:
 
     def start_kafka(self) -> None:
         port = int(self.kafka_bootstrap_servers.rsplit(":", 1)[1])
-        self.servers["kafka"] = embedded.start_tansu(port, self.workdir / "tansu.log")
+        self.servers["kafka"] = embedded.start_tansu(port, self.workdir / "tansu.log")  # type: ignore[operator]
 
     def stop_mongo(self, kill: bool = False) -> None:
         server = self.servers.pop("mongo")
@@ -45,7 +45,7 @@ class Infra:
 
     def start_mongo(self) -> None:
         port = int(self.mongodb_uri.split(":")[2].split("/")[0])
-        self.servers["mongo"] = embedded.start_secantus(port, self.workdir / "mongo", self.workdir / "mongo.log")
+        self.servers["mongo"] = embedded.start_secantus(port, self.workdir / "mongo", self.workdir / "mongo.log")  # type: ignore[operator]
 
 
 def docker_answers() -> bool:

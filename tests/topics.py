@@ -12,7 +12,7 @@ def read_topic(settings, topic: str, count: int, timeout: float = 30.0) -> list:
                              auto_offset_reset="earliest", consumer_timeout_ms=200, allow_auto_create_topics=False)
     try:
         records: list = []
-        eventually(lambda: records.extend(consumer) or len(records) >= count, timeout=timeout,
+        eventually(lambda: records.extend(consumer) or len(records) >= count, timeout=timeout,  # type: ignore[func-returns-value]
                    what=f"{count} records on {topic}")
         return records
     finally:

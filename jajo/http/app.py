@@ -145,7 +145,7 @@ def create_service_app(
         MAX_CONTENT_LENGTH=11 * 1024 * 1024,
     )
     app.config.update(config or {})
-    app.json.ensure_ascii = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Flask's DefaultJSONProvider
     app.extensions["jajo"] = LazyService(settings, wire)
     init_request_logging(app, name)
     init_auth(app, settings.api_tokens, guardian_policy)

@@ -64,7 +64,8 @@ def _from_http_exception(exc: HTTPException) -> Response:
         title, detail = "Validation failed", "the request does not match the schema: see errors"
     elif errors and status == 400:
         detail = "; ".join(m for ms in errors.values() for m in ms)
-    headers = {"Allow": ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else None
+    allowed = getattr(exc, "valid_methods", None)  # MethodNotAllowed's
+    headers = {"Allow": ", ".join(allowed)} if allowed else None
     if status == 401:
         headers = {"WWW-Authenticate": "Bearer"}
     return problem(status, title, detail, errors=errors, headers=headers)

@@ -1,6 +1,8 @@
 """Activity's HTTP blueprints: sessions, spaces, funding and documents."""
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask import Response
 from flask_smorest import Blueprint
 
@@ -15,6 +17,8 @@ from services.activity import commands as c
 from services.activity import schemas as s
 from services.activity.domain import MAX_DOCUMENT_BYTES, missing_documents, space_day_id
 
+T = TypeVar("T")
+
 sessions = Blueprint("sessions", __name__, description="Group sessions (모임 활동): scheduling, attendance, cancelling")
 spaces = Blueprint("spaces", __name__, description="The center's spaces (키움터, 자람터, 공동육아방) and their bookings")
 funding = Blueprint("funding", __name__, description="Yearly budgets per group and expense claims against them")
@@ -28,7 +32,7 @@ def session_out(session) -> dict:
     return {"id": session.id, "version": session.version, **session.view()}
 
 
-def _found(doc: dict | None, what: str, ident: str) -> dict:
+def _found(doc: T | None, what: str, ident: str) -> T:
     if doc is None:
         raise NotFound(f"{what} {ident} does not exist")
     return doc

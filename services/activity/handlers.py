@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from typing import Any, Callable
 
 from jajo.domain import new_id
 from jajo.errors import Conflict, NotFound, RuleViolation
@@ -198,7 +199,7 @@ def return_document(cmd: ReturnDocument, uow: UnitOfWork, deps: Deps) -> Documen
 
 
 def build_handlers(deps: Deps) -> dict:
-    handlers = {
+    handlers: dict[type, Callable[..., Any]] = {
         ScheduleSession: schedule_session, ScheduleSeries: schedule_series, RecordAttendance: record_attendance,
         CancelSession: cancel_session, AllocateBudget: allocate_budget, ClaimExpense: claim_expense,
         ApproveExpense: approve_expense, RejectExpense: reject_expense, SubmitDocument: submit_document,

@@ -1,6 +1,8 @@
 """Activity's read side: its view of registration's groups, and queries over its own current-state views."""
 from __future__ import annotations
 
+from typing import Any
+
 from pymongo import ASCENDING
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
@@ -33,10 +35,10 @@ class RegistrationView:
         if not isinstance(group_id, str) or not group_id:
             raise ValueError("group_id is not a non-empty string")
         if event_type == registration.MemberErased.name:  # an erased member is no guardian any more
-            changes = {f"members.{_member_key(data['member_id'])}.erased": True}
-            self.db[GROUPS].update_one({"_id": group_id}, {"$set": changes}, upsert=True, session=session)
+            erased = {f"members.{_member_key(data['member_id'])}.erased": True}
+            self.db[GROUPS].update_one({"_id": group_id}, {"$set": erased}, upsert=True, session=session)
             return
-        changes: dict = {"year": int(data["year"])}
+        changes: dict[str, Any] = {"year": int(data["year"])}
         if event_type == registration.GroupFormed.name:
             changes["formed"] = True
         elif event_type == registration.GroupApproved.name:
@@ -64,10 +66,12 @@ def _member_key(member_id: object) -> str:
     return member_id
 
 
-def _doc(view: dict | None) -> dict | None:
-    if view is None:
-        return None
+def _doc(view: dict) -> dict:
     return {"id": view.pop("_id"), **view}
+
+
+def _found(view: dict | None) -> dict | None:
+    return None if view is None else _doc(view)
 
 
 class ActivityViews:
@@ -121,7 +125,7 @@ class ActivityViews:
 
     # --- activity's own views ----------------------------------------------------------------------
     def session(self, session_id: str) -> dict | None:
-        return _doc(self.db["session_views"].find_one({"_id": session_id}))
+        return _found(self.db["session_views"].find_one({"_id": session_id}))
 
     def sessions(self, group_id: str | None = None, year: int | None = None) -> list[dict]:
         query = {k: v for k, v in (("group_id", group_id), ("year", year)) if v is not None}
@@ -129,13 +133,13 @@ class ActivityViews:
         return sorted(docs, key=lambda s: (s["date"], s["start"]))  # sorted here: cheaper than a server sort
 
     def space_day(self, day_id: str) -> dict | None:
-        return _doc(self.db["space_day_views"].find_one({"_id": day_id}))
+        return _found(self.db["space_day_views"].find_one({"_id": day_id}))
 
     def budget(self, group_id: str, year: int) -> dict | None:
-        return _doc(self.db["budget_views"].find_one({"_id": budget_id(group_id, year)}))
+        return _found(self.db["budget_views"].find_one({"_id": budget_id(group_id, year)}))
 
     def expense(self, expense_id: str) -> dict | None:
-        return _doc(self.db["expense_views"].find_one({"_id": expense_id}))
+        return _found(self.db["expense_views"].find_one({"_id": expense_id}))
 
     def expenses(self, group_id: str, year: int) -> list[dict]:
         return sorted((_doc(v) for v in self.db["expense_views"].find({"group_id": group_id, "year": year})),
@@ -153,7 +157,7 @@ class ActivityViews:
         return page, f"{page[-1]['date']}|{page[-1]['id']}" if more else None
 
     def document(self, document_id: str) -> dict | None:
-        return _doc(self.db["document_views"].find_one({"_id": document_id}))
+        return _found(self.db["document_views"].find_one({"_id": document_id}))
 
     def documents(self, group_id: str, year: int | None = None) -> list[dict]:
         query = {"group_id": group_id, **({"year": year} if year is not None else {})}

@@ -98,7 +98,9 @@ class Accounts:
         if self.collection.update_one({"_id": username}, {"$set": changes}).matched_count == 0:
             raise AccountError("그런 아이디가 없습니다.")
         self.sessions.delete_many({"username": username})  # a change of standing signs the person out
-        return self.get(username)
+        account = self.get(username)
+        assert account is not None  # it matched just now
+        return account
 
     def disable(self, username: str) -> Account:
         return self._change(username, {"active": False})

@@ -126,7 +126,7 @@ def _portal() -> Portal:
 def _error_page(exc: HTTPException):
     messages = {403: "이 화면을 볼 권한이 없습니다.", 404: "찾는 화면이 없습니다.", 405: "허용되지 않는 요청입니다.",
                 413: "파일이 너무 큽니다(10MB 이하)."}
-    message = messages.get(exc.code, "요청을 처리하지 못했습니다.")
+    message = messages.get(exc.code or 500, "요청을 처리하지 못했습니다.")
     return render("error.html", title=f"{exc.code} 오류", message=message), exc.code
 
 

@@ -12,6 +12,7 @@ import io
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
+from typing import Any, overload
 
 from pymongo.database import Database
 
@@ -64,6 +65,10 @@ class Guardian:
     csrf: str
 
 
+@overload
+def _aware(moment: datetime) -> datetime: ...
+@overload
+def _aware(moment: None) -> None: ...
 def _aware(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
@@ -115,7 +120,7 @@ class Links:
 
     def start_session(self, link: Link, member_id: str) -> tuple[str, Guardian]:
         token = secrets.token_urlsafe(32)
-        doc = {"_id": _hash(token), "member_id": member_id, "group_id": link.group_id, "link_id": link.id,
+        doc: dict[str, Any] = {"_id": _hash(token), "member_id": member_id, "group_id": link.group_id, "link_id": link.id,
                "csrf": secrets.token_urlsafe(24), "seen_at": now(), "expires_at": link.expires_at}
         self.sessions.insert_one(doc)
         return token, Guardian(doc["_id"], member_id, link.group_id, link.id, doc["csrf"])

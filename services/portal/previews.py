@@ -18,7 +18,7 @@ def jpeg_preview(data: bytes, content_type: str) -> bytes | None:
 
     register_heif_opener()
     with Image.open(io.BytesIO(data)) as image:
-        image = ImageOps.exif_transpose(image)
+        image = ImageOps.exif_transpose(image)  # type: ignore[assignment]
         image.thumbnail(SIZE)
         out = io.BytesIO()
         image.convert("RGB").save(out, "JPEG", quality=80)

@@ -9,6 +9,7 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from pymongo.database import Database
 
@@ -41,7 +42,7 @@ class SessionStore:
     def create(self, username: str, role: str) -> tuple[str, Session]:
         token = secrets.token_urlsafe(32)
         at = now()
-        doc = {"_id": _hash(token), "username": username, "role": role, "csrf": secrets.token_urlsafe(24),
+        doc: dict[str, Any] = {"_id": _hash(token), "username": username, "role": role, "csrf": secrets.token_urlsafe(24),
                "created_at": at, "seen_at": at, "expires_at": at + self.lifetime, "flash": []}
         self.collection.insert_one(doc)
         return token, Session(doc["_id"], username, role, doc["csrf"])
@@ -75,7 +76,7 @@ class SessionStore:
 
 
 def same_token(offered: str | None, expected: str) -> bool:
-    return bool(offered) and hmac.compare_digest(offered.encode(), expected.encode())
+    return offered is not None and bool(offered) and hmac.compare_digest(offered.encode(), expected.encode())
 
 
 class SigninLimiter:

@@ -176,6 +176,7 @@ class Group(Aggregate):
         errors = {**_member_errors(guardian_name, district, children, today), **consent_errors(consent, len(children))}
         if errors:
             raise RuleViolation("the member cannot join: see errors", errors=errors)
+        assert consent is not None  # consent_errors refused a join without it
         key = guardian_key(guardian_name, phone)
         if any(member.key == key for member in self.current_members()):
             raise Conflict("this guardian (same name and phone) is already a member of the group")

@@ -21,6 +21,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import requests
 
@@ -39,7 +40,7 @@ GIVEN = ["민지", "서연", "지훈", "하은", "도윤", "수빈", "예준", "
 CENTER_SPACES = ["키움터", "자람터", "공동육아방"]
 SLOTS = [("10:00", "12:00"), ("13:00", "15:00"), ("15:30", "17:00"), ("09:00", "09:50")]
 COMPLAINTS = ["서류 제출의 어려움", "온라인 간담회 중단", "활동 공간 부족", "없음"]
-SURVEY_QUESTIONS = [
+SURVEY_QUESTIONS: list[dict[str, Any]] = [
     {"id": "q1", "text": "자조모임 활동 지원에 만족하십니까?", "kind": "likert5", "category": "activity_support"},
     {"id": "q2", "text": "자조모임 운영에 만족하십니까?", "kind": "likert5", "category": "operation"},
     {"id": "q3", "text": "활동 공간에 만족하십니까?", "kind": "likert5", "category": "space"},
@@ -104,7 +105,7 @@ def plan(seed: int = YEAR, groups: int = 20) -> list[PlannedGroup]:
         count = held_per_group[g] + (1 if g < 7 else 0)
         weekday, (start, end) = g % 5, SLOTS[g // 5 % len(SLOTS)]
         home = CENTER_SPACES[g % len(CENTER_SPACES)]
-        sessions, per_month = [], {}
+        sessions, per_month = [], {}  # type: ignore[var-annotated]
         for k in range(count):
             month = 3 + k * 10 // count
             week = per_month.get(month, 0)
@@ -131,7 +132,7 @@ def plan(seed: int = YEAR, groups: int = 20) -> list[PlannedGroup]:
     available = [[(m, c) for m in s.guardians for c in range(len(grp.members[m]["children"]))] for grp, s in held]
     kids = [rng.randint(1, len(a)) for a in available]
     _adjust(kids, TARGET["children"], [1] * len(held), [len(a) for a in available], rng)
-    for (grp, session), a, n in zip(held, available, kids):
+    for (_, session), a, n in zip(held, available, kids):
         session.children = sorted(rng.sample(a, n))
     return planned
 
@@ -171,7 +172,7 @@ class Api:
                 response = None
             retry = response is None or response.status_code == 503 or (
                 response.status_code == 409 and "Retry-After" in response.headers)
-            if not retry:
+            if not retry and response is not None:
                 if response.status_code >= 400:
                     raise SystemExit(f"{method} {path} → {response.status_code}: {response.text[:500]}")
                 return response.json()

@@ -155,7 +155,7 @@ def _session_held(d: dict) -> list[Op]:
     kind, venue = esc(facts["kind"]), esc(facts["venue"])
     held = {**facts, "held": True, "parents": parents, "children": children,
             "guardian_ids": guardians, "child_ids": kids, "notes": d.get("notes")}
-    counters = {
+    counters: dict[str, int | float] = {
         "sessions.held": 1, f"sessions.by_kind.{kind}": 1,
         "participation.parents": parents, "participation.children": children,
         f"months.{month}.sessions": 1, f"months.{month}.parents": parents, f"months.{month}.children": children,
@@ -250,7 +250,7 @@ def _survey_published(d: dict) -> list[Op]:
 
 
 def _survey_submitted(d: dict) -> list[Op]:
-    counters: dict[str, int] = {"responses": 1}
+    counters: dict[str, int | float] = {"responses": 1}
     for question_id, value in dict(d["answers"]).items():
         for one in value if isinstance(value, list) else [value]:
             path = f"hist.{esc(question_id)}.{answer_key(one)}"

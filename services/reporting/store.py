@@ -40,7 +40,7 @@ def advance(db: Database, count: int, last_event_at, session: ClientSession) -> 
     doc = db["state"].find_one_and_update(
         {"_id": STATE_ID}, update, upsert=True, return_document=ReturnDocument.AFTER, session=session
     )
-    return {"building": None, **doc}
+    return {"building": None, **doc}  # type: ignore[dict-item]  # upserted
 
 
 def generations(doc: dict) -> list[int]:

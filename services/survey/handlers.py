@@ -1,6 +1,7 @@
 """Command handlers: load, decide, commit."""
 from __future__ import annotations
 
+from jajo.commands import Handler
 from jajo.domain import new_id
 from jajo.unit_of_work import UnitOfWork
 from services.survey import read_models
@@ -40,7 +41,7 @@ def submit_response(cmd: SubmitResponse, uow: UnitOfWork) -> Response:
     return response
 
 
-HANDLERS = {
+HANDLERS: dict[type, Handler] = {
     PublishSurvey: publish_survey,
     CopySurvey: copy_survey,
     CloseSurvey: close_survey,

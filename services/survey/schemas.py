@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from jajo.fields import Text
@@ -8,7 +10,7 @@ from services.survey import domain
 YEAR = validate.Range(domain.YEAR_MIN, domain.YEAR_MAX)
 QUESTION_ID = validate.Regexp(domain.ID_PATTERN, error="must be 1–50 letters, digits, '_' or '-'")
 MEMBER_ID = validate.Regexp(domain.MEMBER_ID_PATTERN, error="must be a member id: 1–64 letters, digits, '_' or '-'")
-STRICT_BOOL = {"truthy": {True}, "falsy": {False}}
+STRICT_BOOL: dict[str, Any] = {"truthy": {True}, "falsy": {False}}
 
 
 class QuestionIn(Schema):

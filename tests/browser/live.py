@@ -7,7 +7,7 @@ import threading
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Any, Iterator
 
 from werkzeug.serving import make_server
 
@@ -74,7 +74,8 @@ def live_system(infra, node_modules) -> Iterator[Live]:
     workers = [threading.Thread(target=run_loop, args=(loop, stop, 0.02), daemon=True) for loop in _loops(settings)]
     for worker in workers:
         worker.start()
-    servers, urls = [], {}
+    servers: list[Any] = []
+    urls: dict[str, str] = {}
     try:
         for name in API_SERVICES:
             server, urls[name] = _serve(_app(name, settings))

@@ -48,8 +48,8 @@ class ParentPage(Portal):
             self.page.locator('label[for="consent"]').tap()
         self.page.get_by_role("button", name="가입 신청").tap()
 
-    def check_accessibility(self, name: str) -> None:
-        super().check_accessibility(name)
+    def check_accessibility(self, name: str, shot: str | None = None) -> None:
+        super().check_accessibility(name, shot)
         shots = os.environ.get("JAJO_SCREENSHOTS")  # docs/portal: `JAJO_SCREENSHOTS=docs/portal make test-browser`
         if shots:
             self.page.screenshot(path=str(Path(shots) / f"parents-{len(self.scanned):02d}.png"), full_page=True)

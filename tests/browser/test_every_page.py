@@ -18,7 +18,7 @@ NS = "{http://www.w3.org/1999/xhtml}"
 def signed_in(live, username: str) -> requests.Session:
     http = requests.Session()
     page = http.get(f"{live.portal_url}/signin", timeout=10).text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = re.findall(r'name="csrf_token" value="([^"]+)"', page)[0]
     answer = http.post(f"{live.portal_url}/signin", data={"csrf_token": token, "username": username,
                                                           "password": PASSWORD}, timeout=10, allow_redirects=False)
     assert answer.status_code == 303

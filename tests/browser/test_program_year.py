@@ -9,7 +9,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.live import PASSWORD
-from tests.browser.pages import FundingPage, GroupsPage, Portal, SchedulePage
+from tests.browser.pages import FundingPage, GroupsPage, SchedulePage
 from tests.conftest import STAFF
 from tests.waiting import eventually
 

@@ -261,7 +261,8 @@ class Load:
     def drain(self, timeout: float = 120) -> None:
         """Stop starting new units (after `max_units` of them, when set) and finish the follow-ups."""
         if self.max_units is not None:
-            eventually(lambda: self.units >= self.max_units, timeout=timeout, interval=0.1, what="units started")
+            eventually(lambda: self.units >= self.max_units, timeout=timeout, interval=0.1,  # type: ignore[operator]
+                       what="units started")
         self.stop_generating()
         eventually(lambda: self.idle(), timeout=timeout, interval=0.1, what="load drained")
         self._halt.set()
@@ -541,7 +542,7 @@ def expected_report(stack: Stack) -> dict:
             "approved": sum(claims[o.path.split("/")[2]] for o in each("activity", f"/expenses/{ID}/approve")),
             "rejected": sum(claims[o.path.split("/")[2]] for o in each("activity", f"/expenses/{ID}/reject")),
         },
-        "likert": {"q1": {"responses": len(q1), "distribution": {str(v): q1.count(v) for v in range(1, 6)}}
+        "likert": {"q1": {"responses": len(q1), "distribution": {str(v): q1.count(v) for v in range(1, 6)}}  # noqa: B035
                    for _ in each("survey", "/surveys")},  # every survey of the drills asks q1
     }
 

@@ -28,7 +28,7 @@ def test_acknowledged_transactions_survive_a_kill_9(tmp_path):
                 return
             key = f"{writer}-{n}"
             try:
-                in_transaction(client, lambda s, key=key: (client.jajo.events.insert_one({"_id": key}, session=s),
+                in_transaction(client, lambda s, key=key: (client.jajo.events.insert_one({"_id": key}, session=s),  # type: ignore[misc]
                                                            client.jajo.outbox.insert_one({"_id": key}, session=s)))
                 acknowledged.append(key)
             except (PyMongoError, Unavailable) as exc:  # the server is being killed under the writers

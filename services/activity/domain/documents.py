@@ -65,7 +65,7 @@ class Document(Aggregate):
     review_reason: str | None = None
 
     @classmethod
-    def submit(cls, document_id: str, *, group_id: str, year: int, kind: str, content: bytes, filename: str,
+    def submit(cls, document_id: str, *, group_id: str, year: int | None, kind: str, content: bytes, filename: str,
                session_id: str | None = None, expense_id: str | None = None) -> "Document":
         content_type = check_upload(content)
         document = cls(id=document_id)

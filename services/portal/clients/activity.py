@@ -1,6 +1,8 @@
 """Activity: sessions and spaces, budgets and expense claims, documents."""
 from __future__ import annotations
 
+import builtins
+
 from services.portal.clients.base import ApiError, ResourceClient
 
 
@@ -28,7 +30,7 @@ class SessionsClient(ResourceClient):
     def report_connection(self, session_id: str, status: str, key: str) -> dict:
         return self.api.post(f"/sessions/{session_id}/connection", {"status": status}, key=key)
 
-    def spaces(self) -> list[dict]:
+    def spaces(self) -> builtins.list[dict]:  # `list` is the method above
         return self.api.get("/spaces")["spaces"]
 
     def bookings(self, space: str, day: str) -> dict:

@@ -7,7 +7,7 @@ BASE = {"animation": False, "color": COLORS, "textStyle": {"fontFamily": "Preten
         "aria": {"enabled": True}}
 
 
-def bars(labels: list[str], series: dict[str, list], *, line: set[str] = frozenset()) -> dict:
+def bars(labels: list[str], series: dict[str, list], *, line: frozenset[str] | set[str] = frozenset()) -> dict:
     return {**BASE, "legend": {"top": 0}, "xAxis": {"type": "category", "data": labels}, "yAxis": {"type": "value"},
             "series": [{"name": name, "type": "line" if name in line else "bar", "data": values}
                        for name, values in series.items()]}

@@ -10,6 +10,7 @@ import secrets
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from jajo.consent import NOTICE_VERSION
 from services.portal.accounts import Account
@@ -36,7 +37,7 @@ def _links():
     return current_app.extensions["portal"].links
 
 
-def _cookie(response: Response, name: str, value: str, max_age: int | None = None) -> None:
+def _cookie(response: BaseResponse, name: str, value: str, max_age: int | None = None) -> None:
     secure = current_app.extensions["portal"].settings.secure_cookies
     response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="Lax", secure=secure, path="/")
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import pytest
 
@@ -22,7 +23,7 @@ def registration_envelope(event_type: str, group_id: str, version: int, **data) 
 class Registry:
     """Builds registration's events for groups; `deliver` decides how they reach activity."""
 
-    deliver: object
+    deliver: Callable[[list[dict]], Any]
     versions: dict = field(default_factory=dict)
 
     def emit(self, event_type: str, group_id: str, **data) -> dict:

@@ -2,7 +2,6 @@
 outlives an exception only if its event may have committed (the sweep removes the rest)."""
 from __future__ import annotations
 
-import io
 from datetime import datetime, timedelta, timezone
 from urllib.parse import unquote
 

@@ -27,7 +27,7 @@ def portal(settings):
 
 def sign_in(client, username: str, password: str):
     page = client.get("/signin").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = re.findall(r'name="csrf_token" value="([^"]+)"', page)[0]
     return client.post("/signin", data={"csrf_token": token, "username": username, "password": password})
 
 

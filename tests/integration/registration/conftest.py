@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ class Clock:
 
 
 def member_body(**changes) -> dict:
-    body = {
+    body: dict[str, Any] = {
         "guardian_name": "김보호", "district": "용산구", "phone": "010-1234-5678",
         "children": [{"name": "김하늘", "birth_date": "2023-05-14"}],
     }
@@ -38,8 +39,8 @@ def member_body(**changes) -> dict:
 class Registration:
     """The service under test, with shortcuts; every request goes through HTTP."""
 
-    client: object
-    db: object
+    client: Any
+    db: Any
 
     def form(self, **changes) -> dict:
         body = {"name": "햇살 놀이 모임", "year": 2026, "theme": "숲 놀이", **changes}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ from jajo.kafka import ensure_topics
 from tests.conftest import STAFF
 from tests.real_registration import RealRegistration
 
-QUESTIONS = [
+QUESTIONS: list[dict[str, Any]] = [
     {"id": "q1", "text": "자조모임 활동 지원에 만족하십니까?", "kind": "likert5", "category": "activity_support"},
     {"id": "q2", "text": "모임 운영 방식에 만족하십니까?", "kind": "likert5", "category": "operation"},
     {"id": "q3", "text": "어려웠던 점을 모두 골라 주세요", "kind": "choice",
@@ -82,7 +83,7 @@ def join(registration):
         finally:
             registration.batch = False
         registration.deliver()
-        make.group[ids[0]] = group_id
+        make.group[ids[0]] = group_id  # type: ignore[attr-defined]
         return ids[0] if count == 1 else ids
 
     make.group = {}

@@ -9,7 +9,7 @@ from jajo.errors import Conflict
 from services.survey import read_models
 from services.survey.domain import Response, Survey, response_subject
 from tests.conftest import STAFF, VIEWER
-from tests.integration.survey.conftest import QUESTIONS, member_joined, registration_envelope
+from tests.integration.survey.conftest import QUESTIONS, member_joined
 
 pytestmark = pytest.mark.integration
 ANSWERS = {"q1": 5, "q2": 4, "q3": ["서류 제출의 어려움"], "q4": "키움터", "q5": "온라인 모임이 자주 끊겼어요"}

@@ -18,7 +18,7 @@ from tests.waiting import eventually
 pytestmark = pytest.mark.integration
 
 
-def produce(settings, envelopes: list[dict], raw: list[bytes] = ()) -> None:
+def produce(settings, envelopes: list[dict], raw: tuple[bytes, ...] | list[bytes] = ()) -> None:
     ensure_topics(settings)
     producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
     try:

@@ -62,7 +62,7 @@ def store():
 
 @pytest.fixture
 def bus(views, store):
-    return memory_bus(build_handlers(Deps(views, files=None, spaces=load_spaces(None))), store, "activity")  # type: ignore[arg-type]
+    return memory_bus(build_handlers(Deps(views, files=None, spaces=load_spaces(None))), store, "activity")
 
 
 def session(start: str = "10:00", end: str = "12:00", venue: str = "키움터", group_id: str = "g1") -> ScheduleSession:

@@ -67,7 +67,7 @@ class Program:
         self.emit("activity", "budget", subject, "BudgetAllocated", group_id=gid, year=year, amount=amount,
                   total=amount)
 
-    def expense(self, eid: str, gid: str, amount: int, outcome: str | None, documents: list[str] = (),
+    def expense(self, eid: str, gid: str, amount: int, outcome: str | None, documents: tuple[str, ...] | list[str] = (),
                 year: int = 2025, session_id: str | None = None) -> None:
         subject = f"budget:{gid}:{year}"
         self.emit("activity", "budget", subject, "ExpenseClaimed", expense_id=eid, group_id=gid, year=year,
