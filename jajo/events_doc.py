@@ -12,6 +12,9 @@ CATALOGUES = ("services.registration.events", "services.activity.events", "servi
 DOC = Path(__file__).resolve().parent.parent / "docs" / "events.md"
 
 PREAMBLE = """\
+Written from the declarations in `services/<service>/events.py` by `make events-doc` (a test fails when this
+file and they differ): change the declarations, not this file.
+
 Every event travels in the CloudEvents envelope of `../shared/contract/api.md` (built by
 `jajo.envelope.wrap`): `specversion`, `id`, `source`, `type`, `subject` (the aggregate id),
 `time`, `datacontenttype`, `data`, `aggregateversion`, `aggregatetype`, `correlationid`,
