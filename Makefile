@@ -40,8 +40,8 @@ test: $(STAMP) $(NODE)  ## unit, integration and end-to-end tests (embedded Kafk
 
 lint: $(STAMP)  ## ruff (lint and format check) and mypy over jajo, services, bench and tests
 	$(PY) -m ruff check jajo services bench tests
-	$(PY) -m ruff format --check jajo services bench tests
 	$(PY) -m mypy
+	$(PY) -m ruff format --check jajo services bench tests
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
