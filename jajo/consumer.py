@@ -186,7 +186,8 @@ class EventConsumer:
     def _my_partitions(self, consumer: KafkaConsumer) -> list[TopicPartition]:
         partitions = []
         for topic in self.projection.topics:
-            numbers, topic_id = consumer.partitions_for_topic(topic), _topic_id(consumer, topic)
+            numbers = consumer.partitions_for_topic(topic)
+            topic_id = _topic_id(consumer, topic) if numbers else None
             if not numbers or topic_id is None:
                 return []  # not created yet: try again on the next loop
             self._topic_ids[topic] = topic_id
