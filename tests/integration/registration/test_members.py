@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import unicodedata
 from datetime import date
 
@@ -200,9 +201,10 @@ def test_personal_data_never_reaches_logs_or_error_messages(settings, clock):
         reg.delete(f"/groups/{group['id']}/members/{member['id']}")
     finally:
         root.removeHandler(capture)
-    logged = stream.getvalue()
+    ids = re.compile(r"\b[0-9a-f]{32}\b")  # a random hex id may hold "5432"
+    logged = ids.sub("<id>", stream.getvalue())
     assert '"status": 409' in logged or "409" in logged  # the requests were logged at all
-    errors = " ".join(answer.get_data(as_text=True) for answer in answers)
+    errors = ids.sub("<id>", " ".join(answer.get_data(as_text=True) for answer in answers))
     for secret in ("홍길동", "9876", "5432", "홍아기", "2024-07-07", "2012-07-07", "2030-07-07", "07/07/2024"):
         assert secret not in logged and secret not in errors, secret
 
