@@ -54,7 +54,7 @@ bench: $(STAMP)  ## benchmarks: ratios against the stack's bare limits, measured
 	$(PY) -m bench
 
 demo: $(STAMP)  ## load a 2025 program year through the public APIs of a running stack and print the report
-	$(PY) -m services.reporting.demo
+	$(PY) -m demo
 
 rebuild: $(STAMP)  ## rebuild reporting's read models from the audit history
-	$(PY) -m services.reporting.rebuild
+	$(PY) -m services.reporting.cli rebuild
