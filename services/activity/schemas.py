@@ -4,8 +4,8 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
 
 from jajo.fields import ClockTime, IsoDate, Text
-from jajo.http.schemas import OwedDocument
-from jajo.program import CONNECTION_STATUSES
+from services.program.rules import CONNECTION_STATUSES
+from services.program.schemas import OwedDocument
 from services.activity.domain import DOCUMENT_KINDS, KINDS, MAX_SERIES, VENUES, CENTER_SPACES
 
 MAX_KRW = 1_000_000_000

@@ -5,7 +5,7 @@ import hashlib
 from dataclasses import dataclass
 
 from jajo.domain import Aggregate
-from jajo.program import ACCEPTED as REVIEW_ACCEPTED, RETURNED, SUBMITTED, documents_owed
+from services.program.rules import ACCEPTED as REVIEW_ACCEPTED, RETURNED, SUBMITTED, documents_owed
 from jajo.errors import Conflict, JajoError, RuleViolation
 
 DOCUMENT_KINDS = ("activity_plan", "result_report", "receipt", "attendance_sheet")
@@ -116,7 +116,7 @@ class Document(Aggregate):
 
 
 def missing_documents(year: int, sessions: list[dict], expenses: list[dict], documents: list[dict]) -> list[dict]:
-    """What a group still owes for a year (jajo.program.documents_owed over activity's views)."""
+    """What a group still owes for a year (services.program.rules.documents_owed over activity's views)."""
     held_special = [s for s in sessions if s["kind"] == "special" and s["status"] == "held"]
     open_claims = [e for e in expenses if e["status"] != "rejected"]
     return documents_owed(year, held_special, open_claims, documents)
