@@ -121,9 +121,7 @@ def list_groups(query: dict):
     The groups of a program year (all when `year` is absent) with their counts of current members and
     children, ordered by name.
     """
-    selector = {"year": query["year"]} if "year" in query else {}
-    views = [{"id": v.pop("_id"), **v} for v in service().db["group_views"].find(selector, {"members": 0})]
-    return {"groups": sorted(views, key=lambda v: (v["name"], v["id"]))}
+    return {"groups": service().views.groups(query.get("year"))}
 
 
 @blp.get("/groups/<group_id>")
@@ -134,10 +132,10 @@ def get_group(group_id: str):
 
     The group with its current members and their children (members who left are in the history only).
     """
-    view = service().db["group_views"].find_one({"_id": group_id})
+    view = service().views.group(group_id)
     if view is None:
         raise NotFound(f"group {group_id} does not exist")
-    return {"id": view.pop("_id"), **view}
+    return view
 
 
 @blp.get("/groups/<group_id>/members/<member_id>")

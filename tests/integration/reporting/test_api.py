@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from jajo.bootstrap import write_service
 from jajo.http import outbox
 from jajo.http.app import create_service_app
-from services.reporting import readmodels
+from services.reporting import projection as readmodels
 from tests.conftest import STAFF, VIEWER
 from tests.unit.reporting.program import Program, small_program
 
