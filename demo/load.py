@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from demo.client import Api
 from demo.plan import SURVEY_QUESTIONS, YEAR, PlannedGroup, PlannedSession, survey_answers
+from jajo.center import CENTER
 from jajo.consent import consent_block
 
 
@@ -30,7 +31,7 @@ class Loader:
         reg.post(f"/groups/{group_id}/approve", f"{k}-approve")
         members = []
         for m, member in enumerate(grp.members):
-            body = {"guardian_name": member["guardian_name"], "district": "용산구", "phone": member["phone"],
+            body = {"guardian_name": member["guardian_name"], "district": CENTER.district, "phone": member["phone"],
                     "children": [{"name": f"{member['guardian_name'][0]}아이{c + 1}", "birth_date": born}
                                  for c, born in enumerate(member["children"])],
                     "consent": consent_block(len(member["children"]))}

@@ -6,6 +6,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 
+from jajo.center import CENTER
+
 YEAR = 2025
 TARGET = {"held": 223, "parents": 948, "children": 877}
 GROUP_NAMES = [
@@ -16,7 +18,7 @@ GROUP_NAMES = [
 GROUP_NAMES[14] = "랄라 영어동요"
 SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
 GIVEN = ["민지", "서연", "지훈", "하은", "도윤", "수빈", "예준", "지아", "현우", "유나", "준서", "채원"]
-CENTER_SPACES = ["키움터", "자람터", "공동육아방"]
+CENTER_SPACES = list(CENTER.space_names)
 SLOTS = [("10:00", "12:00"), ("13:00", "15:00"), ("15:30", "17:00"), ("09:00", "09:50")]
 COMPLAINTS = ["서류 제출의 어려움", "온라인 간담회 중단", "활동 공간 부족", "없음"]
 SURVEY_QUESTIONS = [

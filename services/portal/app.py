@@ -11,6 +11,7 @@ from flask import Flask, g, jsonify, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from jajo.bootstrap import Service
+from jajo.center import CENTER
 from jajo.config import Settings, load_settings
 from jajo.http.logs import configure_logging, init_request_logging
 from services.portal import assets, formatting, navigation
@@ -160,7 +161,7 @@ def create_app(settings: Settings | None = None, portal: PortalSettings | None =
     app.config.update(MAX_CONTENT_LENGTH=11 * 1024 * 1024, TEMPLATES_AUTO_RELOAD=False)
     app.extensions["portal"] = Portal(settings, portal or load_portal_settings())
     app.jinja_env.filters.update(formatting.FILTERS)
-    app.jinja_env.globals.update(asset_url=assets.asset_url, nav=navigation.NAV, csrf_field=CSRF_FIELD)
+    app.jinja_env.globals.update(asset_url=assets.asset_url, nav=navigation.NAV, csrf_field=CSRF_FIELD, center=CENTER)
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     init_request_logging(app, "portal")
     app.before_request(_load_session)

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from jajo import consumer
+from jajo.center import CENTER
 from jajo.errors import NotFound, RuleViolation, Unavailable
 from jajo.http.app import service
 from jajo.http.auth import current_principal
@@ -36,8 +37,9 @@ def _require_staff() -> None:
 
 
 def _check_year(year: int) -> None:
-    if not 2000 <= year <= 2100:
-        raise RuleViolation("year is out of range", errors={"year": ["must be between 2000 and 2100"]})
+    if not CENTER.is_program_year(year):
+        raise RuleViolation("year is out of range",
+                            errors={"year": [f"must be between {CENTER.first_year} and {CENTER.last_year}"]})
 
 
 def _annual(year: int, query: dict) -> dict:

@@ -22,9 +22,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable
 
+from jajo.center import CENTER
+
 COLLECTIONS = ("years", "groups", "sessions", "expenses", "documents", "surveys")
 KINDS = ("regular", "special", "online")
-VENUES = ("키움터", "자람터", "공동육아방", "external", "online")
+VENUES = (*CENTER.space_names, "external", "online")
 AUDIT_ONLY = frozenset({"SpaceBooked", "SpaceReleased"})
 
 
