@@ -48,6 +48,18 @@ def check_upload(content: bytes) -> str:
     return detected
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A document's bytes that passed `check_upload` (once), with the type detected from them."""
+
+    content: bytes
+    content_type: str
+
+    @classmethod
+    def of(cls, content: bytes) -> "Upload":
+        return cls(content, check_upload(content))
+
+
 @dataclass
 class Document(Aggregate):
     kind = "document"
@@ -64,9 +76,10 @@ class Document(Aggregate):
     review_reason: str | None = None
 
     @classmethod
-    def submit(cls, document_id: str, *, group_id: str, year: int, kind: str, content: bytes, filename: str,
+    def submit(cls, document_id: str, *, group_id: str, year: int, kind: str, content: bytes | Upload, filename: str,
                session_id: str | None = None, expense_id: str | None = None) -> "Document":
-        content_type = check_upload(content)
+        upload = content if isinstance(content, Upload) else Upload.of(content)
+        content, content_type = upload.content, upload.content_type
         document = cls(id=document_id)
         document.record("DocumentSubmitted", document_id=document_id, group_id=group_id, year=year, kind=kind,
                         session_id=session_id, expense_id=expense_id, filename=filename, content_type=content_type,
