@@ -23,7 +23,7 @@ from jajo.kafka import ensure_topics
 
 log = logging.getLogger("jajo.init")
 
-SERVICES = ("registration", "activity", "survey", "reporting")
+SERVICES = ("registration", "activity", "survey", "reporting", "portal")
 # "Not up yet" (refused, no broker, no primary elected yet): worth waiting for. Anything else is a bug: fail at once.
 TRANSIENT = (ConnectionFailure, KafkaError, OSError)
 
@@ -56,16 +56,16 @@ def initialise(settings: Settings, timeout_seconds: float = 120.0) -> list[str]:
     deadline = time.monotonic() + timeout_seconds
     _retrying("creating topics", lambda: ensure_topics(settings, TOPICS), deadline)
     log.info("topics ready", extra={"topics": [settings.topic(name) for name in TOPICS]})
-    wired = []
+    indexed = []
     for name in SERVICES:
         done: list[bool] = []
         _retrying(f"creating {name} indexes", lambda name=name: done.append(index_service(name, settings)), deadline)
         if done and done[-1]:
-            wired.append(name)
+            indexed.append(name)
         else:
             log.warning("service has no bootstrap module yet; skipped", extra={"skipped": name})
-    log.info("indexes ready", extra={"services": wired})
-    return wired
+    log.info("indexes ready", extra={"services": indexed})
+    return indexed
 
 
 def main() -> int:
