@@ -19,6 +19,11 @@ from services.reporting import audit, generation, report
 from services.reporting.projection import EVENT_TYPES, event_time, project_all, replay
 
 
+def topics(settings: Settings) -> list[str]:
+    """Reporting reads every topic."""
+    return [settings.topic(name) for name in TOPICS]
+
+
 def rfc3339(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
@@ -29,7 +34,7 @@ class ReportingProjection:
 
     def __init__(self, db: Database, settings: Settings):
         self.db = db
-        self.topics = [settings.topic(name) for name in TOPICS]
+        self.topics = topics(settings)
 
     def apply_batch(self, envelopes: list[dict], session: ClientSession) -> None:
         if not envelopes:
@@ -72,7 +77,7 @@ class ReportingViews:
         return report.group(self.models(), group_id)
 
     def lag(self) -> int:
-        return lag(self.settings, self.db, [self.settings.topic(name) for name in TOPICS])
+        return lag(self.settings, self.db, topics(self.settings))
 
     def status(self, lag: int) -> dict:
         """The projection's status (`GET /projections/status`) with the lag the caller measured."""
