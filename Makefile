@@ -39,9 +39,9 @@ test: $(STAMP) $(NODE)  ## unit, integration and end-to-end tests (embedded Kafk
 	$(PY) -m pytest -q
 
 lint: $(STAMP)  ## ruff (lint and format check) and mypy over jajo, services, bench and tests
-	$(PY) -m ruff check jajo services bench tests
+	$(PY) -m ruff check jajo services bench tests demo
 	$(PY) -m mypy
-	$(PY) -m ruff format --check jajo services bench tests
+	$(PY) -m ruff format --check jajo services bench tests demo
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
@@ -59,10 +59,10 @@ bench: $(STAMP)  ## benchmarks: ratios against the stack's bare limits, measured
 	$(PY) -m bench
 
 demo: $(STAMP)  ## load a 2025 program year through the public APIs of a running stack and print the report
-	$(PY) -m services.reporting.demo
+	$(PY) -m demo
 
 rebuild: $(STAMP)  ## rebuild reporting's read models from the audit history
-	$(PY) -m services.reporting.rebuild
+	$(PY) -m services.reporting.cli rebuild
 
 events-doc: $(STAMP)  ## write docs/events.md from the services' event declarations (services/*/events.py)
 	$(PY) -m jajo.events_doc

@@ -16,7 +16,7 @@ from bench.yeargen import program_year
 from jajo.config import Settings
 from jajo.consumer import EventConsumer, Message
 from jajo.envelope import encode
-from services.activity.bootstrap import wire
+from services.activity.bootstrap import bootstrap
 from services.activity.commands import ScheduleSession
 from services.activity.views import RegistrationView
 
@@ -25,9 +25,9 @@ CLIENTS = 8
 
 def seed(settings: Settings, sessions: int) -> tuple[Any, list[tuple[str, dict]]]:
     """Activity knows a program year's groups; `sessions` sessions are scheduled (in process, not measured)."""
-    activity = wire(settings)
+    activity = bootstrap(settings).ensure_indexes()
     registration = [e for topic, e in program_year(2025) if topic == "registration.events"]
-    view = EventConsumer(RegistrationView(activity.db, settings), activity.write.client, activity.db)
+    view = EventConsumer(RegistrationView(activity.db, settings), activity.client, activity.db)
     view.handle([Message("registration.events", 0, i, None, encode(e)) for i, e in enumerate(registration)])
     members: dict[str, list[tuple[str, list[str]]]] = {}
     for e in registration:

@@ -13,7 +13,7 @@ OPS_PER_ROUND = 300
 
 
 def run(settings: Settings, rounds: int = 5) -> dict:
-    service = write_service("benchstore", settings, handlers={})
+    service = write_service("benchstore", settings, handlers={}).ensure_indexes()
     bare = service.db["bare_inserts"]
     sample = {"specversion": "1.0", "type": "GroupFormed", "data": {"name": "모임", "year": 2026}}
 

@@ -15,7 +15,7 @@ from bench.harness import HEADERS, gunicorn, percentile, worker
 from jajo.config import Settings
 from jajo.kafka import ensure_topics
 from jajo.mongo import client_for
-from services.reporting import store
+from services.reporting import generation
 from jajo.embedded import wait_until
 
 
@@ -32,7 +32,7 @@ def run(settings: Settings, work_dir: Path, rate: float = 50.0, seconds: float =
     services = {"activity": process}
     try:
         def models():
-            return reporting_db[store.collection_name(store.state(reporting_db)["current"], "sessions")]
+            return reporting_db[generation.collection_name(generation.state(reporting_db)["current"], "sessions")]
 
         wait_until(lambda: models().count_documents({}) >= len(work), 180, "the projector catching up", 0.2)
         answered: dict[str, float] = {}

@@ -14,10 +14,12 @@ import sys
 import requests
 
 from bench.harness import TOKEN, gunicorn, machine, percentile, servers, worker, workdir
+from demo.client import Api, wait_until_caught_up
+from demo.load import Loader
+from demo.plan import YEAR, plan
 from jajo.init import initialise
 from jajo.mongo import client_for
 from services.portal.accounts import Accounts
-from services.reporting import demo
 
 PORTAL_TOKEN = "bench-portal-token-0123456789abcdefghij"
 PAGES = ["/?year=2025", "/groups/?year=2025", "/schedule/?week=2025-05-12", "/funding/?year=2025",
@@ -45,10 +47,10 @@ def main() -> None:
             process, portal = gunicorn("portal", settings, work, API_TOKENS=tokens, WEB_CONCURRENCY="2", **extra)
             processes.append(process)
             for run in range(args.years):
-                apis = {name: demo.Api(urls[name], TOKEN, f"bench{run}") for name in SERVICES}
-                demo.Loader(apis["registration"], apis["activity"], apis["survey"], demo.YEAR, log=False).load(
-                    demo.plan(demo.YEAR), 4)
-            demo.wait_until_caught_up([apis[n] for n in SERVICES[:3]], apis["reporting"])
+                apis = {name: Api(urls[name], TOKEN, f"bench{run}") for name in SERVICES}
+                Loader(apis["registration"], apis["activity"], apis["survey"], YEAR, log=False).load(
+                    plan(YEAR), 4)
+            wait_until_caught_up([apis[n] for n in SERVICES[:3]], apis["reporting"])
             Accounts(client_for(settings.mongodb_uri)[settings.database_name("portal")]).add(
                 "bench", "bench-password-1", "staff")
             rows = measure(portal, args.calls)

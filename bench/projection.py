@@ -12,9 +12,9 @@ from bench.yeargen import produce, years
 from jajo.config import Settings
 from jajo.kafka import ensure_topics
 from jajo.mongo import client_for
-from services.reporting import rebuild, store
-from services.reporting.bootstrap import wire
-from services.reporting.readmodels import replay
+from services.reporting import rebuild, generation
+from services.reporting.bootstrap import bootstrap
+from services.reporting.projection import replay
 
 
 def _replay(settings: Settings, mode: str, total: int, count: int = 1) -> list[dict]:
@@ -54,7 +54,7 @@ def run(settings: Settings, rounds: int, scale: int) -> dict:
         results = _replay(base.override(db_prefix=f"b2b{r}_"), "bare", total)
         bare_rates.append(_rate(results, total))
     projector, bare = statistics.median(projector_rates), statistics.median(bare_rates)
-    last = wire(base.override(db_prefix=f"b2p{rounds - 1}_"))
+    last = bootstrap(base.override(db_prefix=f"b2p{rounds - 1}_")).ensure_indexes()
     exact = _same_as(last.db, expected)
 
     started = time.perf_counter()
@@ -66,7 +66,7 @@ def run(settings: Settings, rounds: int, scale: int) -> dict:
     two = _replay(base.override(db_prefix="b5two_"), "projector", total, count=2)
     two_db = client_for(base.mongodb_uri)[base.override(db_prefix="b5two_").database_name("reporting")]
     split = [r["handled"] for r in two]
-    no_double = (store.state(two_db)["seq"] == total and two_db["audit_events"].count_documents({}) == total
+    no_double = (generation.state(two_db)["seq"] == total and two_db["audit_events"].count_documents({}) == total
                  and _same_as(two_db, expected))
     return {
         "events": total, "scale": scale, "projector": projector, "bare": bare, "ratio": projector / bare,
@@ -79,7 +79,7 @@ def run(settings: Settings, rounds: int, scale: int) -> dict:
 
 def _same_as(db, expected) -> bool:
     """The live read models hold exactly what an in-memory replay of the same events gives (no double counting)."""
-    live = store.current_models(db).dump()
-    want = {name: {doc_id: store._normalise(doc) for doc_id, doc in docs.items()}
+    live = generation.current_models(db).dump()
+    want = {name: {doc_id: generation._normalise(doc) for doc_id, doc in docs.items()}
             for name, docs in expected.docs.items()}
     return live == want

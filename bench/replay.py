@@ -34,11 +34,11 @@ def main() -> None:
     handled, first, last = 0, None, None
     stop_at = time.monotonic() + args.deadline
     if args.mode == "projector":
-        from services.reporting import store
-        from services.reporting.bootstrap import wire
+        from services.reporting import generation
+        from services.reporting.bootstrap import bootstrap
         from jajo.consumer import EventConsumer
 
-        reporting = wire(settings)
+        reporting = bootstrap(settings).ensure_indexes()
         projection = reporting.projection()
         loop = EventConsumer(projection, reporting.client, reporting.db, partial(consumer, settings),
                              member=args.member)
@@ -48,7 +48,7 @@ def main() -> None:
                 first = first or time.time() - 0.0
                 handled += n
                 last = time.time()
-            if store.state(reporting.db)["seq"] >= args.total:
+            if generation.state(reporting.db)["seq"] >= args.total:
                 break
         loop.close()
     else:

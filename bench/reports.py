@@ -9,15 +9,15 @@ from bench.yeargen import years
 from jajo.config import Settings
 from jajo.consumer import Message
 from jajo.envelope import encode
-from services.reporting.bootstrap import wire
+from services.reporting.bootstrap import bootstrap
 
 CALLS = 60
 
 
 def load(settings: Settings, count: int):
     """A reporting database with `count` program years in its history (projected in process, not measured)."""
-    reporting = wire(settings)
-    loop = reporting.event_consumer()
+    reporting = bootstrap(settings).ensure_indexes()
+    loop = reporting.consumer()
     messages = [Message(t, 0, i, None, encode(e)) for i, (t, e) in enumerate(years(count))]
     for i in range(0, len(messages), 2000):
         loop.handle(messages[i:i + 2000])
@@ -40,11 +40,11 @@ def run(settings: Settings, history: Settings, history_events: int) -> dict:
     for label, reporting, events in (
         ("1k", load(settings.override(db_prefix="b4a_"), 1), 1099),
         ("10k", load(settings.override(db_prefix="b4b_"), 10), 10990),
-        (f"{history_events / 1000:.0f}k", wire(history), history_events),
+        (f"{history_events / 1000:.0f}k", bootstrap(history).ensure_indexes(), history_events),
     ):
-        cases.append({"history": label, "events": events, **latency(lambda: reporting.annual(2025))})
+        cases.append({"history": label, "events": events, **latency(lambda: reporting.views.annual(2025))})
     as_of = []
     moment = datetime(2025, 7, 1, tzinfo=timezone.utc)
-    for label, reporting in (("1k", wire(settings.override(db_prefix="b4a_"))), ("10k", wire(settings.override(db_prefix="b4b_")))):
-        as_of.append({"history": label, **latency(lambda: reporting.annual(2025, as_of=moment), calls=5)})
+    for label, reporting in (("1k", bootstrap(settings.override(db_prefix="b4a_")).ensure_indexes()), ("10k", bootstrap(settings.override(db_prefix="b4b_")).ensure_indexes())):
+        as_of.append({"history": label, **latency(lambda: reporting.views.annual(2025, as_of=moment), calls=5)})
     return {"cases": cases, "as_of": as_of, "flat": cases[-1]["p99"] / cases[0]["p99"]}

@@ -17,7 +17,7 @@ from jajo.kafka import ensure_topics
 
 def run(settings: Settings, rounds: int = 3, program_years: int = 10) -> dict:
     settings = settings.override(db_prefix="benchrelay_")
-    service = write_service("activity", settings, handlers={})
+    service = write_service("activity", settings, handlers={}).ensure_indexes()
     envelopes = [envelope for topic, envelope in years(program_years) if topic == "activity.events"]
     service.store.events.insert_many([service.store._event_document(e) for e in envelopes])
 
@@ -26,7 +26,7 @@ def run(settings: Settings, rounds: int = 3, program_years: int = 10) -> dict:
 
     def relay_history(_: int) -> float:
         fresh = fresh_topic()
-        relay = write_service("activity", fresh, handlers={}).relay()
+        relay = write_service("activity", fresh, handlers={}).ensure_indexes().relay()
         started = time.perf_counter()
         relay.run_once()  # a topic new to it: publishes the whole history first
         elapsed = time.perf_counter() - started

@@ -1,6 +1,6 @@
 """Envelopes of whole program years, generated directly (docs/events.md), without the services.
 
-Copy k of the demo's 2025 plan (services/reporting/demo.py) becomes program year 2025 - k, with fresh ids:
+Copy k of the demo's 2025 plan (demo/plan.py) becomes program year 2025 - k, with fresh ids:
 about 1,000 events per year (groups, members, sessions with their space bookings, attendance, budgets,
 documents, expense claims, the satisfaction survey). `years(n)` is a history of n program years; the newest
 year, 2025, is the same in every history, so a report of 2025 reads the same amount of data whatever n is.
@@ -12,8 +12,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Iterator
 
 from jajo.consent import consent_record
+from demo.plan import COMPLAINTS, SURVEY_QUESTIONS, YEAR, plan, survey_answers
 from jajo.envelope import build, encode
-from services.reporting.demo import COMPLAINTS, SURVEY_QUESTIONS, YEAR, plan, survey_answers
 
 TOPIC_OF = {"registration": "registration.events", "activity": "activity.events", "survey": "survey.events"}
 

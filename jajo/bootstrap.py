@@ -1,17 +1,23 @@
-"""Wiring shared by the three write services: store, unit of work, bus, relay."""
+"""The one composition shape: every service's `bootstrap(settings, **overrides)` returns a `Service`.
+
+A `Service` holds the parts a service has (a write service's event store and bus, the read side's query
+object `views`, the projection its consumer applies, other parts such as activity's document files) and
+makes the loops its worker runs. `ensure_indexes()` creates every part's indexes: `python -m jajo.init`,
+the workers, the app (on first use) and the test fixtures call it, nothing else creates indexes.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, Callable
 
 from pymongo import MongoClient
 from pymongo.database import Database
 
 from jajo.commands import CommandBus, Handler
 from jajo.config import Settings
-from jajo.eventstore import EventStore
 from jajo.consumer import EventConsumer, Projection
+from jajo.eventstore import EventStore
 from jajo.kafka import consumer, producer
 from jajo.mongo import client_for
 from jajo.relay import OutboxRelay
@@ -19,45 +25,73 @@ from jajo.unit_of_work import UnitOfWork
 
 
 @dataclass
-class WriteService:
+class Service:
     name: str
     settings: Settings
     client: MongoClient
     db: Database
-    store: EventStore
-    bus: CommandBus
+    views: Any = None  # the read side's query object (services/<name>/views.py)
+    store: EventStore | None = None  # a write service's event store and outbox
+    bus: CommandBus | None = None
+    projection: Callable[[], Projection] | None = None  # what this service's consumer applies, if it has one
+    parts: dict[str, Any] = field(default_factory=dict)  # anything else, reachable as attributes
+    background: list[Callable[[Service], Any]] = field(default_factory=list)  # makers of further worker loops
+
+    def __getattr__(self, name: str) -> Any:
+        parts = self.__dict__.get("parts") or {}
+        if name in parts:
+            return parts[name]
+        raise AttributeError(f"service {self.__dict__.get('name')!r} has no part {name!r}")
+
+    def ensure_indexes(self) -> Service:
+        """Create every part's indexes (idempotent); returns the service: `bootstrap(settings).ensure_indexes()`."""
+        for part in (self.store, self.views, *self.parts.values()):
+            ensure = getattr(part, "ensure_indexes", None)
+            if callable(ensure):
+                ensure()
+        if self.projection is not None:
+            self.consumer().ensure_indexes()
+        return self
 
     def relay(self) -> OutboxRelay:
+        if self.store is None:
+            raise AttributeError(f"{self.name} stores no events: it has no relay")
         relay = OutboxRelay(self.store, self.settings, partial(producer, self.settings))
         relay.name = f"{self.name}-relay"
         return relay
 
-    def ensure_indexes(self) -> None:
-        self.store.ensure_indexes()
+    def consumer(self) -> EventConsumer:
+        """The Kafka consumer loop feeding this service's read models; `settings.consumer_member` ("i/n")
+        picks its share of the partitions when n processes split the work."""
+        if self.projection is None:
+            raise AttributeError(f"{self.name} consumes no events")
+        projection = self.projection()
+        loop = EventConsumer(projection, self.client, self.db, partial(consumer, self.settings),
+                             member=self.settings.consumer_member,
+                             stalled_after_seconds=self.settings.consumer_stalled_seconds)
+        loop.name = projection.name
+        return loop
 
-    def event_consumer(self, projection: Projection) -> EventConsumer:
-        """A consumer loop feeding this service's own read models (e.g. what it learns from registration)."""
-        return event_consumer(projection, self.settings, self.client, self.db)
+    def loops(self) -> list:
+        """What the service's worker runs: its relay, its consumer and any further loops."""
+        loops: list = [self.relay()] if self.store is not None else []
+        if self.projection is not None:
+            loops.append(self.consumer())
+        return loops + [make(self) for make in self.background]
 
 
-def event_consumer(projection: Projection, settings: Settings, client: MongoClient, db: Database) -> EventConsumer:
-    """A Kafka consumer loop applying `projection` to `db`; `settings.consumer_member` ("i/n") picks its
-    share of the partitions when n processes split the work."""
-    loop = EventConsumer(projection, client, db, partial(consumer, settings), member=settings.consumer_member,
-                         stalled_after_seconds=settings.consumer_stalled_seconds)
-    loop.name = projection.name
-    return loop
-
-
-def write_service(name: str, settings: Settings, handlers: dict[type, Handler], **extra: Any) -> WriteService:
+def database(name: str, settings: Settings) -> tuple[MongoClient, Database]:
     client = client_for(settings.mongodb_uri)
-    db = client[settings.database_name(name)]
+    return client, client[settings.database_name(name)]
+
+
+def write_service(name: str, settings: Settings, handlers: dict[type, Handler], **parts: Any) -> Service:
+    """A service with an event store, a unit of work per command and a bus; `parts` are the other fields."""
+    client, db = database(name, settings)
     store = EventStore(db, settings.topic(f"{name}.events"))
 
     def new_uow(**options: Any) -> UnitOfWork:
         return UnitOfWork(client=client, store=store, source=name, **options)
 
     bus = CommandBus(handlers, new_uow, retries=settings.command_retries)
-    service = WriteService(name, settings, client, db, store, bus)
-    service.ensure_indexes()
-    return service
+    return Service(name, settings, client, db, store=store, bus=bus, **parts)

@@ -24,7 +24,7 @@ from jajo.config import Settings
 from jajo.envelope import EnvelopeError, decode
 from jajo.kafka import end_offsets
 from jajo.metrics import CONSUMED, CONSUMER_IDLE_SECONDS, CONSUMER_STALLED, DEAD_LETTERS, DUPLICATES, WORKER_ERRORS
-from jajo.errors import ConcurrencyConflict, Unavailable
+from jajo.errors import ConcurrencyConflict, NotFound, RuleViolation, Unavailable
 from jajo.mongo import in_transaction, is_transient, kill_session
 
 log = logging.getLogger(__name__)
@@ -470,6 +470,46 @@ def lag(settings: Settings, db: Database, topics: list[str]) -> int:
 
 def dead_letter_count(db: Database) -> int:
     return db["dead_letters"].count_documents({})
+
+
+def dead_letters(db: Database, offset: int, limit: int) -> list[dict]:
+    """A page of the messages the consumers could not handle, oldest first."""
+    docs = db["dead_letters"].find().sort([("at", 1), ("_id", 1)]).skip(offset).limit(limit)
+    return [{"id": d.pop("_id"), **d} for d in docs]
+
+
+def redrive(projection: Projection, client: MongoClient, db: Database, letter_id: str) -> int:
+    """Apply a dead letter again (after a fix) in one transaction; on success it leaves the dead letters.
+    Returns the dead letters left. A letter whose event was set aside is tracked as processed although it was
+    not applied: the projection's `has_applied(event_id, session)`, when it has one, tells (else it is applied).
+    Raises NotFound for an unknown letter, RuleViolation when the event still cannot be applied."""
+    letter = db["dead_letters"].find_one({"_id": letter_id})
+    if letter is None:
+        raise NotFound(f"dead letter {letter_id} does not exist")
+    try:
+        envelope = decode(letter["value"].encode("utf-8"), projection.known_types)
+    except EnvelopeError as exc:
+        raise RuleViolation(f"still unusable: {exc}") from None
+    has_applied = getattr(projection, "has_applied", lambda event_id, session: False)
+    apply_batch = getattr(projection, "apply_batch", None)
+
+    def again(session: ClientSession) -> None:
+        db["processed"].delete_one({"_id": envelope["id"]}, session=session)
+        if not has_applied(envelope["id"], session):
+            if apply_batch is not None:
+                apply_batch([envelope], session)
+            else:
+                projection.apply(envelope, session)
+        db["processed"].insert_one({"_id": envelope["id"]}, session=session)
+        db["dead_letters"].delete_one({"_id": letter_id}, session=session)
+
+    try:
+        in_transaction(client, again)
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise RuleViolation(f"still unusable: {type(exc).__name__}: {exc}") from None
+    except DuplicateKeyError:
+        db["dead_letters"].delete_one({"_id": letter_id})
+    return dead_letter_count(db)
 
 
 def report_loop_error(worker: str, exc: Exception) -> None:

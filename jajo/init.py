@@ -23,7 +23,7 @@ from jajo.kafka import ensure_topics
 
 log = logging.getLogger("jajo.init")
 
-SERVICES = ("registration", "activity", "survey", "reporting")
+SERVICES = ("registration", "activity", "survey", "reporting", "portal")
 # "Not up yet" (refused, no broker, no primary elected yet): worth waiting for. Anything else is a bug: fail at once.
 TRANSIENT = (ConnectionFailure, KafkaError, OSError)
 
@@ -42,15 +42,12 @@ def _retrying(what: str, action: Callable[[], None], deadline: float) -> None:
             delay = min(delay * 2, 5.0)
 
 
-def wire_service(name: str, settings: Settings) -> bool:
-    """Wire one service, which creates its indexes; False when the service has no bootstrap yet."""
+def index_service(name: str, settings: Settings) -> bool:
+    """Create one service's indexes (`Service.ensure_indexes`); False when the service has no bootstrap yet."""
     module_name = f"services.{name}.bootstrap"
     if importlib.util.find_spec(f"services.{name}") is None or importlib.util.find_spec(module_name) is None:
         return False
-    wired = importlib.import_module(module_name).wire(settings)
-    ensure_indexes = getattr(wired, "ensure_indexes", None)
-    if callable(ensure_indexes):
-        ensure_indexes()
+    importlib.import_module(module_name).bootstrap(settings).ensure_indexes()
     return True
 
 
@@ -59,16 +56,16 @@ def initialise(settings: Settings, timeout_seconds: float = 120.0) -> list[str]:
     deadline = time.monotonic() + timeout_seconds
     _retrying("creating topics", lambda: ensure_topics(settings, TOPICS), deadline)
     log.info("topics ready", extra={"topics": [settings.topic(name) for name in TOPICS]})
-    wired = []
+    indexed = []
     for name in SERVICES:
         done: list[bool] = []
-        _retrying(f"creating {name} indexes", lambda name=name: done.append(wire_service(name, settings)), deadline)  # type: ignore[misc]
+        _retrying(f"creating {name} indexes", lambda name=name: done.append(index_service(name, settings)), deadline)  # type: ignore[misc]
         if done and done[-1]:
-            wired.append(name)
+            indexed.append(name)
         else:
             log.warning("service has no bootstrap module yet; skipped", extra={"skipped": name})
-    log.info("indexes ready", extra={"services": wired})
-    return wired
+    log.info("indexes ready", extra={"services": indexed})
+    return indexed
 
 
 def main() -> int:

@@ -7,7 +7,7 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 from jajo.config import Settings, load_settings
 from jajo.consumer import report_loop_error
@@ -82,6 +82,17 @@ def _beat(path: str) -> float:
     except OSError as exc:
         log.warning("heartbeat not written", extra={"error": str(exc)})
     return time.monotonic()
+
+
+def worker_loops(bootstrap: Callable[[Settings], Any]) -> Callable[[Settings], list[Loop]]:
+    """A worker's loops: the service's own (`Service.loops`), after its indexes exist."""
+
+    def loops(settings: Settings) -> list[Loop]:
+        service = bootstrap(settings)
+        service.ensure_indexes()
+        return service.loops()
+
+    return loops
 
 
 def serve(name: str, loops_of: Callable[[Settings], list[Loop]]) -> None:

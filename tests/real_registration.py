@@ -24,10 +24,10 @@ def member_body(name: str = "김하늘", children: int = 1) -> dict:
 class RealRegistration:
     def __init__(self, settings, consumer):
         from services.registration.app import create_app
-        from services.registration.bootstrap import wire
+        from services.registration.bootstrap import bootstrap
 
         self.http = create_app(settings).test_client()
-        self.service = wire(settings)
+        self.service = bootstrap(settings).ensure_indexes()
         self.relay = self.service.relay()
         self.consumer = consumer
         self.batch = False

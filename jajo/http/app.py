@@ -111,7 +111,7 @@ def _etag_from_version(response):
 def create_service_app(
     name: str,
     blueprints: list[Blueprint],
-    wire: Callable[[Settings], Any],
+    bootstrap: Callable[[Settings], Any],
     settings: Settings | None = None,
     *,
     description: str = "",
@@ -146,7 +146,7 @@ def create_service_app(
     )
     app.config.update(config or {})
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Flask's DefaultJSONProvider
-    app.extensions["jajo"] = LazyService(settings, wire)
+    app.extensions["jajo"] = LazyService(settings, bootstrap)
     init_request_logging(app, name)
     init_auth(app, settings.api_tokens, guardian_policy)
     app.before_request(_check_content_type)
@@ -169,11 +169,12 @@ class ProblemApi(Api):
 
 
 class LazyService:
-    """Wires the service's dependencies on first use, in the worker process (after gunicorn forks)."""
+    """Bootstraps the service (and ensures its indexes) on first use, in the worker process (after gunicorn
+    forks): `python -m jajo.init` made them before the start, but an app started alone must not run without."""
 
-    def __init__(self, settings: Settings, wire: Callable[[Settings], Any]):
+    def __init__(self, settings: Settings, bootstrap: Callable[[Settings], Any]):
         self.settings = settings
-        self._wire = wire
+        self._bootstrap = bootstrap
         self._wired: Any = None
         self._lock = threading.Lock()
 
@@ -182,7 +183,9 @@ class LazyService:
         if self._wired is None:
             with self._lock:  # gthread workers: the first requests may arrive together
                 if self._wired is None:
-                    self._wired = self._wire(self.settings)
+                    service = self._bootstrap(self.settings)
+                    service.ensure_indexes()
+                    self._wired = service
         return self._wired
 
     def database(self):

@@ -1,7 +1,7 @@
 """`GET /api/v1/outbox` for the write services: how many stored events have not reached Kafka yet.
 
 Register it beside the service's own blueprints: `create_service_app(name, [api.blp, outbox.blp], ...)`.
-The wired service must have a `store` (jajo.eventstore.EventStore), as `jajo.bootstrap.WriteService` does.
+The wired service must have a `store` (jajo.eventstore.EventStore), as a write service's `jajo.bootstrap.Service` does.
 """
 from __future__ import annotations
 

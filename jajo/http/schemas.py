@@ -75,14 +75,3 @@ IF_MATCH = {
 def header_parameters(blp: Blueprint, *parameters: dict) -> Callable:
     """Document request headers such as IDEMPOTENCY_KEY and IF_MATCH on an endpoint."""
     return blp.doc(parameters=list(parameters))
-
-
-class OwedDocument(Schema):
-    """A document a group still owes (jajo.program.documents_owed)."""
-
-    kind = fields.String(required=True, metadata={"description": "activity_plan | result_report | receipt"})
-    year = fields.Integer(allow_none=True)
-    session_id = fields.String(allow_none=True, metadata={"description": "the held special session (result_report)"})
-    expense_id = fields.String(allow_none=True, metadata={"description": "the claim (receipt)"})
-    date = fields.String(allow_none=True, metadata={"description": "the session's or the claim's date"})
-    detail = fields.String(required=True, metadata={"description": "what is owed, in words"})

@@ -6,6 +6,7 @@ from typing import TypeVar
 from flask import Response
 from flask_smorest import Blueprint
 
+from jajo.center import CENTER
 from jajo.errors import NotFound, RuleViolation
 from jajo.fields import clean_filename
 from jajo.http.app import dispatch, service
@@ -20,7 +21,8 @@ from services.activity.domain import MAX_DOCUMENT_BYTES, missing_documents, spac
 T = TypeVar("T")
 
 sessions = Blueprint("sessions", __name__, description="Group sessions (모임 활동): scheduling, attendance, cancelling")
-spaces = Blueprint("spaces", __name__, description="The center's spaces (키움터, 자람터, 공동육아방) and their bookings")
+spaces = Blueprint("spaces", __name__,
+                   description=f"The center's spaces ({', '.join(CENTER.space_names)}) and their bookings")
 funding = Blueprint("funding", __name__, description="Yearly budgets per group and expense claims against them")
 documents = MultipartBlueprint("documents", __name__, description="Plans, result reports, receipts and attendance sheets")
 BLUEPRINTS = [sessions, spaces, funding, documents]

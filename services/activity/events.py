@@ -43,7 +43,7 @@ portal, or staff recording for `member_id`).
 
 Document review: staff accept (`DocumentAccepted`) or return (`DocumentReturned`, with a non-blank `reason`) a
 submitted document, once: a document is reviewed at most once, so both never occur for the same document. A
-returned document no longer counts as handed in (`jajo.program.documents_owed`, shared by activity and
+returned document no longer counts as handed in (`services.program.rules.documents_owed`, shared by activity and
 reporting); the group answers it with a new `DocumentSubmitted` (a new document id) for the same requirement.
 """
 

@@ -14,7 +14,7 @@ from services.activity.commands import (
     ReturnDocument, ScheduleSession, SubmitDocument,
 )
 from services.activity.domain import (
-    Budget, Document, Session, Space, SpaceDay, budget_id, check_slot, check_upload, series_dates, space_day_id,
+    Budget, Document, Session, Space, SpaceDay, Upload, budget_id, check_slot, series_dates, space_day_id,
 )
 from services.activity.files import DocumentFiles
 from services.activity.views import ActivityViews
@@ -96,13 +96,8 @@ def cancel_session(cmd: CancelSession, uow: UnitOfWork, deps: Deps) -> Session:
 
 def allocate_budget(cmd: AllocateBudget, uow: UnitOfWork, deps: Deps) -> Budget:
     group = deps.views.require_group(cmd.group_id)
-    if group.closed:
-        raise Conflict(f"group {cmd.group_id} is closed")
-    if group.year != cmd.year:
-        raise RuleViolation(f"group {cmd.group_id} belongs to {group.year}",
-                            errors={"year": [f"must be {group.year}, the group's year"]})
     budget = uow.load_optional(Budget, budget_id(cmd.group_id, cmd.year))
-    budget.allocate(cmd.amount)
+    budget.allocate(cmd.amount, group)
     uow.commit()
     return budget
 
@@ -168,12 +163,12 @@ def _document_year(deps: Deps, cmd: SubmitDocument, group_year: int | None) -> i
 
 
 def submit_document(cmd: SubmitDocument, uow: UnitOfWork, deps: Deps) -> Document:
-    content_type = check_upload(cmd.content)
+    upload = Upload.of(cmd.content)  # the file's size and type first: 413/415 before the group is looked up
     group = deps.views.require_group(cmd.group_id)
     document = uow.add(Document.submit(new_id(), group_id=cmd.group_id, year=_document_year(deps, cmd, group.year),
-                                       kind=cmd.kind, content=cmd.content, filename=cmd.filename,
+                                       kind=cmd.kind, content=upload, filename=cmd.filename,
                                        session_id=cmd.session_id, expense_id=cmd.expense_id))
-    deps.files.put(document.id, cmd.content, cmd.filename, content_type)
+    deps.files.put(document.id, upload.content, cmd.filename, upload.content_type)
     try:
         uow.commit()
     except CommitOutcomeUnknown:

@@ -3,14 +3,15 @@ from __future__ import annotations
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
 
+from jajo.center import CENTER
 from jajo.fields import ClockTime, IsoDate, Text
-from jajo.http.schemas import OwedDocument
-from jajo.program import CONNECTION_STATUSES
+from services.program.rules import CONNECTION_STATUSES
+from services.program.schemas import OwedDocument
 from services.activity.domain import DOCUMENT_KINDS, KINDS, MAX_SERIES, VENUES, CENTER_SPACES
 
 MAX_KRW = 1_000_000_000
 Id = validate.Length(1, 64)
-Year = validate.Range(2020, 2100)
+Year = validate.Range(CENTER.first_year, CENTER.last_year)
 
 
 def _id(description: str, **kwargs) -> fields.String:

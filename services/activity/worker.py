@@ -1,12 +1,8 @@
 """Background worker of activity: its outbox relay, its view of registration's groups and the file sweep."""
-from jajo.config import Settings
-from jajo.worker import serve
-from services.activity.bootstrap import wire
+from jajo.worker import serve, worker_loops
+from services.activity.bootstrap import bootstrap
 
-
-def loops(settings: Settings) -> list:
-    activity = wire(settings)
-    return [activity.relay(), activity.registration_consumer(), activity.file_sweep()]
+loops = worker_loops(bootstrap)
 
 
 def main() -> None:

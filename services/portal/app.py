@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import secrets
 import threading
-from datetime import timedelta
 
 from flask import Flask, g, jsonify, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from jajo.bootstrap import Service
+from jajo.center import CENTER
 from jajo.config import Settings, load_settings
 from jajo.http.logs import configure_logging, init_request_logging
-from jajo.mongo import client_for
 from services.portal import assets, formatting, navigation
 from services.portal.accounts import Account, Accounts
+from services.portal.bootstrap import bootstrap
 from services.portal.clients.base import ApiError
 from services.portal.sessions import COOKIE, SessionStore, SigninLimiter, same_token
 from services.portal.settings import PortalSettings, load_portal_settings
@@ -31,43 +32,42 @@ CSRF_FIELD, CSRF_HEADER = "csrf_token", "X-CSRF-Token"
 
 
 class Portal:
-    """The portal's wiring: made lazily in each gunicorn worker (MongoDB clients are not fork-safe)."""
+    """The portal's parts (services.portal.bootstrap): made lazily in each gunicorn worker (MongoDB clients
+    are not fork-safe)."""
 
     def __init__(self, settings: Settings, portal: PortalSettings):
         self.jajo_settings, self.settings = settings, portal
         self.public_endpoints = set(PUBLIC_ENDPOINTS)
-        self._db = None
+        self._service: Service | None = None
         self._lock = threading.Lock()
 
     @property
-    def db(self):
-        if self._db is None:
+    def service(self) -> Service:
+        if self._service is None:
             with self._lock:
-                if self._db is None:
-                    db = client_for(self.jajo_settings.mongodb_uri)[self.jajo_settings.database_name("portal")]
-                    db["sessions"].create_index("username")
-                    db["guardian_sessions"].create_index("link_id")
-                    db["links"].create_index("group_id")
-                    self._db = db
-        return self._db
+                if self._service is None:
+                    self._service = bootstrap(self.jajo_settings, self.settings).ensure_indexes()
+        return self._service
+
+    @property
+    def db(self):
+        return self.service.db
 
     @property
     def accounts(self) -> Accounts:
-        return Accounts(self.db)
+        return self.service.accounts
 
     @property
     def links(self) -> Links:
-        return Links(self.db)
+        return self.service.links
 
     @property
     def sessions(self) -> SessionStore:
-        return SessionStore(self.db, timedelta(hours=self.settings.session_hours),
-                            timedelta(minutes=self.settings.idle_minutes))
+        return self.service.sessions
 
     @property
     def limiter(self) -> SigninLimiter:
-        return SigninLimiter(self.db, self.settings.signin_attempts,
-                             timedelta(minutes=self.settings.signin_window_minutes))
+        return self.service.limiter
 
 
 def _load_session() -> None:
@@ -161,7 +161,7 @@ def create_app(settings: Settings | None = None, portal: PortalSettings | None =
     app.config.update(MAX_CONTENT_LENGTH=11 * 1024 * 1024, TEMPLATES_AUTO_RELOAD=False)
     app.extensions["portal"] = Portal(settings, portal or load_portal_settings())
     app.jinja_env.filters.update(formatting.FILTERS)
-    app.jinja_env.globals.update(asset_url=assets.asset_url, nav=navigation.NAV, csrf_field=CSRF_FIELD)
+    app.jinja_env.globals.update(asset_url=assets.asset_url, nav=navigation.NAV, csrf_field=CSRF_FIELD, center=CENTER)
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     init_request_logging(app, "portal")
     app.before_request(_load_session)

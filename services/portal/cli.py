@@ -17,13 +17,12 @@ from pathlib import Path
 from environs import Env
 
 from jajo.config import load_settings, secret
-from jajo.mongo import client_for
 from services.portal.accounts import AccountError, Accounts, new_password
+from services.portal.bootstrap import bootstrap
 
 
 def accounts() -> Accounts:
-    settings = load_settings()
-    return Accounts(client_for(settings.mongodb_uri)[settings.database_name("portal")])
+    return bootstrap(load_settings()).ensure_indexes().accounts
 
 
 def first_admin(store: Accounts, spec: str, saved: Path) -> str | None:

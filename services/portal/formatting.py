@@ -4,10 +4,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from jajo.center import CENTER
+
 SEOUL = ZoneInfo("Asia/Seoul")
 WEEKDAYS = "월화수목금토일"
 KINDS = {"regular": "정기모임", "special": "특별활동", "online": "온라인 간담회"}
-VENUES = {"키움터": "키움터", "자람터": "자람터", "공동육아방": "공동육아방", "external": "외부 장소", "online": "온라인"}
+VENUES = {**{name: name for name in CENTER.space_names}, "external": "외부 장소", "online": "온라인"}
 STATUS = {
     "formed": "신청", "approved": "승인", "closed": "종료", "scheduled": "예정", "held": "진행 완료",
     "cancelled": "취소", "claimed": "심사 중", "rejected": "반려", "open": "진행 중",

@@ -87,6 +87,10 @@ class Links:
     def __init__(self, db: Database):
         self.links, self.sessions = db["links"], db["guardian_sessions"]
 
+    def ensure_indexes(self) -> None:
+        self.sessions.create_index("link_id")
+        self.links.create_index("group_id")
+
     def create(self, kind: str, group_id: str, year: int, created_by: str, member_id: str | None = None,
                expires_at: datetime | None = None) -> tuple[str, Link]:
         """A new link; the token is returned once (for the QR code and the text to copy) and never stored."""

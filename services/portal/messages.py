@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import re
 
+from jajo.center import CENTER
+
+AGE = CENTER.max_child_age
 BY_STATUS = {
     400: "요청을 처리할 수 없습니다.", 401: "인증이 필요합니다.", 403: "이 작업을 할 권한이 없습니다.",
     404: "찾을 수 없습니다.", 409: "현재 상태에서는 할 수 없는 작업입니다.", 412: "다른 사람이 먼저 수정했습니다. 새로 고친 뒤 다시 시도하세요.",
@@ -14,8 +17,8 @@ PATTERNS = [
     (r"not a valid (integer|number)", "숫자를 입력하세요."),
     (r"not a valid date", "날짜를 YYYY-MM-DD 형식으로 입력하세요."),
     (r"not a valid time|HH:MM", "시간을 HH:MM 형식으로 입력하세요."),
-    (r"must be 용산구|district", "용산구 주민만 참여할 수 있습니다."),
-    (r"younger than 7|under 7|7 years", "만 7세 미만 자녀만 참여할 수 있습니다."),
+    (rf"must be {re.escape(CENTER.district)}|district", f"{CENTER.district} 주민만 참여할 수 있습니다."),
+    (rf"younger than {AGE}|under {AGE}|{AGE} years", f"만 {AGE}세 미만 자녀만 참여할 수 있습니다."),
     (r"in the future", "미래 날짜는 입력할 수 없습니다."),
     (r"end.*after.*start|after start", "종료 시간은 시작 시간보다 늦어야 합니다."),
     (r"overlap|already booked|is taken|clash", "이 시간에 이미 예약된 활동이 있습니다."),

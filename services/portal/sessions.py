@@ -39,6 +39,9 @@ class SessionStore:
         self.collection = db["sessions"]
         self.lifetime, self.idle = lifetime, idle
 
+    def ensure_indexes(self) -> None:
+        self.collection.create_index("username")
+
     def create(self, username: str, role: str) -> tuple[str, Session]:
         token = secrets.token_urlsafe(32)
         at = now()

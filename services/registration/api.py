@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
+from jajo.center import CENTER
 from jajo.envelope import unwrap
 from jajo.errors import NotFound
 from jajo.http.app import dispatch, service
@@ -73,8 +74,9 @@ def close_group(group_id: str):
 @problem_responses(
     blp, *AUTH, *BODY, 404, 409, 412, 503,
     s409="the group is closed, or a guardian with the same name and phone is already a current member",
-    s422="the body breaks the schema or a rule, naming the field: `district` is not 용산구; "
-         "`children.<i>.birth_date` is in the future or the child is 7 or older on the join date; "
+    s422=f"the body breaks the schema or a rule, naming the field: `district` is not {CENTER.district}; "
+         f"`children.<i>.birth_date` is in the future or the child is not younger than {CENTER.max_child_age} "
+         "on the join date; "
          "`children` is empty; `consent` is missing or does not cover every child (`consent.children`); "
          "or an `Idempotency-Key` was reused with a different request",
 )
@@ -82,8 +84,9 @@ def close_group(group_id: str):
 def join_group(body: dict, group_id: str):
     """A guardian joins the group with their children
 
-    The join date is today (the center's day in Seoul). Rules: `district` is `용산구`; every child is younger
-    than 7 (만 나이) on the join date; no birth date in the future; at least one child; the group is not closed
+    The join date is today (the center's day in Seoul). Rules: `district` is the center's district; every child
+    is younger than the center's age limit (만 나이) on the join date (both named in the 422 answer below);
+    no birth date in the future; at least one child; the group is not closed
     (409); a guardian with the same name and phone is not already a current member (409). Children ids come
     back in input order. `version` is the group's version (members live inside the group). Emits
     `MemberJoined`, personal data only under `data.personal`, the consent under `data.consent`. Without
@@ -114,16 +117,14 @@ def leave_group(group_id: str, member_id: str):
 @blp.get("/groups")
 @blp.arguments(GroupQuery, location="query", unknown=RAISE)
 @blp.response(200, GroupList)
-@problem_responses(blp, *AUTH, 422, 503, s422="`year` is not an integer in 2020–2100, or an unknown parameter")
+@problem_responses(blp, *AUTH, 422, 503, s422=f"`year` is not an integer in {CENTER.first_year}–{CENTER.last_year}, or an unknown parameter")
 def list_groups(query: dict):
     """List groups
 
     The groups of a program year (all when `year` is absent) with their counts of current members and
     children, ordered by name.
     """
-    selector = {"year": query["year"]} if "year" in query else {}
-    views = [{"id": v.pop("_id"), **v} for v in service().db["group_views"].find(selector, {"members": 0})]
-    return {"groups": sorted(views, key=lambda v: (v["name"], v["id"]))}
+    return {"groups": service().views.groups(query.get("year"))}
 
 
 @blp.get("/groups/<group_id>")
@@ -134,10 +135,10 @@ def get_group(group_id: str):
 
     The group with its current members and their children (members who left are in the history only).
     """
-    view = service().db["group_views"].find_one({"_id": group_id})
+    view = service().views.group(group_id)
     if view is None:
         raise NotFound(f"group {group_id} does not exist")
-    return {"id": view.pop("_id"), **view}
+    return view
 
 
 @blp.get("/groups/<group_id>/members/<member_id>")

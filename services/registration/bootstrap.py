@@ -1,12 +1,11 @@
-from pymongo import ASCENDING
-
-from jajo.bootstrap import WriteService, write_service
+from jajo.bootstrap import Service, database, write_service
 from jajo.config import Settings
 from services.registration.clock import Clock, seoul_today
 from services.registration.handlers import handlers
+from services.registration.views import RegistrationViews
 
 
-def wire(settings: Settings, clock: Clock = seoul_today) -> WriteService:
-    service = write_service("registration", settings, handlers(clock))
-    service.db["group_views"].create_index([("year", ASCENDING)], name="year")
-    return service
+def bootstrap(settings: Settings, clock: Clock = seoul_today) -> Service:
+    """`clock` gives "today" (the join and leave date); tests pass a fixed one."""
+    _, db = database("registration", settings)
+    return write_service("registration", settings, handlers(clock), views=RegistrationViews(db))

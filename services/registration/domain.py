@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Sequence
 
+from jajo.center import CENTER
 from jajo.domain import Aggregate
 from jajo.errors import Conflict, NotFound, RuleViolation
 from services.registration import events
 
 FORMED, APPROVED, CLOSED = "formed", "approved", "closed"
-SERVED_DISTRICT = "용산구"
-MAX_CHILD_AGE = 7  # 영유아: every child is younger than 7 (만 나이) on the join date
+SERVED_DISTRICT = CENTER.district
+MAX_CHILD_AGE = CENTER.max_child_age  # 영유아: every child is younger than this (만 나이) on the join date
+NAME_LENGTH = (1, 100)  # a group's name, not blank
 
 
 # --- value helpers ---------------------------------------------------------------------------------------------
@@ -129,10 +131,10 @@ class Group(Aggregate):
     @classmethod
     def form(cls, group_id: str, name: str, year: int, theme: str | None = None, description: str | None = None):
         errors = {}
-        if not 1 <= len(name) <= 100 or not name.strip():
-            errors["name"] = ["must be 1 to 100 characters and not blank"]
-        if not 2020 <= year <= 2100:
-            errors["year"] = ["must be between 2020 and 2100"]
+        if not NAME_LENGTH[0] <= len(name) <= NAME_LENGTH[1] or not name.strip():
+            errors["name"] = [f"must be {NAME_LENGTH[0]} to {NAME_LENGTH[1]} characters and not blank"]
+        if not CENTER.is_program_year(year):
+            errors["year"] = [f"must be between {CENTER.first_year} and {CENTER.last_year}"]
         if errors:
             raise RuleViolation("the group cannot be formed: see errors", errors=errors)
         group = cls(id=group_id)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from jajo.center import CENTER
 from jajo.fields import IsoDate, Text, Timestamp
-
-from services.registration.domain import MAX_CHILD_AGE, SERVED_DISTRICT
+from services.registration.domain import MAX_CHILD_AGE, NAME_LENGTH, SERVED_DISTRICT
 
 PHONE = r"^\+?[0-9(][0-9 ()\-]{5,22}[0-9]$"
 NOT_BLANK = validate.Regexp(r"\S", error="must not be blank")
@@ -20,12 +20,14 @@ def date_out(description: str, **options) -> fields.String:
 
 class GroupIn(Schema):
     name = Text(
-        required=True, validate=[validate.Length(1, 100), NOT_BLANK],
-        metadata={"description": "the group's name, 1–100 characters, not blank", "example": "햇살 놀이 모임"},
+        required=True, validate=[validate.Length(*NAME_LENGTH), NOT_BLANK],
+        metadata={"description": f"the group's name, {NAME_LENGTH[0]}–{NAME_LENGTH[1]} characters, not blank",
+                  "example": "햇살 놀이 모임"},
     )
     year = fields.Integer(
-        required=True, strict=True, validate=validate.Range(2020, 2100),
-        metadata={"description": "the program year the group belongs to, 2020–2100", "example": 2026},
+        required=True, strict=True, validate=validate.Range(CENTER.first_year, CENTER.last_year),
+        metadata={"description": f"the program year the group belongs to, {CENTER.first_year}–{CENTER.last_year}",
+                  "example": 2026},
     )
     theme = Text(
         load_default=None, allow_none=True, validate=validate.Length(max=200),
@@ -103,7 +105,7 @@ class GroupOut(GroupSummary):
 
 class GroupQuery(Schema):
     year = fields.Integer(
-        validate=validate.Range(2020, 2100),
+        validate=validate.Range(CENTER.first_year, CENTER.last_year),
         metadata={"description": "only groups of this program year; all groups when absent"},
     )
 

@@ -1,11 +1,8 @@
 """Background worker of registration: its outbox relay."""
-from jajo.config import Settings
-from jajo.worker import serve
-from services.registration.bootstrap import wire
+from jajo.worker import serve, worker_loops
+from services.registration.bootstrap import bootstrap
 
-
-def loops(settings: Settings) -> list:
-    return [wire(settings).relay()]
+loops = worker_loops(bootstrap)
 
 
 def main() -> None:

@@ -2,21 +2,17 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 from flask import Response, abort, stream_with_context
 from flask_smorest import Blueprint
 from marshmallow import RAISE
-from pymongo.errors import DuplicateKeyError
 
-from jajo.consumer import consumer_health, dead_letter_count
-from jajo.envelope import EnvelopeError, decode
+from jajo import consumer
+from jajo.center import CENTER
 from jajo.errors import NotFound, RuleViolation, Unavailable
 from jajo.http.app import service
 from jajo.http.auth import current_principal
-from jajo.mongo import in_transaction
-from services.reporting import audit, exports, store
-from services.reporting.bootstrap import rfc3339
+from services.reporting import audit, exports
 from services.reporting.schemas import (
     AnnualReport, AsOfQuery, AuditPageQuery, AuditQuery, DeadLetterList, DeadLetterQuery, EventList, EventPage, GroupReport,
     ProjectionStatus, RebuildIn, RebuildOut, RedriveOut, SubjectQuery,
@@ -41,13 +37,14 @@ def _require_staff() -> None:
 
 
 def _check_year(year: int) -> None:
-    if not 2000 <= year <= 2100:
-        raise RuleViolation("year is out of range", errors={"year": ["must be between 2000 and 2100"]})
+    if not CENTER.is_program_year(year):
+        raise RuleViolation("year is out of range",
+                            errors={"year": [f"must be between {CENTER.first_year} and {CENTER.last_year}"]})
 
 
 def _annual(year: int, query: dict) -> dict:
     _check_year(year)
-    return service().annual(year, query.get("as_of"))
+    return service().views.annual(year, query.get("as_of"))
 
 
 # --- reports --------------------------------------------------------------------------------------
@@ -91,7 +88,7 @@ def annual_report_csv(query: dict, year: int):
 def group_report(group_id: str):
     """One group's sessions with attendance, budget (remaining = allocated − claims not rejected) and the
     documents it still owes."""
-    found = service().group(group_id)
+    found = service().views.group(group_id)
     if found is None:
         raise NotFound(f"no event mentions group {group_id}")
     return found
@@ -124,7 +121,7 @@ def audit_events(query: dict):
     `next_cursor` (stable under concurrent writes: pages follow the sequence numbers the projector assigns
     in commit order)."""
     personal = _personal(query)
-    events, cursor = audit.page(service().db, query["limit"], int(query.get("cursor") or 0), **_filters(query))
+    events, cursor = service().views.audit_page(query["limit"], int(query.get("cursor") or 0), **_filters(query))
     return {"events": _shown(events, personal), "next_cursor": None if cursor is None else str(cursor)}
 
 
@@ -136,10 +133,10 @@ def audit_export(query: dict):
     """Stream the filtered history as JSON Lines. `personal=false` leaves out `data.personal`
     (always so for viewers)."""
     personal = _personal(query)
-    db, filters = service().db, _filters(query)
+    history = service().views.audit_stream(**_filters(query))
 
     def lines():
-        for envelope in audit.stream(db, **filters):
+        for envelope in history:
             shown = envelope if personal else audit.strip_personal(envelope)
             yield json.dumps(shown, ensure_ascii=False) + "\n"
 
@@ -152,7 +149,7 @@ def audit_export(query: dict):
 @blp.response(200, EventList)
 def subject_history(query: dict, subject: str):
     """One aggregate's full history, in version order."""
-    return {"events": _shown(audit.subject_history(service().db, subject), _personal(query))}
+    return {"events": _shown(service().views.subject_history(subject), _personal(query))}
 
 
 # --- status and admin -----------------------------------------------------------------------------
@@ -161,22 +158,12 @@ def subject_history(query: dict, subject: str):
 def projection_status():
     """`lag`: events on the topics past the projector's committed offsets. A client that sees outbox
     `pending == 0` on every write service and then `lag == 0` here knows the report includes its writes."""
-    reporting = service()
+    views = service().views
     try:
-        lag = reporting.lag()
+        lag = views.lag()
     except Exception as exc:  # noqa: BLE001 - any Kafka failure: the lag is unknown
         raise Unavailable("Kafka did not answer: the lag is unknown") from exc
-    state = store.state(reporting.db)
-    last = state.get("last_event_at")
-    rebuild = state.get("rebuild")
-    consumers = [{**member, "failing_since": rfc3339(member["failing_since"]) if member["failing_since"] else None}
-                 for member in consumer_health(reporting.db, reporting.settings.consumer_stalled_seconds)]
-    return {
-        "stalled": any(member["stalled"] for member in consumers), "consumers": consumers,
-        "lag": lag, "last_event_time": rfc3339(last) if isinstance(last, datetime) else None,
-        "dead_letters": dead_letter_count(reporting.db), "generation": state["current"],
-        "rebuild": {k: (rfc3339(v) if isinstance(v, datetime) else v) for k, v in rebuild.items()} if rebuild else None,
-    }
+    return views.status(lag)
 
 
 @admin.get("/admin/dead-letters")
@@ -187,8 +174,8 @@ def dead_letters(query: dict):
     personal data)."""
     _require_staff()
     db = service().db
-    docs = db["dead_letters"].find().sort([("at", 1), ("_id", 1)]).skip(query["offset"]).limit(query["limit"])
-    return {"dead_letters": [{"id": d.pop("_id"), **d} for d in docs], "total": dead_letter_count(db)}
+    return {"dead_letters": consumer.dead_letters(db, query["offset"], query["limit"]),
+            "total": consumer.dead_letter_count(db)}
 
 
 @admin.post("/admin/dead-letters/<letter_id>/redrive")
@@ -197,29 +184,7 @@ def redrive(letter_id: str):
     """Project a dead letter again (after a fix): on success it leaves the dead letters."""
     _require_staff()
     reporting = service()
-    letter = reporting.db["dead_letters"].find_one({"_id": letter_id})
-    if letter is None:
-        raise NotFound(f"dead letter {letter_id} does not exist")
-    projection = reporting.projection()
-    try:
-        envelope = decode(letter["value"].encode("utf-8"), projection.known_types)
-    except EnvelopeError as exc:
-        raise RuleViolation(f"still unusable: {exc}") from None
-
-    def again(session) -> None:
-        reporting.db["processed"].delete_one({"_id": envelope["id"]}, session=session)
-        if reporting.db["audit_events"].find_one({"_id": envelope["id"]}, session=session) is None:
-            projection.apply_batch([envelope], session)
-        reporting.db["processed"].insert_one({"_id": envelope["id"]}, session=session)
-        reporting.db["dead_letters"].delete_one({"_id": letter_id}, session=session)
-
-    try:
-        in_transaction(reporting.client, again)
-    except (KeyError, ValueError, TypeError, AttributeError) as exc:
-        raise RuleViolation(f"still unusable: {type(exc).__name__}: {exc}") from None
-    except DuplicateKeyError:
-        reporting.db["dead_letters"].delete_one({"_id": letter_id})
-    return {"dead_letters": dead_letter_count(reporting.db)}
+    return {"dead_letters": consumer.redrive(reporting.projection(), reporting.client, reporting.db, letter_id)}
 
 
 @admin.post("/admin/rebuild")
@@ -229,5 +194,5 @@ def start_rebuild(query: dict):
     """Rebuild every read model from the audit history into a fresh generation, then swap it in; the live
     report keeps answering meanwhile. Progress: `GET /projections/status` → `rebuild`."""
     _require_staff()
-    plan = service().start_rebuild(force=query["force"])
+    plan = service().rebuilds.start(force=query["force"])
     return {"generation": plan.generation, "previous": plan.previous, "events": plan.total, "status": "running"}

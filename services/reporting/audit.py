@@ -14,7 +14,7 @@ from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.reporting.readmodels import event_time
+from services.reporting.projection import event_time
 
 COLLECTION = "audit_events"
 

@@ -1,69 +1,11 @@
-from __future__ import annotations
-
-import threading
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-
-from pymongo import MongoClient
-from pymongo.database import Database
-
+from jajo.bootstrap import Service, database
 from jajo.config import Settings
-from jajo.bootstrap import event_consumer
-from jajo.consumer import EventConsumer, lag
-from jajo.mongo import client_for
-from services.reporting import audit, rebuild, report, store
-from services.reporting.projector import ReportingProjection
-from services.reporting.readmodels import replay
+from services.reporting.rebuild import Rebuilds
+from services.reporting.views import ReportingProjection, ReportingViews
 
 
-def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-@dataclass
-class Reporting:
-    settings: Settings
-    client: MongoClient
-    db: Database
-    rebuilds: list[threading.Thread] = field(default_factory=list)
-
-    def projection(self) -> ReportingProjection:
-        return ReportingProjection(self.db, self.settings)
-
-    def event_consumer(self) -> EventConsumer:
-        return event_consumer(self.projection(), self.settings, self.client, self.db)
-
-    # --- queries --------------------------------------------------------------------------------
-    def models(self, as_of: datetime | None = None):
-        """The live read models, or those of the audit history replayed up to `as_of` (by event time)."""
-        if as_of is None:
-            return store.current_models(self.db)
-        return replay(audit.stream(self.db, until=as_of))
-
-    def annual(self, year: int, as_of: datetime | None = None) -> dict:
-        stamp = rfc3339(as_of if as_of is not None else datetime.now(timezone.utc))
-        return report.annual(self.models(as_of), year, stamp)
-
-    def group(self, group_id: str) -> dict | None:
-        return report.group(self.models(), group_id)
-
-    def lag(self) -> int:
-        return lag(self.settings, self.db, self.projection().topics)
-
-    # --- rebuild --------------------------------------------------------------------------------
-    def start_rebuild(self, force: bool = False) -> rebuild.Plan:
-        plan = rebuild.prepare(self.client, self.db, force)
-        thread = threading.Thread(target=rebuild.execute_logged, args=(self.client, self.db, plan), daemon=True,
-                                  name=f"rebuild-{plan.generation}")
-        thread.start()
-        self.rebuilds.append(thread)
-        return plan
-
-
-def wire(settings: Settings) -> Reporting:
-    client = client_for(settings.mongodb_uri)
-    db = client[settings.database_name("reporting")]
-    audit.ensure_indexes(db)
-    db["dead_letters"].create_index("at")
-    store.ensure_generation(db, store.state(db)["current"])
-    return Reporting(settings, client, db)
+def bootstrap(settings: Settings) -> Service:
+    """Reporting stores no events of its own: its projector, its queries and `rebuilds` (those started here)."""
+    client, db = database("reporting", settings)
+    return Service("reporting", settings, client, db, views=ReportingViews(db, settings),
+                   projection=lambda: ReportingProjection(db, settings), parts={"rebuilds": Rebuilds(client, db)})

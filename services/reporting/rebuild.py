@@ -1,6 +1,6 @@
 """Rebuild every read model from the audit history into a fresh generation, then swap it in.
 
-    python -m services.reporting.rebuild [--force]
+    python -m services.reporting.cli rebuild [--force]   (or POST /api/v1/admin/rebuild)
 
 1. `prepare`: in one transaction on the state document, mark generation N+1 as `building` and note
    the audit sequence S reached so far. From then on the live projector writes every batch to both
@@ -17,9 +17,9 @@ holder's generation as `building`, so a rebuild that was taken over never swaps 
 """
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
@@ -31,8 +31,8 @@ from tqdm import tqdm
 from jajo.errors import Conflict
 from jajo.lease import holder_id
 from jajo.mongo import in_transaction
-from services.reporting import audit, store
-from services.reporting.readmodels import project_all
+from services.reporting import audit, generation
+from services.reporting.projection import project_all
 
 log = logging.getLogger(__name__)
 CHUNK = 1000
@@ -61,38 +61,38 @@ def _running(doc: dict) -> bool:
 
 
 def prepare(client: MongoClient, db: Database, force: bool = False) -> Plan:
-    before = store.state(db)
+    before = generation.state(db)
     holder = holder_id()
     if _running(before) and not force:
         raise Conflict(f"a rebuild into generation {before['building']} is running", retry_after=5)
-    generation = max({before["current"], before.get("building") or 0} | store.existing_generations(db)) + 1
-    store.drop_generation(db, generation)
-    store.ensure_generation(db, generation)
+    number = max({before["current"], before.get("building") or 0} | generation.existing_generations(db)) + 1
+    generation.drop_generation(db, number)
+    generation.ensure_generation(db, number)
 
     def mark(session) -> dict:
-        doc = store.state(db, session)
-        if _running(doc) and not force and doc["building"] != generation:
+        doc = generation.state(db, session)
+        if _running(doc) and not force and doc["building"] != number:
             raise Conflict(f"a rebuild into generation {doc['building']} is running", retry_after=5)
         now = datetime.now(timezone.utc)
-        rebuild = {"generation": generation, "status": "running", "processed": 0, "total": None,
+        rebuild = {"generation": number, "status": "running", "processed": 0, "total": None,
                    "started_at": now, "heartbeat_at": now, "holder": holder, "finished_at": None,
                    "upto": doc["seq"]}
         db["state"].update_one(
-            {"_id": store.STATE_ID},
-            {"$set": {"building": generation, "rebuild": rebuild},
-             "$setOnInsert": {"seq": 0, "current": store.FIRST_GENERATION}},
+            {"_id": generation.STATE_ID},
+            {"$set": {"building": number, "rebuild": rebuild},
+             "$setOnInsert": {"seq": 0, "current": generation.FIRST_GENERATION}},
             upsert=True, session=session,
         )
-        return {**doc, "building": generation}
+        return {**doc, "building": number}
 
     marked = in_transaction(client, mark)
     abandoned = before.get("building")
-    if abandoned is not None and abandoned not in (generation, marked["current"]):
-        store.drop_generation(db, abandoned)  # the half-built generation of a dead (or forced-out) rebuild
+    if abandoned is not None and abandoned not in (number, marked["current"]):
+        generation.drop_generation(db, abandoned)  # the half-built generation of a dead (or forced-out) rebuild
         log.warning("abandoned a rebuild whose heartbeat stopped", extra={"generation": abandoned})
     upto = marked["seq"]
-    plan = Plan(generation, marked["current"], upto, audit.count(db, upto), holder)
-    db["state"].update_one({"_id": store.STATE_ID}, {"$set": {"rebuild.total": plan.total}})
+    plan = Plan(number, marked["current"], upto, audit.count(db, upto), holder)
+    db["state"].update_one({"_id": generation.STATE_ID}, {"$set": {"rebuild.total": plan.total}})
     return plan
 
 
@@ -102,11 +102,11 @@ def execute(client: MongoClient, db: Database, plan: Plan, progress: Callable[[i
 
     def flush() -> None:
         nonlocal done
-        store.apply_ops(db, plan.generation, project_all(chunk, on_error=lambda e, exc: None))
+        generation.apply_ops(db, plan.generation, project_all(chunk, on_error=lambda e, exc: None))
         done += len(chunk)
         if progress:
             progress(len(chunk))
-        beat = db["state"].update_one({"_id": store.STATE_ID, "rebuild.holder": plan.holder},
+        beat = db["state"].update_one({"_id": generation.STATE_ID, "rebuild.holder": plan.holder},
                                       {"$set": {"rebuild.processed": done, "rebuild.heartbeat_at": datetime.now(timezone.utc)}})
         chunk.clear()
         if beat.matched_count == 0:
@@ -123,13 +123,13 @@ def execute(client: MongoClient, db: Database, plan: Plan, progress: Callable[[i
         _drop_if_abandoned(db, plan.generation)
         raise
     except Exception:
-        db["state"].update_one({"_id": store.STATE_ID, "building": plan.generation, "rebuild.holder": plan.holder},
+        db["state"].update_one({"_id": generation.STATE_ID, "building": plan.generation, "rebuild.holder": plan.holder},
                                {"$set": {"building": None, "rebuild.status": "failed"}})
         raise
 
     def swap(session) -> bool:
         swapped = db["state"].update_one(
-            {"_id": store.STATE_ID, "building": plan.generation, "rebuild.holder": plan.holder},
+            {"_id": generation.STATE_ID, "building": plan.generation, "rebuild.holder": plan.holder},
             {"$set": {"current": plan.generation, "building": None, "rebuild.status": "done",
                       "rebuild.finished_at": datetime.now(timezone.utc)}},
             session=session,
@@ -139,15 +139,15 @@ def execute(client: MongoClient, db: Database, plan: Plan, progress: Callable[[i
     if not in_transaction(client, swap):
         _drop_if_abandoned(db, plan.generation)
         raise RebuildAbandoned(f"generation {plan.generation} is no longer the one being built: not swapped in")
-    for old in store.existing_generations(db) - {plan.generation, plan.previous}:
-        store.drop_generation(db, old)
+    for old in generation.existing_generations(db) - {plan.generation, plan.previous}:
+        generation.drop_generation(db, old)
     log.info("rebuilt read models", extra={"generation": plan.generation, "events": done})
 
 
-def _drop_if_abandoned(db: Database, generation: int) -> None:
-    doc = store.state(db)
-    if generation not in (doc["current"], doc.get("building")):
-        store.drop_generation(db, generation)
+def _drop_if_abandoned(db: Database, number: int) -> None:
+    doc = generation.state(db)
+    if number not in (doc["current"], doc.get("building")):
+        generation.drop_generation(db, number)
 
 
 def execute_logged(client: MongoClient, db: Database, plan: Plan) -> None:
@@ -166,20 +166,17 @@ def rebuild(client: MongoClient, db: Database, force: bool = False, show_progres
     return plan
 
 
-def main(argv: list[str] | None = None) -> None:
-    from jajo.config import load_settings
-    from jajo.http.logs import configure_logging
-    from services.reporting.bootstrap import wire
+class Rebuilds(list):
+    """The rebuilds this process started in background threads (`POST /admin/rebuild`), oldest first."""
 
-    parser = argparse.ArgumentParser(description="Rebuild reporting's read models from the audit history.")
-    parser.add_argument("--force", action="store_true", help="start even if a rebuild is marked as running")
-    args = parser.parse_args(argv)
-    settings = load_settings()
-    configure_logging("reporting-rebuild", settings.log_level)
-    reporting = wire(settings)
-    plan = rebuild(reporting.client, reporting.db, force=args.force, show_progress=True)
-    print(f"read models rebuilt from {plan.total} events: generation {plan.generation} is live")
+    def __init__(self, client: MongoClient, db: Database):
+        super().__init__()
+        self.client, self.db = client, db
 
-
-if __name__ == "__main__":
-    main()
+    def start(self, force: bool = False) -> Plan:
+        plan = prepare(self.client, self.db, force)
+        thread = threading.Thread(target=execute_logged, args=(self.client, self.db, plan), daemon=True,
+                                  name=f"rebuild-{plan.generation}")
+        thread.start()
+        self.append(thread)
+        return plan

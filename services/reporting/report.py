@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from jajo.program import CONNECTION_STATUSES, documents_owed
-from services.reporting.readmodels import KINDS, VENUES, answer_key, esc, unesc
+from services.program.rules import CONNECTION_STATUSES, documents_owed
+from services.reporting.projection import KINDS, VENUES, answer_key, esc, unesc
 
 LIKERT = range(1, 6)
 
@@ -133,7 +133,7 @@ def expense_status(expense: dict) -> str:
 
 
 def missing_documents(year: int | None, sessions: list[dict], expenses: list[dict], documents: list[dict]) -> list:
-    """What a group still owes (jajo.program.documents_owed over reporting's read models)."""
+    """What a group still owes (services.program.rules.documents_owed over reporting's read models)."""
     held_special = [{**s, "id": s["_id"]} for s in sessions if s.get("held") and s.get("kind") == "special"]
     open_claims = [{**e, "id": e["_id"]} for e in expenses if e.get("claimed") and not e.get("rejected")]
     return documents_owed(year, held_special, open_claims, [{**d, "id": d["_id"]} for d in documents])

@@ -1,8 +1,8 @@
 from marshmallow import RAISE, Schema, fields, validate
 
 from jajo.fields import Timestamp
-from jajo.http.schemas import OwedDocument
-from services.reporting.readmodels import EVENT_TYPES
+from services.program.schemas import OwedDocument
+from services.reporting.projection import EVENT_TYPES
 
 SCORE100 = "the 100-point conversion of the mean: score100 = (mean − 1) / 4 × 100 (0 when there are no responses)"
 

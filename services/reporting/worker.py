@@ -1,11 +1,8 @@
 """Background worker of reporting: the projector."""
-from jajo.config import Settings
-from jajo.worker import serve
-from services.reporting.bootstrap import wire
+from jajo.worker import serve, worker_loops
+from services.reporting.bootstrap import bootstrap
 
-
-def loops(settings: Settings) -> list:
-    return [wire(settings).event_consumer()]
+loops = worker_loops(bootstrap)
 
 
 def main() -> None:

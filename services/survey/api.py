@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from jajo.errors import NotFound
 from jajo.http.app import dispatch, service
 from jajo.http.schemas import IDEMPOTENCY_KEY, IF_MATCH, header_parameters, problem_responses
-from services.survey import guardians, read_models
+from services.survey import guardians
 from services.survey.commands import CloseSurvey, CopySurvey, PublishSurvey, SubmitResponse
 from services.survey.schemas import (
     CopyIn, ResponseIn, ResponseOut, SurveyIn, SurveyList, SurveyOut, SurveyQuery,
@@ -18,16 +18,11 @@ AUTH = (401, 403)
 BODY = (400, 415, 422)
 
 
-def _out(view: dict, count: int) -> dict:
-    return {"id": view.pop("_id"), **view, "response_count": count}
-
-
 def survey_out(survey_id: str) -> dict:
-    db = service().db
-    view = db["survey_views"].find_one({"_id": survey_id})
-    if view is None:
+    found = service().views.survey(survey_id)
+    if found is None:
         raise NotFound(f"survey {survey_id} does not exist")
-    return _out(view, read_models.response_counts(db, [survey_id]).get(survey_id, 0))
+    return found
 
 
 @blp.post("/surveys")
@@ -84,11 +79,7 @@ def submit_response(body: dict, survey_id: str):
 @problem_responses(blp, *AUTH, 422, 503)
 def list_surveys(query: dict):
     """Surveys, optionally of one year and/or status, with their response counts (a guardian: open ones)."""
-    db = service().db
-    views = list(db["survey_views"].find(guardians.visible(query)))
-    counts = read_models.response_counts(db, [v["_id"] for v in views]) if views else {}
-    surveys = [_out(v, counts.get(v["_id"], 0)) for v in views]
-    return {"surveys": sorted(surveys, key=lambda s: (s["year"], s["title"], s["id"]))}
+    return {"surveys": service().views.surveys(guardians.visible(query))}
 
 
 @blp.get("/surveys/<survey_id>")

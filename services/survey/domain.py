@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from jajo.center import CENTER
 from jajo.domain import Aggregate
 from jajo.errors import Conflict, NotYetKnown, RuleViolation
 from services.survey import events
@@ -25,7 +26,7 @@ OPTION_MAX = 200
 CATEGORY_MAX = 50
 MAX_QUESTIONS = 100
 MAX_OPTIONS = 50
-YEAR_MIN, YEAR_MAX = 2020, 2100
+YEAR_MIN, YEAR_MAX = CENTER.first_year, CENTER.last_year
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,50}$")  # question ids become keys of `answers`
 MEMBER_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 from jajo.errors import NotYetKnown
 from jajo.http.app import service
 from jajo.http.guardians import GuardianPolicy, body_value, guardian_actor, path_value, require
-from services.survey import read_models
 from services.survey.domain import OPEN
 
 
 def current_member(member_id: str) -> None:
-    member = read_models.member(service().db, member_id)
+    member = service().views.member(member_id)
     if member is None:
         raise NotYetKnown(f"member {member_id} is not known to the survey service yet; retry shortly")
     require(not member.get("left_on") and not member.get("erased"), f"{member_id} is no longer a member")
@@ -19,8 +18,8 @@ def current_member(member_id: str) -> None:
 
 def _open_survey(member_id: str) -> None:
     current_member(member_id)
-    view = service().db["survey_views"].find_one({"_id": path_value("survey_id")}, {"status": 1})
-    require(view is None or view["status"] == OPEN, "a guardian sees open surveys only")
+    status = service().views.status(path_value("survey_id"))
+    require(status in (None, OPEN), "a guardian sees open surveys only")
 
 
 def _own_response(member_id: str) -> None:

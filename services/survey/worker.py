@@ -1,12 +1,8 @@
 """Background worker of survey: its outbox relay and the members view fed by `registration.events`."""
-from jajo.config import Settings
-from jajo.worker import serve
-from services.survey.bootstrap import wire
+from jajo.worker import serve, worker_loops
+from services.survey.bootstrap import bootstrap
 
-
-def loops(settings: Settings) -> list:
-    survey = wire(settings)
-    return [survey.relay(), survey.members_consumer()]
+loops = worker_loops(bootstrap)
 
 
 def main() -> None:

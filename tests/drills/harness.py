@@ -23,15 +23,15 @@ from typing import Any, Callable
 
 from jajo.consent import consent_block
 from services.activity.app import create_app as activity_app
-from services.activity.bootstrap import wire as wire_activity
+from services.activity.bootstrap import bootstrap as bootstrap_activity
 from services.registration.app import create_app as registration_app
-from services.registration.bootstrap import wire as wire_registration
-from services.reporting import rebuild, report, store
+from services.registration.bootstrap import bootstrap as bootstrap_registration
+from services.reporting import rebuild, report, generation
 from services.reporting.app import create_app as reporting_app
-from services.reporting.bootstrap import wire as wire_reporting
-from services.reporting.readmodels import replay
+from services.reporting.bootstrap import bootstrap as bootstrap_reporting
+from services.reporting.projection import replay
 from services.survey.app import create_app as survey_app
-from services.survey.bootstrap import wire as wire_survey
+from services.survey.bootstrap import bootstrap as bootstrap_survey
 from tests import topics
 from tests.conftest import STAFF
 from tests.waiting import eventually
@@ -71,10 +71,10 @@ class Stack:
 
     def __init__(self, settings):
         self.settings = settings
-        self.registration = wire_registration(settings)
-        self.activity = wire_activity(settings)
-        self.survey = wire_survey(settings)
-        self.reporting = wire_reporting(settings)
+        self.registration = bootstrap_registration(settings).ensure_indexes()
+        self.activity = bootstrap_activity(settings).ensure_indexes()
+        self.survey = bootstrap_survey(settings).ensure_indexes()
+        self.reporting = bootstrap_reporting(settings).ensure_indexes()
         self.apps = {"registration": registration_app(settings), "activity": activity_app(settings),
                      "survey": survey_app(settings), "reporting": reporting_app(settings)}
         self.outcomes: dict[str, Outcome] = {}  # correlation id -> last answer
@@ -111,8 +111,8 @@ class Stack:
 
     def write_loops(self) -> list:
         """Relays and the write services' own consumers (activity's and survey's view of registration)."""
-        return [self.registration.relay(), self.activity.relay(), self.activity.registration_consumer(),
-                self.survey.relay(), self.survey.members_consumer()]
+        return [self.registration.relay(), self.activity.relay(), self.activity.consumer(),
+                self.survey.relay(), self.survey.consumer()]
 
     def pending(self) -> int:
         return sum(service.store.pending_count() for service in self.write_services().values())
@@ -131,7 +131,7 @@ class Stack:
         return body
 
     def models(self) -> dict:
-        return store.current_models(self.reporting.db).dump()
+        return generation.current_models(self.reporting.db).dump()
 
     # --- worker processes ---------------------------------------------------------------------------
     def spawn(self, module: str, log_path: Path, **env: str) -> subprocess.Popen:

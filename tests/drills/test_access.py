@@ -85,7 +85,7 @@ def check_every_endpoint(stack) -> int:
 def test_personal_data_stays_out_of_logs_errors_and_viewer_exports(settings, background):
     stack = Stack(settings.override(log_level="DEBUG"))
     with captured_logs() as logs:
-        background(*stack.write_loops(), stack.reporting.event_consumer())
+        background(*stack.write_loops(), stack.reporting.consumer())
         check_personal_data(stack, logs)
 
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 def test_broker_outage_loses_nothing(stack, background, controllable, scale):
     down = scale(5.0, float(os.environ.get("JAJO_DRILL_OUTAGE_SECONDS", "20")))
-    background(*stack.write_loops(), stack.reporting.event_consumer())
+    background(*stack.write_loops(), stack.reporting.consumer())
     load = Load(stack, workers=2).start()
     eventually(lambda: load.accepted >= scale(30, 150), timeout=120, what="load before the outage")
     before = load.accepted

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
                    "2xx across a MongoDB restart had no event in the audit history; see docs/reliability.md")
 def test_mongodb_restart_under_load(stack, background, controllable, scale):
     away = scale(3.0, 15.0)
-    background(*stack.write_loops(), stack.reporting.event_consumer())
+    background(*stack.write_loops(), stack.reporting.consumer())
     load = Load(stack, workers=3).start()
     eventually(lambda: load.accepted >= scale(30, 150), timeout=120, what="load before the restart")
     controllable.stop_mongo(kill=scale(False, True))

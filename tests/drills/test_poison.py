@@ -6,7 +6,7 @@ import json
 import pytest
 
 from jajo.envelope import build, encode
-from services.reporting.readmodels import EVENT_TYPES
+from services.reporting.projection import EVENT_TYPES
 from tests.conftest import STAFF, VIEWER
 from tests.drills.harness import Load, produce, projector_caught_up, verify
 from tests.waiting import eventually
@@ -58,7 +58,7 @@ def all_dead_letters(http, page: int = 400) -> list[dict]:
 
 def test_poison_messages_are_set_aside_and_counted(stack, background, scale):
     count = scale(200, 1000)
-    consumer = stack.reporting.event_consumer()
+    consumer = stack.reporting.consumer()
     consumer.projection = OlderProjector(consumer.projection)
     background(*stack.write_loops(), consumer)
     load = Load(stack, workers=2, max_units=scale(20, 100)).start()

@@ -36,7 +36,7 @@ def member(n: int) -> dict:
 
 
 def test_races(stack, background, scale):
-    background(*stack.write_loops(), stack.reporting.event_consumer())
+    background(*stack.write_loops(), stack.reporting.consumer())
     load = Load(stack, workers=2, max_units=scale(10, 60)).start()  # the races run beside a load
     rounds = scale(1, 3)
     for r in range(rounds):

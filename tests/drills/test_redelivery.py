@@ -13,7 +13,7 @@ TOPICS = ("registration.events", "activity.events", "survey.events")
 
 
 def test_whole_history_redelivered(stack, background, scale):
-    background(*stack.write_loops(), stack.reporting.event_consumer())
+    background(*stack.write_loops(), stack.reporting.consumer())
     load = Load(stack, workers=2, max_units=scale(20, 200)).start()
     load.drain(timeout=300)
     settle(stack, timeout=300)

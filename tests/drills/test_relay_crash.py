@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 def test_relay_crash_between_publish_and_delete(stack, background, scale, tmp_path):
     crashes = scale(3, 10)
     loops = stack.write_loops()
-    background(*[loop for loop in loops if loop.name != "registration-relay"], stack.reporting.event_consumer())
+    background(*[loop for loop in loops if loop.name != "registration-relay"], stack.reporting.consumer())
     load = Load(stack, workers=2, max_units=scale(25, 150)).start()
     log = tmp_path / "relay.log"
     codes = []

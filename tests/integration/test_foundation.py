@@ -14,8 +14,8 @@ from jajo.errors import ConcurrencyConflict
 from jajo.kafka import ensure_topics
 from jajo.mongo import client_for, in_transaction
 from services.registration.app import create_app as registration_app
-from services.registration.bootstrap import wire as wire_registration
-from services.reporting.bootstrap import wire as wire_reporting
+from services.registration.bootstrap import bootstrap as bootstrap_registration
+from services.reporting.bootstrap import bootstrap as bootstrap_reporting
 from tests.conftest import STAFF
 from tests.waiting import eventually
 
@@ -53,7 +53,7 @@ def group_formed(subject: str, version: int = 1) -> dict:
 
 
 def test_two_concurrent_appends_of_one_version_exactly_one_wins(settings):
-    store = wire_registration(settings).store
+    store = bootstrap_registration(settings).ensure_indexes().store
     client = client_for(settings.mongodb_uri)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
@@ -83,15 +83,15 @@ def test_retried_post_with_one_idempotency_key_makes_one_event(settings):
     assert again.get_json() == first.get_json() and again.headers["Idempotent-Replayed"] == "true"
     other = client.post("/api/v1/groups", json={"name": "다른 모임", "year": 2026}, headers=headers)
     assert other.status_code == 422 and other.mimetype == "application/problem+json"
-    assert wire_registration(settings).store.events.count_documents({}) == 1
+    assert bootstrap_registration(settings).ensure_indexes().store.events.count_documents({}) == 1
 
 
 def test_kafka_down_commands_still_accepted_and_delivered_once_it_is_back(settings, background, own_broker):
     settings = settings.override(kafka_bootstrap_servers=own_broker.bootstrap)
-    registration = wire_registration(settings)
-    reporting = wire_reporting(settings)
+    registration = bootstrap_registration(settings).ensure_indexes()
+    reporting = bootstrap_reporting(settings).ensure_indexes()
     api = registration_app(settings).test_client()
-    background(registration.relay(), reporting.event_consumer())
+    background(registration.relay(), reporting.consumer())
     before = [api.post("/api/v1/groups", json={"name": f"전 {i}", "year": 2026}, headers=STAFF) for i in range(3)]
     eventually(lambda: reporting.db["audit_events"].count_documents({}) == 3, what="first events projected")
     own_broker.stop()
@@ -108,7 +108,7 @@ def test_kafka_down_commands_still_accepted_and_delivered_once_it_is_back(settin
 
 def test_events_acknowledged_by_a_broker_that_then_lost_them_still_reach_the_report(settings, background, own_broker):
     settings = settings.override(kafka_bootstrap_servers=own_broker.bootstrap)
-    registration, reporting = wire_registration(settings), wire_reporting(settings)
+    registration, reporting = bootstrap_registration(settings).ensure_indexes(), bootstrap_reporting(settings).ensure_indexes()
     api = registration_app(settings).test_client()
     relay = registration.relay()
     ids = {api.post("/api/v1/groups", json={"name": f"모임 {i}", "year": 2026}, headers=STAFF).get_json()["id"]
@@ -117,7 +117,7 @@ def test_events_acknowledged_by_a_broker_that_then_lost_them_still_reach_the_rep
     relay.close()
     own_broker.stop()  # acknowledged, never read by reporting: gone with the broker's memory
     own_broker.start()
-    background(registration.relay(), reporting.event_consumer())
+    background(registration.relay(), reporting.consumer())
     eventually(lambda: {d["envelope"]["subject"] for d in reporting.db["audit_events"].find()} == ids,
                timeout=60, what="the history given to the new topic projected")
 
@@ -150,8 +150,8 @@ def test_malformed_message_goes_to_dead_letters_and_the_consumer_goes_on(setting
         producer.send(topic, key=b"k", value=value)
     producer.flush()
     producer.close()
-    reporting = wire_reporting(settings)
-    background(reporting.event_consumer())
+    reporting = bootstrap_reporting(settings).ensure_indexes()
+    background(reporting.consumer())
     eventually(lambda: reporting.db["audit_events"].find_one({"_id": good["id"]}), what="good event projected")
     reasons = sorted(d["reason"] for d in reporting.db["dead_letters"].find())
     assert len(reasons) == 2 and reasons[0].startswith("envelope lacks") and reasons[1].startswith("not JSON")
@@ -160,8 +160,8 @@ def test_malformed_message_goes_to_dead_letters_and_the_consumer_goes_on(setting
 def test_redelivered_events_are_applied_once(settings):
     from jajo.consumer import Message
 
-    reporting = wire_reporting(settings)
-    consumer = reporting.event_consumer()
+    reporting = bootstrap_reporting(settings).ensure_indexes()
+    consumer = reporting.consumer()
     envelopes = [group_formed(f"g{i}") for i in range(5)]
     messages = [Message("t", 0, i, b"k", encode(e)) for i, e in enumerate(envelopes)]
     consumer.handle(messages)
@@ -192,7 +192,7 @@ def test_a_batch_that_failed_is_read_again_not_skipped(settings, tmp_path):
     mongo = embedded.start_secantus(port, tmp_path / "mongo", tmp_path / "mongo.log")
     settings = settings.override(mongodb_uri=embedded.mongo_uri(port))
     ensure_topics(settings)
-    reporting = wire_reporting(settings)
+    reporting = bootstrap_reporting(settings).ensure_indexes()
     loop = EventConsumer(reporting.projection(), reporting.client, reporting.db, partial(kafka_consumer, settings))
     try:
         assert loop.run_once() == 0  # assigned, resumed from (no) checkpoints: nothing to read yet
@@ -224,7 +224,7 @@ def test_a_partition_shorter_than_its_checkpoint_is_read_again_from_its_start(se
         producer.send(topic, value=encode(event), partition=0)
     producer.flush()
     producer.close()
-    reporting = wire_reporting(settings)
+    reporting = bootstrap_reporting(settings).ensure_indexes()
     loop = EventConsumer(reporting.projection(), reporting.client, reporting.db, partial(kafka_consumer, settings),
                          stall_seconds=1.0)
     try:
@@ -260,8 +260,8 @@ def test_an_answer_mongodb_was_not_there_to_store_is_replayed_to_the_retry(setti
         again = app.test_client().post("/api/v1/groups", json=body, headers=headers)
         assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
         assert again.get_json() == first.get_json()
-        assert wire_registration(settings).store.events.count_documents({}) == 1
-        stored = wire_registration(settings).db["idempotency"].find_one()
+        assert bootstrap_registration(settings).ensure_indexes().store.events.count_documents({}) == 1
+        stored = bootstrap_registration(settings).ensure_indexes().db["idempotency"].find_one()
         assert stored["response"]["status"] == 201  # stored once the database was back
     finally:
         mongo.stop()

@@ -6,7 +6,7 @@ import time
 
 from jajo.envelope import build
 from jajo.mongo import in_transaction
-from services.registration.bootstrap import wire
+from services.registration.bootstrap import bootstrap
 from tests.topics import read_topic
 from tests.waiting import eventually
 
@@ -17,7 +17,7 @@ def envelope(subject: str) -> dict:
 
 
 def test_the_outbox_follows_the_commit_order_not_the_wall_clock(settings, monkeypatch):
-    service = wire(settings)
+    service = bootstrap(settings).ensure_indexes()
     clock = iter(range(10**18, 0, -10**9))  # a wall clock that runs backwards between the commits
     monkeypatch.setattr(time, "time_ns", lambda: next(clock))
     for subject in ("first", "second", "third"):
@@ -29,7 +29,7 @@ def test_the_outbox_follows_the_commit_order_not_the_wall_clock(settings, monkey
 
 
 def test_one_relay_per_outbox_holds_the_lease_and_the_next_takes_over(settings):
-    service = wire(settings)
+    service = bootstrap(settings).ensure_indexes()
     for subject in ("a", "b"):
         in_transaction(service.client, lambda s, subject=subject: service.store.append([envelope(subject)], s))
     first, second = service.relay(), service.relay()
@@ -44,7 +44,7 @@ def test_one_relay_per_outbox_holds_the_lease_and_the_next_takes_over(settings):
 
 def test_a_dead_relays_lease_expires(settings):
     quick = settings.override(relay_lease_seconds=0.5)
-    service = wire(quick)
+    service = bootstrap(quick).ensure_indexes()
     in_transaction(service.client, lambda s: service.store.append([envelope("a")], s))
     dead, alive = service.relay(), service.relay()
     assert dead.lease.acquire()  # it took the lease and then died without a word

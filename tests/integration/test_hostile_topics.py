@@ -15,7 +15,7 @@ from jajo.envelope import build, encode
 from jajo.errors import Unavailable
 from jajo.kafka import consumer as kafka_consumer, ensure_topics
 from services.reporting.app import create_app
-from services.reporting.bootstrap import wire
+from services.reporting.bootstrap import bootstrap
 from tests.conftest import STAFF
 from tests.waiting import eventually
 
@@ -37,7 +37,7 @@ def formed(group_id: str) -> dict:
 
 @pytest.fixture
 def reporting(settings):
-    return wire(settings)
+    return bootstrap(settings).ensure_indexes()
 
 
 def dead_reasons(db) -> list[str]:
@@ -62,7 +62,7 @@ def test_an_id_from_an_event_that_is_a_query_operator_matches_no_document(settin
     hostile = event("GroupApproved", {"group_id": {"$gt": ""}, "year": 2025}, "g-x")
     consumer = EventConsumer(reporting.projection(), reporting.client, reporting.db)
     consumer.handle([record(topic, 0, encode(formed("g1"))), record(topic, 1, encode(hostile))])
-    models = reporting.models()
+    models = reporting.views.models()
     assert models.get("groups", "g1").get("approved") is None  # the operator matched nothing
     assert [reason.split(":")[0] for reason in dead_reasons(reporting.db)] == ["TypeError"]
 

@@ -13,10 +13,10 @@ from tests.hostile import MESSAGE_VALUES, check_every_message_applied_or_dead_le
 
 def projections(settings):
     from services.activity.views import RegistrationView
-    from services.reporting.bootstrap import wire
-    from services.survey.read_models import MembersProjection
+    from services.reporting.bootstrap import bootstrap
+    from services.survey.views import MembersProjection
 
-    reporting = wire(settings)
+    reporting = bootstrap(settings).ensure_indexes()
     db = reporting.client[settings.database_name("hostile")]
     return {
         "reporting": (reporting.projection(), reporting.db),

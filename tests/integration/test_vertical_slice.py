@@ -6,9 +6,9 @@ import json
 import pytest
 
 from services.registration.app import create_app as registration_app
-from services.registration.bootstrap import wire as wire_registration
+from services.registration.bootstrap import bootstrap as bootstrap_registration
 from services.reporting.app import create_app as reporting_app
-from services.reporting.bootstrap import wire as wire_reporting
+from services.reporting.bootstrap import bootstrap as bootstrap_reporting
 from tests.conftest import STAFF, VIEWER
 from tests.topics import read_topic
 from tests.waiting import eventually
@@ -25,7 +25,7 @@ def test_group_formed_reaches_kafka_and_audit(settings, background):
     group = response.get_json()
     assert group["status"] == "formed" and group["version"] == 1 and group["name"] == "햇살 놀이 모임"
 
-    background(wire_registration(settings).relay(), wire_reporting(settings).event_consumer())
+    background(bootstrap_registration(settings).ensure_indexes().relay(), bootstrap_reporting(settings).ensure_indexes().consumer())
 
     [record] = read_topic(settings, "registration.events", 1)
     envelope = json.loads(record.value)

@@ -254,9 +254,9 @@ def test_gunicorn_conf_reads_the_environment(monkeypatch, tmp_path):
 
 def test_init_skips_services_that_have_no_bootstrap_yet():
     from jajo.config import Settings
-    from jajo.init import wire_service
+    from jajo.init import index_service
 
-    assert wire_service("no_such_service", Settings()) is False
+    assert index_service("no_such_service", Settings()) is False
 
 
 class IdleLoop:

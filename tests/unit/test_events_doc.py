@@ -30,7 +30,7 @@ def test_every_declared_type_is_applied_by_an_aggregate_of_its_service():
 
 
 def test_reporting_knows_every_declared_type_but_erasure():
-    from services.reporting.readmodels import EVENT_TYPES
+    from services.reporting.projection import EVENT_TYPES
 
     # When registration records MemberErased, reporting must learn it (today it would be a dead letter).
     assert EVENT_TYPES <= declared() and declared() - EVENT_TYPES == {"MemberErased"}

@@ -1,6 +1,6 @@
 """Activity's domain: sessions, center spaces, funding and documents. Pure Python, no I/O."""
 from services.activity.domain.documents import (
-    DOCUMENT_KINDS, MAX_DOCUMENT_BYTES, Document, DocumentTooLarge, UnsupportedDocument, check_upload,
+    DOCUMENT_KINDS, MAX_DOCUMENT_BYTES, Document, DocumentTooLarge, UnsupportedDocument, Upload, check_upload,
     missing_documents, sniff,
 )
 from services.activity.domain.funding import Budget, budget_id
@@ -10,7 +10,7 @@ from services.activity.domain.spaces import CENTER_SPACES, VENUES, Space, SpaceD
 
 __all__ = [
     "Budget", "CENTER_SPACES", "DOCUMENT_KINDS", "Document", "DocumentTooLarge", "GroupFacts", "KINDS",
-    "MAX_DOCUMENT_BYTES", "MAX_SERIES", "Session", "Space", "SpaceDay", "UnsupportedDocument", "VENUES",
+    "MAX_DOCUMENT_BYTES", "MAX_SERIES", "Session", "Space", "SpaceDay", "UnsupportedDocument", "Upload", "VENUES",
     "budget_id", "check_slot", "check_upload", "load_spaces", "missing_documents", "series_dates", "sniff",
     "space_day_id",
 ]

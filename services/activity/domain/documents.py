@@ -5,7 +5,7 @@ import hashlib
 from dataclasses import dataclass
 
 from jajo.domain import Aggregate
-from jajo.program import ACCEPTED as REVIEW_ACCEPTED, RETURNED, SUBMITTED, documents_owed
+from services.program.rules import ACCEPTED as REVIEW_ACCEPTED, RETURNED, SUBMITTED, documents_owed
 from jajo.errors import Conflict, JajoError, RuleViolation
 from services.activity import events
 
@@ -49,6 +49,18 @@ def check_upload(content: bytes) -> str:
     return detected
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A document's bytes that passed `check_upload` (once), with the type detected from them."""
+
+    content: bytes
+    content_type: str
+
+    @classmethod
+    def of(cls, content: bytes) -> "Upload":
+        return cls(content, check_upload(content))
+
+
 @dataclass
 class Document(Aggregate):
     aggregate_type = "document"
@@ -65,9 +77,10 @@ class Document(Aggregate):
     review_reason: str | None = None
 
     @classmethod
-    def submit(cls, document_id: str, *, group_id: str, year: int | None, kind: str, content: bytes, filename: str,
+    def submit(cls, document_id: str, *, group_id: str, year: int | None, kind: str, content: bytes | Upload, filename: str,
                session_id: str | None = None, expense_id: str | None = None) -> "Document":
-        content_type = check_upload(content)
+        upload = content if isinstance(content, Upload) else Upload.of(content)
+        content, content_type = upload.content, upload.content_type
         document = cls(id=document_id)
         document.record(events.DocumentSubmitted, document_id=document_id, group_id=group_id, year=year, kind=kind,
                         session_id=session_id, expense_id=expense_id, filename=filename, content_type=content_type,
@@ -117,7 +130,7 @@ class Document(Aggregate):
 
 
 def missing_documents(year: int, sessions: list[dict], expenses: list[dict], documents: list[dict]) -> list[dict]:
-    """What a group still owes for a year (jajo.program.documents_owed over activity's views)."""
+    """What a group still owes for a year (services.program.rules.documents_owed over activity's views)."""
     held_special = [s for s in sessions if s["kind"] == "special" and s["status"] == "held"]
     open_claims = [e for e in expenses if e["status"] != "rejected"]
     return documents_owed(year, held_special, open_claims, documents)

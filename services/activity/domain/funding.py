@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from jajo.domain import Aggregate
 from jajo.errors import Conflict, NotFound, RuleViolation
 from services.activity import events
+from services.activity.domain.registry import GroupFacts
 
 CLAIMED, APPROVED, REJECTED = "claimed", "approved", "rejected"
 
@@ -38,7 +39,14 @@ class Budget(Aggregate):
     def remaining(self) -> int:
         return self.total - self.committed
 
-    def allocate(self, amount: int) -> None:
+    def allocate(self, amount: int, group: GroupFacts | None = None) -> None:
+        """`group`: what activity knows of the budget's group (the handlers always pass it): a closed group's
+        budget and a budget of another year than the group's get nothing."""
+        if group is not None and group.closed:
+            raise Conflict(f"group {group.group_id} is closed")
+        if group is not None and group.year != self.year:
+            raise RuleViolation(f"group {group.group_id} belongs to {group.year}",
+                                errors={"year": [f"must be {group.year}, the group's year"]})
         if amount <= 0:
             raise RuleViolation("an allocation is a positive amount of KRW", errors={"amount": ["must be > 0"]})
         self.record(events.BudgetAllocated, group_id=self.group_id, year=self.year, amount=amount, total=self.total + amount)

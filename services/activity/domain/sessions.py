@@ -7,8 +7,8 @@ from datetime import date as Date, timedelta
 
 from jajo.domain import Aggregate
 from jajo.errors import Conflict, RuleViolation
-from jajo.program import CONNECTION_STATUSES
 from services.activity import events
+from services.program.rules import CONNECTION_STATUSES
 from services.activity.domain.registry import GroupFacts
 from services.activity.domain.spaces import CENTER_SPACES, ONLINE, VENUES, Space, minutes
 

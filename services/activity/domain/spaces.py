@@ -4,11 +4,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from jajo.center import CENTER
 from jajo.domain import Aggregate
 from jajo.errors import Conflict
 from services.activity import events
 
-CENTER_SPACES = ("키움터", "자람터", "공동육아방")
+CENTER_SPACES = CENTER.space_names
 EXTERNAL, ONLINE = "external", "online"
 VENUES = (*CENTER_SPACES, EXTERNAL, ONLINE)
 
@@ -37,11 +38,7 @@ class Space:
         return {"name": self.name, "capacity": self.capacity, "opens": self.opens, "closes": self.closes}
 
 
-DEFAULT_SPACES = {
-    "키움터": Space("키움터", capacity=30),
-    "자람터": Space("자람터", capacity=20),
-    "공동육아방": Space("공동육아방", capacity=15),
-}
+DEFAULT_SPACES = {space.name: Space(space.name, space.capacity, space.opens, space.closes) for space in CENTER.spaces}
 
 
 def load_spaces(config: str | dict | None) -> dict[str, Space]:

@@ -5,13 +5,14 @@ from datetime import date, datetime, time
 
 from flask import Blueprint, Response, request
 
+from jajo.center import CENTER
 from services.portal.clients.reporting import ReportsClient, freshness
 from services.portal.formatting import SEOUL
 from services.portal.views import charts
 from services.portal.web import render
 
 blueprint = Blueprint("dashboard", __name__)
-SPACES = ("키움터", "자람터", "공동육아방")
+SPACES = CENTER.space_names
 
 
 def this_year() -> int:
@@ -20,7 +21,7 @@ def this_year() -> int:
 
 def _year() -> int:
     year = request.args.get("year", type=int) or this_year()
-    return year if 2020 <= year <= 2100 else this_year()
+    return year if CENTER.is_program_year(year) else this_year()
 
 
 def _as_of() -> tuple[str, str | None]:

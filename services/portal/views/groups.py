@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, request
 
+from jajo.center import CENTER
 from jajo.consent import NOTICE_VERSION, consent_block
 from services.portal.clients.activity import DocumentsClient, FundingClient, SessionsClient
 from services.portal.clients.base import ApiError
@@ -50,7 +51,7 @@ def _detail(group_id: str, values: dict | None = None, errors: FormErrors | None
     documents = DocumentsClient()
     context = dict(
         group=group, sessions=SessionsClient().list(group_id=group_id), budget=FundingClient().budget(group_id),
-        missing=documents.missing(group_id), values=values or {"district": "용산구"}, errors=errors or FormErrors(),
+        missing=documents.missing(group_id), values=values or {"district": CENTER.district}, errors=errors or FormErrors(),
         key=form_key(), child_rows=range(CHILD_ROWS), notice_version=NOTICE_VERSION,
         links=current_app.extensions["portal"].links.of_group(group_id),
     )

@@ -12,6 +12,7 @@ from datetime import datetime
 from flask import Blueprint, Response, abort, current_app, g, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from jajo.center import CENTER
 from jajo.consent import NOTICE_VERSION
 from services.portal.accounts import Account
 from services.portal.clients.activity import DocumentsClient, SessionsClient
@@ -91,7 +92,7 @@ def join(token: str):
     link = _links().find(token, INVITE)
     group = GroupsClient(client("registration", None)).get(link.group_id)
     if request.method == "GET":
-        return _join_page(link, group, {"district": "용산구"}, FormErrors())
+        return _join_page(link, group, {"district": CENTER.district}, FormErrors())
     if not same_token(request.form.get("csrf_token"), request.cookies.get(JOIN_COOKIE) or "-"):
         return _error("보안 확인이 만료되었습니다. 링크를 다시 눌러 주세요.", 403)
     body, values = member_body(request.form)

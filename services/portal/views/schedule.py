@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, request
 
+from jajo.center import CENTER
 from services.portal.clients.activity import SessionsClient
 from services.portal.clients.base import ApiError
 from services.portal.clients.registration import GroupsClient
@@ -15,7 +16,7 @@ from services.portal.views.dashboard import this_year
 from services.portal.web import FormErrors, flash, form_key, render, see_other, staff_only, submitted_key
 
 blueprint = Blueprint("schedule", __name__, url_prefix="/schedule")
-SPACES = ("키움터", "자람터", "공동육아방")
+SPACES = CENTER.space_names
 VENUES = SPACES + ("external", "online")
 KINDS = ("regular", "special", "online")
 

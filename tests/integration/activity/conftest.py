@@ -97,7 +97,7 @@ def registry(activity, settings):
     """Groups and members made by registration's API, its relay publishing to the real topic, activity's
     consumer reading it from Kafka (tests/real_registration.py)."""
     ensure_topics(settings)
-    real = RealRegistration(settings, activity.registration_consumer())
+    real = RealRegistration(settings, activity.consumer())
     yield real
     real.close_all()
 

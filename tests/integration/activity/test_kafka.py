@@ -11,7 +11,7 @@ from jajo.consent import consent_block
 from jajo.envelope import encode
 from jajo.kafka import ensure_topics, producer
 from services.registration.app import create_app as registration_app
-from services.registration.bootstrap import wire as wire_registration
+from services.registration.bootstrap import bootstrap as bootstrap_registration
 from tests.conftest import STAFF
 from tests.integration.activity.conftest import Registry
 from tests.waiting import eventually
@@ -43,7 +43,7 @@ def test_registration_events_reach_activity_through_kafka(settings, background, 
     """The real registration service and its relay produce the events."""
     registration = registration_app(settings).test_client()
     group = registration.post("/api/v1/groups", json={"name": "숲속 놀이터", "year": 2026}, headers=STAFF).get_json()
-    background(wire_registration(settings).relay(), activity.registration_consumer(), activity.relay())
+    background(bootstrap_registration(settings).ensure_indexes().relay(), activity.consumer(), activity.relay())
 
     first = api.post("/api/v1/sessions", json=slot(group["id"]))
     assert first.status_code == 409  # unknown (Retry-After) or known but not approved: never 500, never accepted
@@ -86,7 +86,7 @@ def test_registration_events_reach_activity_through_kafka(settings, background, 
 
 def test_twenty_concurrent_bookings_of_one_slot_one_wins(settings, background, activity, api, published):
     group_id, _ = published.approved_group()
-    background(activity.registration_consumer(), activity.relay())
+    background(activity.consumer(), activity.relay())
     eventually(lambda: activity.views.group(group_id) is not None and activity.views.group(group_id).approved,
                what="the approved group in activity's view")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.reporting.app import create_app as reporting_app
-from services.reporting.bootstrap import wire as wire_reporting
+from services.reporting.bootstrap import bootstrap as bootstrap_reporting
 from tests.conftest import STAFF, acting
 from tests.waiting import eventually
 
@@ -71,8 +71,8 @@ def test_connection_reports_reach_the_annual_report(api, registry, activity, set
     assert {c["member_id"]: c["status"] for c in view["connections"]} == {
         first: "ok", second: "audio", third: "could_not_join"}
 
-    reporting = wire_reporting(settings)
-    background(activity.relay(), reporting.event_consumer())
+    reporting = bootstrap_reporting(settings).ensure_indexes()
+    background(activity.relay(), reporting.consumer())
     http = reporting_app(settings).test_client()
     expected = {"sessions_held": 1, "reports": 3, "problem_rate": 0.6667,
                 "by_status": {"ok": 1, "audio": 1, "video": 0, "dropped": 0, "could_not_join": 1}}

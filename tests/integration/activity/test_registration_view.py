@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def feed(activity, settings):
-    consumer = activity.registration_consumer()
+    consumer = activity.consumer()
     offsets = itertools.count()
 
     def send(*values):

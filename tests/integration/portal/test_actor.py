@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from services.registration.app import create_app as registration_app
-from services.registration.bootstrap import wire as wire_registration
+from services.registration.bootstrap import bootstrap as bootstrap_registration
 from services.reporting.app import create_app as reporting_app
-from services.reporting.bootstrap import wire as wire_reporting
+from services.reporting.bootstrap import bootstrap as bootstrap_reporting
 from tests.conftest import PORTAL, STAFF, VIEWER, acting
 from tests.waiting import eventually
 
@@ -25,7 +25,7 @@ def test_who_approved_is_the_person_the_portal_acted_for_in_the_audit(settings, 
     group_id = formed.get_json()["id"]
     approved = registration.post(f"/api/v1/groups/{group_id}/approve", headers=acting("staff:jun"))
     assert approved.status_code == 200, approved.get_json()
-    background(wire_registration(settings).relay(), wire_reporting(settings).event_consumer())
+    background(bootstrap_registration(settings).ensure_indexes().relay(), bootstrap_reporting(settings).ensure_indexes().consumer())
 
     reporting = reporting_app(settings).test_client()
     url = f"/api/v1/audit/subjects/{group_id}"

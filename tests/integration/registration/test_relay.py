@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from services.registration.bootstrap import wire
+from services.registration.bootstrap import bootstrap
 from tests.topics import read_topic
 from tests.waiting import eventually
 
@@ -25,7 +25,7 @@ def test_member_events_reach_kafka_in_version_order_keyed_by_group(settings, reg
     member = reg.joined(group["id"])
     reg.post(f"/groups/{group['id']}/approve")
     reg.delete(f"/groups/{group['id']}/members/{member['id']}")
-    background(wire(settings).relay())
+    background(bootstrap(settings).ensure_indexes().relay())
 
     records = read_topic(settings, "registration.events", 4)
     assert {record.key for record in records} == {group["id"].encode()}
@@ -68,5 +68,5 @@ def test_outbox_endpoint_counts_events_not_yet_on_kafka(settings, reg, backgroun
     group = reg.form()
     reg.joined(group["id"])
     assert reg.get("/outbox").get_json() == {"pending": 2}
-    background(wire(settings).relay())
+    background(bootstrap(settings).ensure_indexes().relay())
     eventually(lambda: reg.get("/outbox").get_json() == {"pending": 0}, what="outbox drained")

@@ -4,13 +4,13 @@ import pytest
 
 from jajo.consumer import EventConsumer
 from services.reporting.app import create_app
-from services.reporting.bootstrap import wire
+from services.reporting.bootstrap import bootstrap
 from tests.unit.reporting.program import messages
 
 
 @pytest.fixture
 def reporting(settings):
-    return wire(settings)
+    return bootstrap(settings).ensure_indexes()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from jajo.bootstrap import write_service
 from jajo.http import outbox
 from jajo.http.app import create_service_app
-from services.reporting import readmodels
+from services.reporting import projection as readmodels
 from tests.conftest import STAFF, VIEWER
 from tests.unit.reporting.program import Program, small_program
 
@@ -57,6 +57,8 @@ def test_as_of_before_and_after_a_batch_of_writes(http, feed):
     ("/api/v1/reports/annual/2025?as_of=yesterday", "as_of"),
     ("/api/v1/reports/annual/2025?as_of=2025-12-31T00:00:00", "as_of"),
     ("/api/v1/reports/annual/1999", "year"),
+    ("/api/v1/reports/annual/2019", "year"),  # the program years of jajo/center.toml, as the write services'
+    ("/api/v1/reports/annual/2101", "year"),
     ("/api/v1/reports/annual/2025?unknown=1", "unknown"),
     ("/api/v1/audit/events?limit=0", "limit"),
     ("/api/v1/audit/events?cursor=abc", "cursor"),

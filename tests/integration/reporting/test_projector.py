@@ -8,8 +8,8 @@ from kafka import KafkaProducer
 
 from jajo.envelope import encode
 from jajo.kafka import ensure_topics
-from services.reporting import rebuild, report, store
-from services.reporting.readmodels import replay
+from services.reporting import cli, rebuild, report, generation
+from services.reporting.projection import replay
 from tests.conftest import STAFF, VIEWER
 from tests.unit.reporting.program import small_program
 from tests.waiting import eventually
@@ -32,7 +32,7 @@ def expected(events, year=2025) -> dict:
 
 
 def dump(reporting) -> dict:
-    return store.current_models(reporting.db).dump()
+    return generation.current_models(reporting.db).dump()
 
 
 def test_cross_topic_orders_and_redelivery_give_the_same_report(settings, reporting, http, feed):
@@ -57,7 +57,7 @@ def test_cross_topic_orders_and_redelivery_give_the_same_report(settings, report
 
 
 def test_interleavings_in_other_databases_agree(settings, infra):
-    from services.reporting.bootstrap import wire
+    from services.reporting.bootstrap import bootstrap
     from services.reporting.app import create_app
     from jajo.consumer import EventConsumer
     from tests.unit.reporting.program import messages
@@ -66,7 +66,7 @@ def test_interleavings_in_other_databases_agree(settings, infra):
     reports = []
     for seed in (1, 2):
         own = settings.override(db_prefix=f"{settings.db_prefix}{seed}_")
-        wired = wire(own)
+        wired = bootstrap(own).ensure_indexes()
         shuffled = events[:]
         random.Random(seed).shuffle(shuffled)
         consumer = EventConsumer(wired.projection(), wired.client, wired.db)
@@ -86,16 +86,16 @@ def test_projector_killed_mid_stream_then_restarted_equals_a_clean_rebuild(repor
     half = len(events) // 2
     feed(events[:half], batch=10)
 
-    real_apply = store.apply_ops
+    real_apply = generation.apply_ops
 
     def crash_after_first_collection(db, generation, ops, session=None):
         real_apply(db, generation, ops[:1], session)
         raise Crash("killed")
 
-    monkeypatch.setattr(store, "apply_ops", crash_after_first_collection)
+    monkeypatch.setattr(generation, "apply_ops", crash_after_first_collection)
     with pytest.raises(Crash):
         feed(events[half:], batch=len(events))
-    monkeypatch.setattr(store, "apply_ops", real_apply)
+    monkeypatch.setattr(generation, "apply_ops", real_apply)
     assert reporting.db["audit_events"].count_documents({}) == half  # the killed batch left nothing behind
 
     feed(events, batch=9)  # restarted: redelivered from the start
@@ -105,7 +105,7 @@ def test_projector_killed_mid_stream_then_restarted_equals_a_clean_rebuild(repor
 
     plan = rebuild.rebuild(reporting.client, reporting.db)
     assert plan.generation == 2 and plan.total == len(events)
-    assert store.state(reporting.db)["current"] == 2
+    assert generation.state(reporting.db)["current"] == 2
     assert dump(reporting) == restarted
     assert live_report(http) == report_before
 
@@ -117,14 +117,14 @@ def test_rebuild_through_the_api_while_events_keep_arriving(reporting, http, fee
     assert http.post("/api/v1/admin/rebuild", headers=VIEWER).status_code == 403
     response = http.post("/api/v1/admin/rebuild", headers=STAFF)
     assert response.status_code == 202, response.get_json()
-    generation = response.get_json()["generation"]
+    built = response.get_json()["generation"]
     feed(events[20:])  # the live projector writes to both generations meanwhile
     assert live_report(http)["year"] == 2025  # the report answers during the rebuild
-    eventually(lambda: store.state(reporting.db)["current"] == generation, what="swap")
+    eventually(lambda: generation.state(reporting.db)["current"] == built, what="swap")
     for thread in reporting.rebuilds:
         thread.join(10)
     status = http.get("/api/v1/projections/status", headers=VIEWER).get_json()
-    assert status["generation"] == generation and status["rebuild"]["status"] == "done"
+    assert status["generation"] == built and status["rebuild"]["status"] == "done"
     assert live_report(http) == expected(events)
 
 
@@ -144,7 +144,7 @@ def test_through_real_kafka_in_reverse_topic_order(settings, reporting, http, ba
         return status if status["lag"] == 0 and reporting.db["audit_events"].count_documents({}) == len(events) \
             else None
 
-    background(reporting.event_consumer())
+    background(reporting.consumer())
     status = eventually(caught_up, timeout=60, what="projector caught up")
     assert status["dead_letters"] == 0
     assert status["last_event_time"] is not None
@@ -158,12 +158,12 @@ def test_rebuild_command_line(settings, reporting, feed, monkeypatch, capsys):
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", settings.kafka_bootstrap_servers)
     monkeypatch.setenv("JAJO_DB_PREFIX", settings.db_prefix)
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
-    rebuild.main([])
+    cli.main(["rebuild"])
     assert "generation 2 is live" in capsys.readouterr().out
     assert dump(reporting) == before
-    assert store.existing_generations(reporting.db) == {1, 2}
-    rebuild.main([])
-    assert store.existing_generations(reporting.db) == {2, 3}
+    assert generation.existing_generations(reporting.db) == {1, 2}
+    cli.main(["rebuild"])
+    assert generation.existing_generations(reporting.db) == {2, 3}
 
 
 def test_openapi_documents_score100(http):

@@ -10,7 +10,7 @@ from jajo.consumer import Message
 from jajo.domain import new_id
 from jajo.envelope import build, encode
 from services.survey.app import create_app
-from services.survey.bootstrap import wire
+from services.survey.bootstrap import bootstrap
 from jajo.kafka import ensure_topics
 from tests.conftest import STAFF
 from tests.real_registration import RealRegistration
@@ -41,7 +41,7 @@ def member_joined(member_id: str, year: int, group_id: str | None = None, versio
 
 @pytest.fixture
 def survey_service(settings):
-    return wire(settings)
+    return bootstrap(settings).ensure_indexes()
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def client(settings):
 @pytest.fixture
 def feed(settings, survey_service):
     """Applies registration envelopes to survey's members view the way the consumer does (no Kafka)."""
-    consumer = survey_service.members_consumer()
+    consumer = survey_service.consumer()
     offsets = itertools.count()
     topic = settings.topic("registration.events")
 
@@ -66,7 +66,7 @@ def feed(settings, survey_service):
 def registration(settings, survey_service):
     """Registration's API and relay, the real topic, survey's members consumer reading it from Kafka."""
     ensure_topics(settings)
-    real = RealRegistration(settings, survey_service.members_consumer())
+    real = RealRegistration(settings, survey_service.consumer())
     yield real
     real.close_all()
 

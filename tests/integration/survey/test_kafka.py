@@ -46,7 +46,7 @@ def test_members_arrive_through_kafka_and_responses_leave_on_it(settings, backgr
     formed = registration_envelope("GroupFormed", {"group_id": "g1", "name": "햇살", "year": 2025, "theme": None,
                                                    "description": None}, "g1")
     produce(settings, [formed, member_joined("m-kafka-1", 2025, "g1"), malformed], raw=[b"not json"])
-    background(survey_service.relay(), survey_service.members_consumer())
+    background(survey_service.relay(), survey_service.consumer())
 
     answer = eventually(lambda: (r := client.post(url, json=body, headers=STAFF)).status_code != 409 and r,
                         what="the member known to survey")
@@ -70,7 +70,7 @@ def test_a_member_joined_through_registration_may_respond(settings, background, 
     from datetime import date
 
     from services.registration.app import create_app as registration_app
-    from services.registration.bootstrap import wire as wire_registration
+    from services.registration.bootstrap import bootstrap as bootstrap_registration
 
     registration = registration_app(settings).test_client()
     group = registration.post("/api/v1/groups", json={"name": "숲 놀이 모임", "year": 2026}, headers=STAFF).get_json()
@@ -80,7 +80,7 @@ def test_a_member_joined_through_registration_may_respond(settings, background, 
     assert joined.status_code == 201, joined.get_json()
     member = joined.get_json()["id"]
 
-    background(wire_registration(settings).relay(), survey_service.members_consumer())
+    background(bootstrap_registration(settings).ensure_indexes().relay(), survey_service.consumer())
     survey = publish(year=2026)
     url = f"/api/v1/surveys/{survey['id']}/responses"
     answer = eventually(lambda: (r := client.post(url, json={"respondent": member, "answers": {"q1": 4}},

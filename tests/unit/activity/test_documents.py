@@ -2,7 +2,8 @@ import pytest
 
 from jajo.errors import Conflict, RuleViolation
 from services.activity.domain import (
-    MAX_DOCUMENT_BYTES, Document, DocumentTooLarge, UnsupportedDocument, check_upload, missing_documents, sniff,
+    MAX_DOCUMENT_BYTES, Document, DocumentTooLarge, UnsupportedDocument, Upload, check_upload, missing_documents,
+    sniff,
 )
 
 
@@ -29,6 +30,16 @@ def test_size_limits():
     with pytest.raises(UnsupportedDocument) as caught:
         check_upload(b"")
     assert caught.value.status == 415
+
+
+def test_an_upload_is_checked_once(monkeypatch):
+    from services.activity.domain import documents
+
+    checked = []
+    monkeypatch.setattr(documents, "check_upload", lambda content: checked.append(content) or "application/pdf")
+    upload = Upload.of(b"%PDF-1")
+    doc = Document.submit("d1", group_id="g1", year=2026, kind="receipt", content=upload, filename="a.pdf")
+    assert checked == [b"%PDF-1"] and doc.pending[0].data["content_type"] == "application/pdf"
 
 
 def test_submit_records_hash_and_detected_type():

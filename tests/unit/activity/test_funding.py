@@ -1,7 +1,7 @@
 import pytest
 
 from jajo.errors import Conflict, NotFound, RuleViolation
-from services.activity.domain import Budget, budget_id
+from services.activity.domain import Budget, GroupFacts, budget_id
 
 
 def budget(total=300_000) -> Budget:
@@ -19,6 +19,17 @@ def test_allocations_add_up():
     assert b.remaining == 500_000
     with pytest.raises(RuleViolation):
         b.allocate(0)
+
+
+def test_a_budget_goes_to_an_open_group_of_its_own_year_only():
+    b = Budget(id=budget_id("g1", 2026))
+    with pytest.raises(Conflict):
+        b.allocate(100_000, GroupFacts("g1", 2026, approved=True, closed=True))
+    with pytest.raises(RuleViolation) as refused:
+        b.allocate(100_000, GroupFacts("g1", 2025, approved=True))
+    assert refused.value.errors == {"year": ["must be 2025, the group's year"]} and not b.pending
+    b.allocate(100_000, GroupFacts("g1", 2026, approved=True))
+    assert b.remaining == 100_000
 
 
 def test_claims_stop_at_the_remaining_budget():

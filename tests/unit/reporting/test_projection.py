@@ -6,7 +6,7 @@ import random
 import pytest
 
 from services.reporting import exports, report
-from services.reporting.readmodels import MemoryModels, esc, project, replay, unesc
+from services.reporting.projection import MemoryModels, esc, project, replay, unesc
 from tests.unit.reporting.program import Program, small_program
 
 AS_OF = "2026-01-01T00:00:00Z"

@@ -1,4 +1,6 @@
-"""Survey's read models: the members it learned from `registration.events`, and response counts.
+"""Survey's read side: the members it learned from `registration.events`, response counts, and the queries
+the API asks (`SurveyViews`) over them and over `survey_views` (each survey's current state, written by the
+unit of work in the same transaction as the survey's events).
 
 `members`: {_id: member_id, years: [year, ...], group_ids: [...], left_on} — no personal data.
 `survey_counts`: {_id: survey_id, status, responses} — written in the same transaction as the
@@ -17,10 +19,6 @@ from services.registration import events as registration
 
 MEMBER_EVENTS = frozenset({registration.MemberJoined.name, registration.MemberLeft.name,
                            registration.MemberErased.name})
-
-
-def ensure_indexes(db: Database) -> None:
-    db["survey_views"].create_index([("year", ASCENDING)])
 
 
 # --- members --------------------------------------------------------------------------------------
@@ -93,3 +91,34 @@ def response_counts(db: Database, survey_ids: list[str]) -> dict[str, int]:
         found = db["survey_counts"].find_one({"_id": survey_ids[0]})
         return {survey_ids[0]: found["responses"]} if found else {}
     return {doc["_id"]: doc["responses"] for doc in db["survey_counts"].find({"_id": {"$in": survey_ids}})}
+
+
+# --- queries --------------------------------------------------------------------------------------
+class SurveyViews:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def ensure_indexes(self) -> None:
+        self.db["survey_views"].create_index([("year", ASCENDING)])
+
+    def survey(self, survey_id: str) -> dict | None:
+        """A survey's current state with its `response_count`."""
+        view = self.db["survey_views"].find_one({"_id": survey_id})
+        return None if view is None else _out(view, response_counts(self.db, [survey_id]).get(survey_id, 0))
+
+    def surveys(self, selector: dict) -> list[dict]:
+        """The surveys matching `selector` (year, status), with their response counts, by year and title."""
+        views = list(self.db["survey_views"].find(selector))
+        counts = response_counts(self.db, [v["_id"] for v in views]) if views else {}
+        return sorted((_out(v, counts.get(v["_id"], 0)) for v in views), key=lambda s: (s["year"], s["title"], s["id"]))
+
+    def status(self, survey_id: str) -> str | None:
+        view = self.db["survey_views"].find_one({"_id": survey_id}, {"status": 1})
+        return None if view is None else view["status"]
+
+    def member(self, member_id: str) -> dict | None:
+        return member(self.db, member_id)
+
+
+def _out(view: dict, count: int) -> dict:
+    return {"id": view.pop("_id"), **view, "response_count": count}

@@ -15,7 +15,7 @@ from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import CollectionInvalid
 
-from services.reporting.readmodels import COLLECTIONS, Op
+from services.reporting.projection import COLLECTIONS, Op
 
 STATE_ID = "projector"
 FIRST_GENERATION = 1

@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable
 
+from jajo.center import CENTER
 from services.activity import events as activity
 from services.registration import events as registration
 from services.survey import events as survey
 
 COLLECTIONS = ("years", "groups", "sessions", "expenses", "documents", "surveys")
 KINDS = ("regular", "special", "online")
-VENUES = ("키움터", "자람터", "공동육아방", "external", "online")
+VENUES = (*CENTER.space_names, "external", "online")
 AUDIT_ONLY = frozenset({activity.SpaceBooked.name, activity.SpaceReleased.name})
 
 

@@ -1,4 +1,4 @@
-"""Rules of the center's program that more than one service applies to its own read model."""
+"""Rules of the center's program that activity and reporting both apply, each to its own read side."""
 from __future__ import annotations
 
 from typing import Iterable
