@@ -9,6 +9,11 @@ from playwright.sync_api import Page, expect
 
 AXE = (Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js").read_text()
 SERIOUS = ("serious", "critical")
+SETTLE = """async () => {
+    document.querySelectorAll('*').forEach(e => getComputedStyle(e).backgroundColor);
+    await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+    document.getAnimations().filter(a => a.effect?.getComputedTiming().endTime !== Infinity).forEach(a => a.finish());
+}"""
 SCREENSHOTS = os.environ.get("PORTAL_SCREENSHOTS")  # `make screenshots` sets it to docs/portal
 
 
@@ -36,8 +41,10 @@ class Portal:
         """axe on the page as it is now; with PORTAL_SCREENSHOTS set, also a full-page PNG named `shot`."""
         self.page.mouse.move(0, 0)  # scan the page at rest, not a hovered button
         expect(self.page.locator("[aria-busy=true]")).to_have_count(0)
-        # KRDS buttons fade their colours (0.4 s): a colour caught mid-transition is no colour a person reads
-        self.page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
+        # KRDS buttons fade their colours (0.4 s): a colour caught mid-transition is no colour a person reads. The
+        # fade after the mouse leaves starts only at the next style recalculation, so force that, let two frames
+        # pass, and finish every transition before axe reads the colours.
+        self.page.evaluate(SETTLE)
         self.scanned[name] = axe_violations(self.page)
         if SCREENSHOTS and shot:
             Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
