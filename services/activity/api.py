@@ -13,7 +13,7 @@ from jajo.http.multipart import MultipartBlueprint
 from jajo.http.schemas import IDEMPOTENCY_KEY, IF_MATCH, header_parameters, problem_responses
 from services.activity import commands as c
 from services.activity import schemas as s
-from services.activity.domain import MAX_DOCUMENT_BYTES, missing_documents, space_day_id
+from services.activity.domain import missing_documents, space_day_id
 
 sessions = Blueprint("sessions", __name__, description="Group sessions (모임 활동): scheduling, attendance, cancelling")
 spaces = Blueprint("spaces", __name__, description="The center's spaces (키움터, 자람터, 공동육아방) and their bookings")
@@ -238,9 +238,8 @@ def submit_document(form: dict):
     upload = form.pop("file")
     if not hasattr(upload, "read"):
         raise RuleViolation("file must be an uploaded file", errors={"file": ["is not a file part"]})
-    content = upload.read(MAX_DOCUMENT_BYTES + 1)
-    filename = clean_filename(upload.filename)
-    return _document_out(dispatch(c.SubmitDocument(content=content, filename=filename, **form)))
+    filename = clean_filename(upload.filename)  # the file stays in werkzeug's spooled file (on disk above 500 KB)
+    return _document_out(dispatch(c.SubmitDocument(file=upload.stream, filename=filename, **form)))
 
 
 @documents.post("/documents/<document_id>/accept")
