@@ -17,6 +17,7 @@ from jajo.http.auth import current_principal, init_auth
 from jajo.http.health import blueprint as health_blueprint
 from jajo.http.idempotency import init_idempotency
 from jajo.http.logs import configure_logging, init_request_logging
+from jajo.http.multipart import ClosingRequest
 from jajo.http.problems import init_problems
 from jajo.http.schemas import Problem
 
@@ -125,6 +126,7 @@ def create_service_app(
     settings = settings or load_settings()
     configure_logging(name, settings.log_level)
     app = Flask(name, static_folder=str(SWAGGER_UI), static_url_path="/docs/assets")
+    app.request_class = ClosingRequest
     app.config.update(
         API_TITLE=f"Jajo {name}",
         API_VERSION="1.0.0",
