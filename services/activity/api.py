@@ -166,6 +166,16 @@ def get_budget(query: dict, group_id: str):
     return {**budget, "expenses": views.expenses(group_id, year)}
 
 
+@funding.get("/budgets")
+@funding.arguments(s.BudgetsQuery, location="query")
+@funding.response(200, s.BudgetList)
+@problem_responses(funding, *AUTH, 422, s422="`year` is missing or not in 2020–2100")
+def list_budgets(query: dict):
+    """The budgets of a program year (staff), each as `GET /groups/{id}/budget` answers it without its claims:
+    one call for the portal's 활동비 page instead of one per group."""
+    return {"budgets": service().views.budgets(query["year"])}
+
+
 @funding.post("/expenses")
 @funding.arguments(s.ExpenseIn)
 @funding.response(201, s.ExpenseOut)
