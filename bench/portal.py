@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import statistics
 import sys
 import time
@@ -63,6 +64,7 @@ def main() -> None:
         finally:
             for process in processes:
                 process.stop()
+    shutil.rmtree(work, ignore_errors=True)
     print(f"portal pages, {args.years} program years loaded in {loaded:.0f} s, {args.calls} calls each; {machine()}")
     print("| page | p50 ms | p99 ms |\n| --- | --- | --- |")
     for page, p50, p99 in rows:
