@@ -5,7 +5,7 @@ import argparse
 import shutil
 import time
 
-from bench import commands, eventstore, freshness, projection, reports, republish
+from bench import commands, eventstore, freshness, projection, reports, republish, uploads
 from bench.harness import machine, servers, workdir
 
 
@@ -32,6 +32,7 @@ def main() -> None:
         fresh = freshness.run(settings, work)
         rep = reports.run(settings, proj["history_db"], proj["events"])
         history = republish.run(settings, args.rounds)
+        upload = uploads.run(settings, work)
     shutil.rmtree(work, ignore_errors=True)
     c_names = list(cmd["medians"])
     rows = [
@@ -73,6 +74,7 @@ def main() -> None:
         rows.append((f"6 memory: {name} service", _mb(rss[name]), "—", "—", "stated", ""))
     rows.append(("6 memory: activity worker (relay + view)", _mb(rss["activity-worker"]), "—", "—", "stated", ""))
     rows.append(("6 memory: activity gunicorn under the throughput run", _mb(cmd["rss"]), "—", "—", "stated", ""))
+    rows += [(f"7 {name}", *rest) for name, *rest in uploads.rows(upload)]
 
     print(f"# Jajo benchmarks ({machine()}; medians of {args.rounds} alternating rounds; "
           f"{time.monotonic() - started:.0f} s)\n")

@@ -19,6 +19,7 @@ class Loader:
     survey: Api
     seed: int = YEAR
     log: bool = True
+    year: int = YEAR
 
     def say(self, text: str) -> None:
         if self.log:
@@ -27,7 +28,7 @@ class Loader:
     def group(self, grp: PlannedGroup) -> list[str]:
         reg, act, k = self.registration, self.activity, f"g{grp.index}"
         group_id = reg.post("/groups", f"{k}-form", json={
-            "name": grp.name, "year": YEAR, "theme": "영유아 부모 자조모임", "description": f"{grp.name} 자조모임"})["id"]
+            "name": grp.name, "year": self.year, "theme": "영유아 부모 자조모임", "description": f"{grp.name} 자조모임"})["id"]
         reg.post(f"/groups/{group_id}/approve", f"{k}-approve")
         members = []
         for m, member in enumerate(grp.members):
@@ -37,7 +38,7 @@ class Loader:
                     "consent": consent_block(len(member["children"]))}
             created = reg.post(f"/groups/{group_id}/members", f"{k}-m{m}", json=body)
             members.append((created["id"], [child["id"] for child in created["children"]]))
-        act.post(f"/groups/{group_id}/budget", f"{k}-budget", json={"year": YEAR, "amount": grp.budget})
+        act.post(f"/groups/{group_id}/budget", f"{k}-budget", json={"year": self.year, "amount": grp.budget})
         self.document(group_id, f"{k}-plan", "activity_plan")
         for s in grp.sessions:
             self.session(group_id, members, s)
@@ -75,7 +76,7 @@ class Loader:
 
     def satisfaction(self, member_ids: list[str]) -> None:
         survey_id = self.survey.post("/surveys", "survey", json={
-            "title": f"{YEAR} 자조모임 만족도 조사", "year": YEAR, "questions": SURVEY_QUESTIONS})["id"]
+            "title": f"{self.year} 자조모임 만족도 조사", "year": self.year, "questions": SURVEY_QUESTIONS})["id"]
         respondents = member_ids[: len(member_ids) * 5 // 6]
         for n, (member_id, answers) in enumerate(zip(respondents, survey_answers(self.seed, len(respondents)))):
             self.survey.post(f"/surveys/{survey_id}/responses", f"response-{n}",
@@ -84,7 +85,7 @@ class Loader:
         self.say(f"  satisfaction survey: {len(respondents)} responses")
 
     def load(self, planned: list[PlannedGroup], workers: int = 4) -> None:
-        self.say(f"loading {len(planned)} groups of {YEAR} …")
+        self.say(f"loading {len(planned)} groups of {self.year} …")
         with ThreadPoolExecutor(workers) as pool:
             member_ids = [m for ids in pool.map(self.group, planned) for m in ids]
         self.satisfaction(member_ids)

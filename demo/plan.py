@@ -70,7 +70,8 @@ def _adjust(values: list[int], target: int, low: list[int], high: list[int], rng
         values[rng.choice(candidates)] += step
 
 
-def plan(seed: int = YEAR, groups: int = 20) -> list[PlannedGroup]:
+def plan(seed: int = YEAR, groups: int = 20, year: int = YEAR) -> list[PlannedGroup]:
+    """The program year `year`'s groups and sessions (the same shape every year, on that year's weekdays)."""
     rng = random.Random(seed)
     held_per_group = [TARGET["held"] // groups + (1 if g < TARGET["held"] % groups else 0) for g in range(groups)]
     planned: list[PlannedGroup] = []
@@ -90,7 +91,7 @@ def plan(seed: int = YEAR, groups: int = 20) -> list[PlannedGroup]:
             month = 3 + k * 10 // count
             week = per_month.get(month, 0)
             per_month[month] = week + 1
-            day = _nth_weekday(YEAR, month, weekday, week * 2)
+            day = _nth_weekday(year, month, weekday, week * 2)
             if k in (2, 7):
                 kind, venue, title = "online", "online", "온라인 간담회"
             elif k == 4:

@@ -17,6 +17,7 @@ from jajo.http.auth import current_principal, init_auth
 from jajo.http.health import blueprint as health_blueprint
 from jajo.http.idempotency import init_idempotency
 from jajo.http.logs import configure_logging, init_request_logging
+from jajo.http.multipart import ClosingRequest
 from jajo.http.problems import init_problems
 from jajo.http.schemas import Problem
 
@@ -27,8 +28,9 @@ SWAGGER_UI = NODE_MODULES / "swagger-ui-dist"
 JSON_BODY_TYPES = {"application/json"}
 ACTOR_DOC = (
     "Only with a `portal` token: the signed-in person the portal acts for, `staff:<username>`, "
-    "`viewer:<username>` or `guardian:<member_id>` (a username of 1–64 letters, digits, `.`, `_`, `@` or `-`; "
-    "a member id of letters, digits, `_` or `-`). The "
+    "`viewer:<username>`, `guardian:<member_id>` (a username of 1–64 letters, digits, `.`, `_`, `@` or `-`; "
+    "a member id of letters, digits, `_` or `-`), or `invite:<group_id>/<link>` for a person who opened a "
+    "group's invite link (registration: only joining that group). The "
     "request is authorised as that person and its events record `actor` = this value and `actorvia` = "
     "`portal:<token name>`. From any other role → 403; malformed → 400. A guardian may only read its own "
     "group's sessions and documents and open surveys, upload its group's documents, answer surveys as itself "
@@ -118,11 +120,13 @@ def create_service_app(
     viewer_reads: bool = False,
     form_endpoints: set[str] | None = None,
     guardian_policy: Callable[[str], None] | None = None,
+    invite_policy: Callable[[str], None] | None = None,
     config: dict | None = None,
 ) -> Flask:
     settings = settings or load_settings()
     configure_logging(name, settings.log_level)
     app = Flask(name, static_folder=str(SWAGGER_UI), static_url_path="/docs/assets")
+    app.request_class = ClosingRequest
     app.config.update(
         API_TITLE=f"Jajo {name}",
         API_VERSION="1.0.0",
@@ -148,7 +152,7 @@ def create_service_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Flask's DefaultJSONProvider
     app.extensions["jajo"] = LazyService(settings, bootstrap)
     init_request_logging(app, name)
-    init_auth(app, settings.api_tokens, guardian_policy)
+    init_auth(app, settings.api_tokens, guardian_policy, invite_policy)
     app.before_request(_check_content_type)
     app.before_request(_check_json_body)
     init_idempotency(app)

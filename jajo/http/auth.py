@@ -1,7 +1,8 @@
 """Bearer tokens with roles from API_TOKENS (`role:name:token`, comma separated).
 
 A `portal` token may name the signed-in person it acts for in `X-Jajo-Actor` (`staff:<username>`,
-`viewer:<username>` or `guardian:<member_id>`): the request is then authorised as that person, and the events
+`viewer:<username>`, `guardian:<member_id>`, or `invite:<group_id>/<link>` for someone who opened a group's invite
+link and is not a member yet): the request is then authorised as that person, and the events
 it causes record `actor` = that value and `actorvia` = `portal:<token name>`. The header from any other role
 → 403, a malformed value → 400. A portal token without the header acts for nobody in particular: it may read
 (GET/HEAD, e.g. to look a person up before signing them in) and never write (403).
@@ -19,17 +20,19 @@ from jajo.errors import Forbidden, JajoError
 
 ROLES = ("staff", "viewer", "portal")
 ACTOR_HEADER = "X-Jajo-Actor"
-ACTING_ROLES = ("staff", "viewer", "guardian")
+ACTING_ROLES = ("staff", "viewer", "guardian", "invite")
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 MEMBER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-ACTOR_NAMES = {"staff": USERNAME, "viewer": USERNAME, "guardian": MEMBER_ID}
+INVITE = re.compile(r"^(?=.{3,64}$)[A-Za-z0-9][A-Za-z0-9_-]*/[A-Za-z0-9_-]+$")  # <group_id>/<link>
+ACTOR_NAMES = {"staff": USERNAME, "viewer": USERNAME, "guardian": MEMBER_ID, "invite": INVITE}
+POLICED_ROLES = ("guardian", "invite")  # decided by the service's own table of what they may do
 READS = ("GET", "HEAD")
 MIN_TOKEN_LENGTH = 32
 #: the placeholders of .env.example and their like: never accepted as a token
 PLACEHOLDER_MARKS = ("change-me", "changeme", "replace-me", "placeholder", "example", "your-token", "xxxxxxxx")
 NAME = re.compile(r"[^\s:,]{1,64}")
 PUBLIC_ENDPOINTS = {"health.healthz", "health.readyz", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static"}
-GuardianPolicy = Callable[[str], None]  # member id -> None, or raises Forbidden (or NotYetKnown)
+ActorPolicy = Callable[[str], None]  # the actor's name -> None, or raises Forbidden (or NotYetKnown)
 
 
 @dataclass(frozen=True)
@@ -87,16 +90,18 @@ def acting_person(portal: Principal, header: str | None) -> Principal:
                         errors={ACTOR_HEADER: [f"role {portal.role} may not name another person"]})
     role, _, name = header.strip().partition(":")
     if role not in ACTING_ROLES or not ACTOR_NAMES[role].match(name):
-        raise BadActorHeader(f"{ACTOR_HEADER} must be staff:<username>, viewer:<username> or guardian:<member_id>",
+        raise BadActorHeader(f"{ACTOR_HEADER} must be staff:<username>, viewer:<username>, guardian:<member_id> "
+                             "or invite:<group_id>/<link>",
                              errors={ACTOR_HEADER: [f"must be <{'|'.join(ACTING_ROLES)}>:<name>: a username of 1–64 "
                                                     "letters, digits, '.', '_', '@' or '-', a member id of "
-                                                    "letters, digits, '_' or '-'"]})
+                                                    "letters, digits, '_' or '-', an invite of a group id and a "
+                                                    "link id joined by '/' (at most 64)"]})
     return Principal(role, name, via=f"portal:{portal.name}")
 
 
 def allowed(principal: Principal, method: str, viewer_reads: bool) -> bool:
     """Staff do everything; a portal acting for nobody reads only; viewers read only where allowed.
-    Guardians are decided by the service's guardian policy instead."""
+    Guardians and invites are decided by the service's policies instead."""
     if principal.role == "staff":
         return True
     if principal.role == "portal":
@@ -111,10 +116,10 @@ def _check_access() -> None:
     if token is None:
         abort(401, description="a valid bearer token is required")
     principal = acting_person(token, request.headers.get(ACTOR_HEADER))
-    if principal.role == "guardian":
-        policy: GuardianPolicy | None = current_app.config.get("JAJO_GUARDIAN_POLICY")
+    if principal.role in POLICED_ROLES:
+        policy: ActorPolicy | None = current_app.config["JAJO_ACTOR_POLICIES"].get(principal.role)
         if policy is None:
-            raise Forbidden("guardians may not use this service")
+            raise Forbidden(f"{principal.role} actors may not use this service")
         g.principal = principal
         policy(principal.name)
         return
@@ -124,9 +129,10 @@ def _check_access() -> None:
     g.principal = principal
 
 
-def init_auth(app: Flask, api_tokens: str, guardian_policy: GuardianPolicy | None = None) -> None:
+def init_auth(app: Flask, api_tokens: str, guardian_policy: ActorPolicy | None = None,
+              invite_policy: ActorPolicy | None = None) -> None:
     app.config["JAJO_TOKENS"] = parse_tokens(api_tokens)
-    app.config["JAJO_GUARDIAN_POLICY"] = guardian_policy
+    app.config["JAJO_ACTOR_POLICIES"] = {"guardian": guardian_policy, "invite": invite_policy}
     app.before_request(_check_access)
 
 

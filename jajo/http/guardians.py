@@ -1,6 +1,7 @@
 """Guardian authorisation, decided by each service itself: one table per service of the endpoints a
 `guardian:<member_id>` (named by a portal in X-Jajo-Actor) may call, each with the check that it concerns
-the guardian's own group. Everything not in the table is 403. Runs before the request is parsed or claimed."""
+the guardian's own group. Everything not in the table is 403. Runs before the request is parsed or claimed.
+The same kind of table decides what an `invite:<group_id>/<link>` may do (services/registration/invites.py)."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -9,18 +10,18 @@ from flask import request
 
 from jajo.errors import Forbidden
 
-Rule = Callable[[str], None]  # member id -> None, or raises Forbidden
+Rule = Callable[[str], None]  # the actor's name (a member id, an invite) -> None, or raises Forbidden
 
 
 class GuardianPolicy:
-    def __init__(self, rules: dict[str, Rule]):
-        self.rules = rules
+    def __init__(self, rules: dict[str, Rule], refusal: str = "a guardian may not do this"):
+        self.rules, self.refusal = rules, refusal
 
-    def __call__(self, member_id: str) -> None:
+    def __call__(self, name: str) -> None:
         rule = self.rules.get(request.endpoint or "")
         if rule is None:
-            raise Forbidden("a guardian may not do this")
-        rule(member_id)
+            raise Forbidden(self.refusal)
+        rule(name)
 
 
 def require(condition: bool, detail: str) -> None:

@@ -16,7 +16,7 @@ from jajo.http.multipart import MultipartBlueprint
 from jajo.http.schemas import IDEMPOTENCY_KEY, IF_MATCH, header_parameters, problem_responses
 from services.activity import commands as c
 from services.activity import schemas as s
-from services.activity.domain import MAX_DOCUMENT_BYTES, missing_documents, space_day_id
+from services.activity.domain import missing_documents, space_day_id
 
 T = TypeVar("T")
 
@@ -172,6 +172,16 @@ def get_budget(query: dict, group_id: str):
     return {**budget, "expenses": views.expenses(group_id, year)}
 
 
+@funding.get("/budgets")
+@funding.arguments(s.BudgetsQuery, location="query")
+@funding.response(200, s.BudgetList)
+@problem_responses(funding, *AUTH, 422, s422="`year` is missing or not in 2020–2100")
+def list_budgets(query: dict):
+    """The budgets of a program year (staff), each as `GET /groups/{id}/budget` answers it without its claims:
+    one call for the portal's 활동비 page instead of one per group."""
+    return {"budgets": service().views.budgets(query["year"])}
+
+
 @funding.post("/expenses")
 @funding.arguments(s.ExpenseIn)
 @funding.response(201, s.ExpenseOut)
@@ -244,9 +254,8 @@ def submit_document(form: dict):
     upload = form.pop("file")
     if not hasattr(upload, "read"):
         raise RuleViolation("file must be an uploaded file", errors={"file": ["is not a file part"]})
-    content = upload.read(MAX_DOCUMENT_BYTES + 1)
-    filename = clean_filename(upload.filename)
-    return _document_out(dispatch(c.SubmitDocument(content=content, filename=filename, **form)))
+    filename = clean_filename(upload.filename)  # the file stays in werkzeug's spooled file (on disk above 500 KB)
+    return _document_out(dispatch(c.SubmitDocument(file=upload.stream, filename=filename, **form)))
 
 
 @documents.post("/documents/<document_id>/accept")

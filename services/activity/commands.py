@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import BinaryIO
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ class ReturnDocument:
 class SubmitDocument:
     group_id: str
     kind: str
-    content: bytes = field(repr=False)
+    file: BinaryIO = field(repr=False)  # seekable; read in chunks, never whole
     filename: str
     session_id: str | None = None
     expense_id: str | None = None

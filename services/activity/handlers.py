@@ -14,9 +14,9 @@ from services.activity.commands import (
     ReturnDocument, ScheduleSession, SubmitDocument,
 )
 from services.activity.domain import (
-    Budget, Document, Session, Space, SpaceDay, Upload, budget_id, check_slot, series_dates, space_day_id,
+    Budget, Document, Session, Space, SpaceDay, budget_id, check_slot, check_upload, series_dates, space_day_id,
 )
-from services.activity.files import DocumentFiles
+from services.activity.files import DocumentFiles, peek
 from services.activity.views import ActivityViews
 
 
@@ -163,18 +163,19 @@ def _document_year(deps: Deps, cmd: SubmitDocument, group_year: int | None) -> i
 
 
 def submit_document(cmd: SubmitDocument, uow: UnitOfWork, deps: Deps) -> Document:
-    upload = Upload.of(cmd.content)  # the file's size and type first: 413/415 before the group is looked up
+    content_type = check_upload(*peek(cmd.file))
     group = deps.views.require_group(cmd.group_id)
-    document = uow.add(Document.submit(new_id(), group_id=cmd.group_id, year=_document_year(deps, cmd, group.year),
-                                       kind=cmd.kind, content=upload, filename=cmd.filename,
-                                       session_id=cmd.session_id, expense_id=cmd.expense_id))
-    deps.files.put(document.id, upload.content, cmd.filename, upload.content_type)
+    year, document_id = _document_year(deps, cmd, group.year), new_id()
+    stored = deps.files.put(document_id, cmd.file, cmd.filename, content_type)
     try:
+        document = uow.add(Document.submit(document_id, group_id=cmd.group_id, year=year, kind=cmd.kind,
+                                           file=stored, filename=cmd.filename, session_id=cmd.session_id,
+                                           expense_id=cmd.expense_id))
         uow.commit()
     except CommitOutcomeUnknown:
         raise  # it may have committed: the file stays (the sweep removes it if no DocumentSubmitted was stored)
     except BaseException:
-        deps.files.delete(document.id)
+        deps.files.delete(document_id)
         raise
     return document
 

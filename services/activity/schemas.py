@@ -217,6 +217,10 @@ class ExpenseOut(Schema):
     reason = fields.String(allow_none=True)
 
 
+class BudgetsQuery(Schema):
+    year = fields.Integer(required=True, validate=Year, metadata={"description": "the program year"})
+
+
 class ExpenseQuery(Schema):
     group_id = fields.String(validate=Id, metadata={"description": "only this group's claims"})
     year = fields.Integer(validate=Year, metadata={"description": "only claims of this program year"})
@@ -239,7 +243,7 @@ class ExpenseList(Schema):
     next_cursor = fields.String(allow_none=True, metadata={"description": "null on the last page"})
 
 
-class BudgetOut(Schema):
+class BudgetTotals(Schema):
     id = fields.String(required=True, metadata={"description": "budget:<group_id>:<year>"})
     version = fields.Integer(required=True)
     group_id = fields.String(required=True)
@@ -250,6 +254,9 @@ class BudgetOut(Schema):
     pending = fields.Integer(required=True)
     rejected = fields.Integer(required=True)
     remaining = fields.Integer(required=True, metadata={"description": "allocated minus claims not rejected"})
+
+
+class BudgetOut(BudgetTotals):
     expenses = fields.List(fields.Nested(ExpenseOut))
 
 
@@ -308,3 +315,8 @@ class MissingOut(Schema):
     year = fields.Integer(required=True)
     complete = fields.Boolean(required=True)
     missing = fields.List(fields.Nested(OwedDocument), required=True)
+
+
+class BudgetList(Schema):
+    budgets = fields.List(fields.Nested(BudgetTotals), required=True, metadata={
+        "description": "one per group with a budget that year, ordered by group id; their claims: `GET /expenses`"})

@@ -85,6 +85,7 @@ class ActivityViews:
         self.db["expense_views"].create_index([("status", ASCENDING), ("year", ASCENDING)])
         self.db["expense_views"].create_index("year")
         self.db["document_views"].create_index([("group_id", ASCENDING), ("year", ASCENDING)])
+        self.db["budget_views"].create_index("year")
 
     # --- registration's groups -------------------------------------------------------------------
     def group(self, group_id: str) -> GroupFacts | None:
@@ -137,6 +138,9 @@ class ActivityViews:
 
     def budget(self, group_id: str, year: int) -> dict | None:
         return _found(self.db["budget_views"].find_one({"_id": budget_id(group_id, year)}))
+
+    def budgets(self, year: int) -> list[dict]:
+        return sorted((_doc(v) for v in self.db["budget_views"].find({"year": year})), key=lambda b: b["group_id"])
 
     def expense(self, expense_id: str) -> dict | None:
         return _found(self.db["expense_views"].find_one({"_id": expense_id}))

@@ -14,6 +14,7 @@ from jajo.bootstrap import Service
 from jajo.center import CENTER
 from jajo.config import Settings, load_settings
 from jajo.http.logs import configure_logging, init_request_logging
+from jajo.http.multipart import ClosingRequest
 from services.portal import assets, formatting, navigation
 from services.portal.accounts import Account, Accounts
 from services.portal.bootstrap import bootstrap
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None, portal: PortalSettings | None =
     settings = settings or load_settings()
     configure_logging("portal", settings.log_level)
     app = Flask(__name__, static_folder=None)
+    app.request_class = ClosingRequest
     app.config.update(MAX_CONTENT_LENGTH=11 * 1024 * 1024, TEMPLATES_AUTO_RELOAD=False)
     app.extensions["portal"] = Portal(settings, portal or load_portal_settings())
     app.jinja_env.filters.update(formatting.FILTERS)

@@ -51,6 +51,12 @@ class Link:
                    _aware(doc["expires_at"]), _aware(doc.get("revoked_at")))
 
     @property
+    def invite_actor(self) -> str:
+        """Who joins through an invite link, in the services: the link itself, by its group and the first 16 hex
+        digits of its hash (enough to find it; never the token)."""
+        return f"invite:{self.group_id}/{self.id[:16]}"
+
+    @property
     def usable(self) -> bool:
         return self.revoked_at is None and now() < self.expires_at
 

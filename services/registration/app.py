@@ -3,7 +3,7 @@ from functools import partial
 from jajo.config import Settings
 from jajo.http import outbox
 from jajo.http.app import create_service_app
-from services.registration import api, bootstrap
+from services.registration import api, bootstrap, invites
 from services.registration.clock import Clock, seoul_today
 
 
@@ -16,5 +16,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = seoul_today, 
             "(CloudEvents envelope, `dataversion` 1; see docs/events.md). Personal data (names, phones, birth "
             "dates) travels only under `data.personal` of `MemberJoined`."
         ),
+        invite_policy=invites.POLICY,
         **options,
     )

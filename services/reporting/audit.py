@@ -3,6 +3,9 @@
 Each record (`_id` = the event id) has a sequence number `seq`, reserved in the projector's transaction
 from the state document's counter: batches commit in sequence order, so paging by `seq` never skips a
 record that a concurrent batch commits later.
+
+Reads go through closed ranges of `seq` (or one subject): SecantusDB applies a limit only after it has
+walked the whole of an open range, so `seq > n` with a limit costs the entire history after n.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.reporting.projection import event_time
+from services.reporting.generation import STATE_ID
 
 COLLECTION = "audit_events"
 
@@ -73,28 +77,42 @@ def _filter(subject: str | None = None, type: str | None = None, source: str | N
     return query
 
 
+def last_seq(db: Database) -> int:
+    """The last sequence number reserved: every record has a `seq` of 1 to this (one read by _id)."""
+    return (db["state"].find_one({"_id": STATE_ID}, {"seq": 1}) or {}).get("seq", 0)
+
+
+def _window(db: Database, after: int, upto: int, **filters: Any) -> list[dict]:
+    query = _filter(after=after, **filters)
+    query["seq"]["$lte"] = upto
+    return list(db[COLLECTION].find(query, {"seq": 1, "envelope": 1}).sort("seq", ASCENDING))
+
+
 def page(db: Database, limit: int, after: int = 0, **filters: Any) -> tuple[list[dict], int | None]:
-    """Up to `limit` records after sequence `after`, oldest first, and the cursor of the next page."""
-    docs = list(db[COLLECTION].find(_filter(after=after, **filters), {"seq": 1, "envelope": 1})
-                .sort("seq", ASCENDING).limit(limit + 1))
+    """Up to `limit` records after sequence `after`, oldest first, and the cursor of the next page: one subject
+    by its index, else windows of sequence numbers that double until the page is full or the history ends."""
+    if filters.get("subject"):
+        query = _filter(**filters)
+        del query["seq"]  # an equality on the subject alone, so that its index is the one used
+        docs = sorted((d for d in db[COLLECTION].find(query, {"seq": 1, "envelope": 1}) if d["seq"] > after),
+                      key=lambda d: d["seq"])
+    else:
+        docs, start, width, last = [], after, limit + 1, last_seq(db)
+        while len(docs) <= limit and start < last:
+            docs += _window(db, start, min(start + width, last), **filters)
+            start, width = start + width, width * 2
     more = len(docs) > limit
     docs = docs[:limit]
     return [d["envelope"] for d in docs], (docs[-1]["seq"] if more and docs else None)
 
 
 def stream(db: Database, batch: int = 2000, upto: int | None = None, **filters: Any) -> Iterator[dict]:
-    """Every matching envelope, oldest first, page by page (each page a fresh, short query)."""
-    after = 0
-    while True:
-        query = _filter(after=after, **filters)
-        if upto is not None:
-            query["seq"]["$lte"] = upto
-        docs = list(db[COLLECTION].find(query, {"seq": 1, "envelope": 1}).sort("seq", ASCENDING).limit(batch))
-        for doc in docs:
+    """Every matching envelope up to sequence `upto` (default: the last one now), oldest first, a window of
+    `batch` sequence numbers at a time (each a fresh, short query)."""
+    last = last_seq(db) if upto is None else upto
+    for start in range(0, last, batch):
+        for doc in _window(db, start, min(start + batch, last), **filters):
             yield doc["envelope"]
-        if len(docs) < batch:
-            return
-        after = docs[-1]["seq"]
 
 
 def count(db: Database, upto: int | None = None) -> int:

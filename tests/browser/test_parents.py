@@ -95,6 +95,10 @@ def test_a_parent_with_a_phone_and_a_link(page, phone, own, tmp_path):
     [member] = [m for m in _api(live, "registration", "GET", f"/groups/{group['id']}")["members"]
                 if m["guardian_name"] == "최하늘"]
     assert member["consent"]["notice_version"] and len(member["consent"]["children"]) == 1
+    [joined] = eventually(lambda: [e for e in _api(live, "reporting", "GET", f"/audit/subjects/{group['id']}")["events"]
+                                   if e["type"] == "MemberJoined"], what="the join in the audit history")
+    assert joined["actor"].startswith(f"invite:{group['id']}/")  # the invite link joined, not the staff who made it
+    assert joined["actorvia"] == "portal:web"
     staff.open(f"/groups/{group['id']}")
     expect(page.locator("#members tr", has_text="010-2222-3333")).to_contain_text("새싹")  # staff see the new member
 

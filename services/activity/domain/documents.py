@@ -1,7 +1,6 @@
 """Documents the program asks of a group: plans, result reports, receipts, attendance sheets."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from jajo.domain import Aggregate
@@ -13,6 +12,7 @@ DOCUMENT_KINDS = ("activity_plan", "result_report", "receipt", "attendance_sheet
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
 ACCEPTED = "JPEG, PNG, HEIC or PDF"
+HEAD_BYTES = 12  # what `sniff` reads
 
 
 class DocumentTooLarge(JajoError):
@@ -36,29 +36,25 @@ def sniff(content: bytes) -> str | None:
     return None
 
 
-def check_upload(content: bytes) -> str:
-    """Size first, then type: returns the detected content type."""
-    if len(content) > MAX_DOCUMENT_BYTES:
+@dataclass(frozen=True)
+class StoredFile:
+    """What a document records of its file: the file itself is streamed to storage, never held here."""
+    head: bytes  # the first HEAD_BYTES bytes
+    size: int
+    sha256: str
+
+
+def check_upload(head: bytes, size: int) -> str:
+    """Size first, then type (from the file's first bytes): returns the detected content type."""
+    if size > MAX_DOCUMENT_BYTES:
         raise DocumentTooLarge(f"a document is at most {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB",
                                errors={"file": [f"larger than {MAX_DOCUMENT_BYTES} bytes"]})
-    if not content:
+    if not size:
         raise UnsupportedDocument("the file is empty", errors={"file": ["is empty"]})
-    detected = sniff(content)
+    detected = sniff(head)
     if detected is None:
         raise UnsupportedDocument(f"send a {ACCEPTED} file", errors={"file": [f"is not a {ACCEPTED} file"]})
     return detected
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A document's bytes that passed `check_upload` (once), with the type detected from them."""
-
-    content: bytes
-    content_type: str
-
-    @classmethod
-    def of(cls, content: bytes) -> "Upload":
-        return cls(content, check_upload(content))
 
 
 @dataclass
@@ -77,14 +73,13 @@ class Document(Aggregate):
     review_reason: str | None = None
 
     @classmethod
-    def submit(cls, document_id: str, *, group_id: str, year: int | None, kind: str, content: bytes | Upload, filename: str,
+    def submit(cls, document_id: str, *, group_id: str, year: int, kind: str, file: StoredFile, filename: str,
                session_id: str | None = None, expense_id: str | None = None) -> "Document":
-        upload = content if isinstance(content, Upload) else Upload.of(content)
-        content, content_type = upload.content, upload.content_type
+        content_type = check_upload(file.head, file.size)
         document = cls(id=document_id)
         document.record(events.DocumentSubmitted, document_id=document_id, group_id=group_id, year=year, kind=kind,
                         session_id=session_id, expense_id=expense_id, filename=filename, content_type=content_type,
-                        size=len(content), sha256=hashlib.sha256(content).hexdigest())
+                        size=file.size, sha256=file.sha256)
         return document
 
     def _facts(self) -> dict:

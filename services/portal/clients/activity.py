@@ -48,6 +48,10 @@ class FundingClient(ResourceClient):
                 return None
             raise
 
+    def budgets(self, year: int) -> dict[str, dict]:
+        """The year's budgets by group id (without their claims)."""
+        return {b["group_id"]: b for b in self.api.get("/budgets", year=year)["budgets"]}
+
     def allocate(self, group_id: str, year: int, amount: int, key: str) -> dict:
         return self.api.post(f"/groups/{group_id}/budget", {"year": year, "amount": amount}, key=key)
 

@@ -50,7 +50,8 @@ class OperationsClient(ResourceClient):
 
 
 def freshness() -> dict:
-    """How many events are still on their way: outbox pending per write service, then projection lag."""
+    """How many events are still on their way: outbox pending per write service, then projection lag (in that
+    order, so that nothing is missed between the two). `status` is reporting's projection status it read."""
     pending, unavailable = {}, []
     for service in ("registration", "activity", "survey"):
         try:
@@ -60,5 +61,6 @@ def freshness() -> dict:
     status = OperationsClient().status()
     waiting = sum(pending.values()) + status["lag"]
     return {"pending": pending, "lag": status["lag"], "waiting": waiting, "unavailable": unavailable,
-            "dead_letters": status["dead_letters"], "last_event_time": status.get("last_event_time")}
+            "dead_letters": status["dead_letters"], "last_event_time": status.get("last_event_time"),
+            "status": status}
 

@@ -29,7 +29,8 @@ def queue(client: FundingClient, year: int, budgets: list[dict]) -> list[dict]:
 
 def _page(year: int, errors: FormErrors | None = None, values: dict | None = None, status: int = 200):
     client, groups = FundingClient(), [g for g in GroupsClient().list(year) if g["status"] != "formed"]
-    budgets = [{"group": g, "budget": client.budget(g["id"], year)} for g in groups]
+    by_group = client.budgets(year)
+    budgets = [{"group": g, "budget": by_group.get(g["id"])} for g in groups]
     names = {g["id"]: g["name"] for g in groups}
     documents = DocumentsClient()
     claims = [{**claim, "documents": [documents.get(i) for i in claim.get("document_ids") or []]}

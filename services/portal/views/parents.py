@@ -99,10 +99,8 @@ def join(token: str):
     if "consent" not in body or len(request.form.getlist("child_consent")) < len(body["children"]):
         return _join_page(link, group, values, FormErrors(consent="개인정보 수집·이용에 동의해야 가입할 수 있습니다. "
                                                                     "동의하지 않으면 모임에 가입할 수 없습니다."), 422)
-    # the invite link is the staff member's delegation: the join is recorded as made through their link
-    try:
-        member = GroupsClient(client("registration", f"staff:{link.created_by}")).join(link.group_id, body,
-                                                                                       submitted_key())
+    try:  # as the invite link (registration lets it join its own group only)
+        member = GroupsClient(client("registration", link.invite_actor)).join(link.group_id, body, submitted_key())
     except ApiError as error:
         return _join_page(link, group, values, FormErrors(error), 422 if error.status < 500 else 502)
     personal_token, personal = _links().create(PERSONAL, link.group_id, group["year"], link.created_by, member["id"],

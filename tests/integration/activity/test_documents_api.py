@@ -3,9 +3,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
+import tracemalloc
 
 import pytest
+from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+from tests.conftest import STAFF
 
 pytestmark = pytest.mark.integration
 PROBLEM = "application/problem+json"
@@ -165,3 +170,29 @@ def test_idempotent_upload(api, registry, activity):
     assert first.status_code == second.status_code == 201 and first.get_json() == second.get_json()
     assert activity.db["events"].count_documents({"type": "DocumentSubmitted"}) == 1
     assert activity.db["documents.files"].count_documents({}) == 1
+
+
+def test_a_large_upload_streams_to_gridfs_without_a_copy_in_memory(activity, registry):
+    """A 10 MB photo is checked, hashed and stored chunk by chunk from werkzeug's spooled file: the request
+    allocates a small fraction of the file (reading it whole and letting GridFS buffer it took about four copies)."""
+    group_id, _ = registry.approved_group()
+    photo = phone_photo(10 * 1024 * 1024 - 4096)
+    builder = EnvironBuilder(path="/api/v1/documents", method="POST", headers=STAFF, data={
+        "file": (io.BytesIO(photo), "big.jpg", "image/jpeg"), "kind": "activity_plan", "group_id": group_id})
+    environ = builder.get_environ()  # the request body exists before the measure starts
+    tracemalloc.start()
+    try:
+        body, status, _ = run_wsgi_app(activity.client_app.application, environ, buffered=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        builder.close()
+        environ["wsgi.input"].close()
+    assert status.startswith("201"), b"".join(body)
+    document = json.loads(b"".join(body))
+    assert document["size"] == len(photo) and document["sha256"] == hashlib.sha256(photo).hexdigest()
+    assert peak < len(photo) / 4, f"the request allocated {peak / 2**20:.1f} MiB for a {len(photo) / 2**20:.0f} MiB file"
+    assert activity.files.read(document["id"]) == photo
+    chunks = list(activity.db["documents.chunks"].find({"files_id": document["id"]}, {"n": 1, "data": 1}).sort("n"))
+    assert [c["n"] for c in chunks] == list(range(len(chunks)))
+    assert {len(c["data"]) for c in chunks[:-1]} == {255 * 1024}  # GridFS's layout: full chunks but the last

@@ -124,3 +124,22 @@ def test_stale_if_match_on_approve(api, registry):
     expense = claim(api, group_id).get_json()
     assert api.post(f"/api/v1/expenses/{expense['id']}/approve", headers={"If-Match": "1"}).status_code == 412
     assert api.post(f"/api/v1/expenses/{expense['id']}/approve", headers={"If-Match": "2"}).status_code == 200
+
+
+def test_the_budgets_of_a_year_in_one_call(api, registry):
+    """The portal's 활동비 page reads every group's budget of a year at once (it made one call per group)."""
+    groups = [registry.approved_group()[0] for _ in range(2)]
+    for group_id, amount in zip(groups, (300_000, 450_000)):
+        allocate(api, group_id, amount)
+    later = registry.approved_group(year=2027)[0]
+    assert allocate(api, later, 100_000, year=2027).status_code == 201
+    listed = api.get("/api/v1/budgets?year=2026")
+    assert listed.status_code == 200, listed.get_json()
+    mine = {b["group_id"]: b for b in listed.get_json()["budgets"] if b["group_id"] in groups}
+    assert {g: b["allocated"] for g, b in mine.items()} == {groups[0]: 300_000, groups[1]: 450_000}
+    assert mine[groups[0]] == {k: v for k, v in api.get(f"/api/v1/groups/{groups[0]}/budget?year=2026").get_json().items()
+                               if k != "expenses"}
+    assert later not in {b["group_id"] for b in listed.get_json()["budgets"]}
+    assert later in {b["group_id"] for b in api.get("/api/v1/budgets?year=2027").get_json()["budgets"]}
+    for bad in ("", "?year=1999", "?year=next"):
+        assert api.get(f"/api/v1/budgets{bad}").status_code == 422

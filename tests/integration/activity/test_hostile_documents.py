@@ -2,6 +2,7 @@
 outlives an exception only if its event may have committed (the sweep removes the rest)."""
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta, timezone
 from urllib.parse import unquote
 
@@ -57,7 +58,7 @@ def test_a_document_whose_commit_outcome_is_unknown_keeps_its_file_and_the_sweep
     assert activity.files.read(view["_id"]) == JPEG + b"z"  # the committed document kept its file
 
     orphan = "orphan-file"
-    activity.files.put(orphan, b"never committed", "x.jpg", "image/jpeg")
+    activity.files.put(orphan, io.BytesIO(b"never committed"), "x.jpg", "image/jpeg")
     hours_ago = datetime.now(timezone.utc) - timedelta(hours=2)
     activity.db["documents.files"].update_many({}, {"$set": {"uploadDate": hours_ago}})
     assert activity.files.sweep(activity.store.events) == 1
@@ -66,6 +67,6 @@ def test_a_document_whose_commit_outcome_is_unknown_keeps_its_file_and_the_sweep
 
 
 def test_the_sweep_leaves_young_files_alone(activity):
-    activity.files.put("young", b"being committed right now", "x.jpg", "image/jpeg")
+    activity.files.put("young", io.BytesIO(b"being committed right now"), "x.jpg", "image/jpeg")
     assert activity.files.sweep(activity.store.events) == 0
     assert activity.db["documents.files"].find_one({"_id": "young"}) is not None

@@ -1,10 +1,16 @@
+import hashlib
+
 import pytest
 
 from jajo.errors import Conflict, RuleViolation
 from services.activity.domain import (
-    MAX_DOCUMENT_BYTES, Document, DocumentTooLarge, UnsupportedDocument, Upload, check_upload, missing_documents,
-    sniff,
+    HEAD_BYTES, MAX_DOCUMENT_BYTES, Document, DocumentTooLarge, StoredFile, UnsupportedDocument, check_upload,
+    missing_documents, sniff,
 )
+
+
+def stored(content: bytes) -> StoredFile:
+    return StoredFile(content[:HEAD_BYTES], len(content), hashlib.sha256(content).hexdigest())
 
 
 @pytest.mark.parametrize("head, expected", [
@@ -23,30 +29,20 @@ def test_sniff_by_magic_bytes(head, expected):
 
 
 def test_size_limits():
-    assert check_upload(b"%PDF-" + b"x" * (MAX_DOCUMENT_BYTES - 5)) == "application/pdf"
+    assert check_upload(b"%PDF-1.4", MAX_DOCUMENT_BYTES) == "application/pdf"
     with pytest.raises(DocumentTooLarge) as caught:
-        check_upload(b"%PDF-" + b"x" * (MAX_DOCUMENT_BYTES - 4))
+        check_upload(b"%PDF-1.4", MAX_DOCUMENT_BYTES + 1)
     assert caught.value.status == 413 and "file" in caught.value.errors
     with pytest.raises(UnsupportedDocument) as caught:
-        check_upload(b"")
+        check_upload(b"", 0)
     assert caught.value.status == 415
 
 
-def test_an_upload_is_checked_once(monkeypatch):
-    from services.activity.domain import documents
-
-    checked = []
-    monkeypatch.setattr(documents, "check_upload", lambda content: checked.append(content) or "application/pdf")
-    upload = Upload.of(b"%PDF-1")
-    doc = Document.submit("d1", group_id="g1", year=2026, kind="receipt", content=upload, filename="a.pdf")
-    assert checked == [b"%PDF-1"] and doc.pending[0].data["content_type"] == "application/pdf"
-
-
 def test_submit_records_hash_and_detected_type():
-    doc = Document.submit("d1", group_id="g1", year=2026, kind="receipt", content=b"%PDF-1", filename="a.jpg")
+    doc = Document.submit("d1", group_id="g1", year=2026, kind="receipt", file=stored(b"%PDF-1"), filename="a.jpg")
     [event] = doc.pending
     assert event.data["content_type"] == "application/pdf" and event.data["size"] == 6
-    assert len(event.data["sha256"]) == 64 and event.data["session_id"] is None
+    assert event.data["sha256"] == hashlib.sha256(b"%PDF-1").hexdigest() and event.data["session_id"] is None
 
 
 def test_missing_documents():
@@ -66,7 +62,7 @@ def test_missing_documents():
 
 
 def submitted() -> Document:
-    doc = Document.submit("d1", group_id="g1", year=2026, kind="result_report", content=b"%PDF-1", filename="a.pdf",
+    doc = Document.submit("d1", group_id="g1", year=2026, kind="result_report", file=stored(b"%PDF-1"), filename="a.pdf",
                           session_id="s1")
     doc.take_pending()
     return doc

@@ -54,6 +54,7 @@ PORTAL = Principal("portal", "web")
     ("staff:mina", Principal("staff", "mina", "portal:web")),
     ("viewer:kim.o@c", Principal("viewer", "kim.o@c", "portal:web")),
     ("guardian:3f2a9c", Principal("guardian", "3f2a9c", "portal:web")),
+    ("invite:g1/3f2a9c0b1d2e4f50", Principal("invite", "g1/3f2a9c0b1d2e4f50", "portal:web")),
 ])
 def test_a_portal_acts_for_the_person_it_names(header, expected):
     assert acting_person(PORTAL, header) == expected
@@ -61,7 +62,9 @@ def test_a_portal_acts_for_the_person_it_names(header, expected):
 
 
 @pytest.mark.parametrize("header", ["", "staff", "staff:", "admin:x", "portal:x", "guardian:a b", "guardian:../x",
-                                    "guardian:" + "a" * 65, "staff:김", ":x", "guardian:-x", "guardian:a.b"])
+                                    "guardian:" + "a" * 65, "staff:김", ":x", "guardian:-x", "guardian:a.b",
+                                    "invite:g1", "invite:/x", "invite:g1/", "invite:g1/a/b", "invite:g1/a.b",
+                                    "invite:g/" + "a" * 63])
 def test_a_malformed_actor_is_a_bad_request(header):
     with pytest.raises(BadActorHeader) as raised:
         acting_person(PORTAL, header)
