@@ -5,7 +5,6 @@ import atexit
 import os
 import random
 import uuid
-from contextlib import nullcontext
 import threading
 import time
 from typing import Callable, TypeVar
@@ -51,38 +50,92 @@ def is_transient(exc: PyMongoError) -> bool:
     return isinstance(exc, OperationFailure) and exc.code in (112, 251)  # WriteConflict, NoSuchTransaction
 
 
+NO_SUCH_TRANSACTION = 251
+
+
+class OpenTransaction:
+    """A transaction whose work is written but not committed yet: its caller adds to it, then commits or aborts."""
+
+    def __init__(self, session: ClientSession, owned: bool):
+        self.session = session
+        self._owned = owned  # started for this transaction: ended with it
+        self._lsid = session.session_id  # still known once the session has ended
+
+    def commit(self) -> None:
+        """Raises CommitOutcomeUnknown when MongoDB never said whether it committed; a transient error means the
+        transaction did not commit (it may be run again)."""
+        try:
+            _commit(self.session)
+        finally:
+            self._end()
+
+    def abort(self) -> None:
+        if self.session.in_transaction:
+            _abort_quietly(self.session)
+        self._end()
+
+    def forget(self) -> None:
+        """After an unknown outcome: end the transaction on the server, so that reading what it wrote tells for
+        certain whether it committed (a commit still queued there can no longer happen)."""
+        self._end()
+        kill_session(self.session.client, self._lsid)
+
+    def _end(self) -> None:
+        if self._owned and not self.session.has_ended:
+            self.session.end_session()
+
+
+def open_transaction(
+    client: MongoClient, work: Callable[[ClientSession], T], *, attempts: int = 20
+) -> tuple[OpenTransaction, T]:
+    """Start a multi-document transaction and run `work` in it, retrying transient conflicts; the caller
+    commits or aborts the transaction it gets back. Errors raised by `work` itself (domain errors, duplicate
+    keys) abort the transaction and propagate."""
+    return _retrying(lambda: _begin(client, work, None), attempts)
+
+
 def in_transaction(
     client: MongoClient, work: Callable[[ClientSession], T], *, attempts: int = 20, session: ClientSession | None = None
 ) -> T:
-    """Run `work` in one multi-document transaction, retrying transient conflicts.
+    """Run `work` in one multi-document transaction and commit it, retrying transient conflicts.
 
-    Errors raised by `work` itself (domain errors, duplicate keys) abort the transaction and propagate.
     A commit whose outcome is unknown (the connection broke during commitTransaction) is retried as a
     commit only: running `work` again could store its events a second time (a command whose first try
-    did commit would then be applied twice). If the outcome stays unknown the caller gets Unavailable
-    (503): a retry with the same Idempotency-Key is answered from the idempotency record if it committed.
-    `session` reuses a long-lived session (a consumer's, whose id it records), else each try starts one.
+    did commit would then be applied twice). If the outcome stays unknown the caller gets CommitOutcomeUnknown
+    (503). `session` reuses a long-lived session (a consumer's, whose id it records), else each try starts one.
     """
-    for attempt in range(attempts):
+    def attempt() -> T:
+        transaction, result = _begin(client, work, session)
+        transaction.commit()
+        return result
+
+    return _retrying(attempt, attempts)
+
+
+def _begin(client: MongoClient, work: Callable[[ClientSession], T],
+           session: ClientSession | None) -> tuple[OpenTransaction, T]:
+    transaction = OpenTransaction(session or client.start_session(), owned=session is None)
+    try:
+        transaction.session.start_transaction(read_concern=ReadConcern("snapshot"),
+                                              write_concern=WriteConcern("majority"))
+        return transaction, work(transaction.session)
+    except BaseException:
+        transaction.abort()
+        raise
+
+
+def _retrying(attempt: Callable[[], T], attempts: int) -> T:
+    for n in range(attempts):
         try:
-            with nullcontext(session) if session is not None else client.start_session() as current:
-                current.start_transaction(read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority"))
-                try:
-                    result = work(current)
-                except BaseException:
-                    if current.in_transaction:
-                        _abort_quietly(current)
-                    raise
-                _commit(current)
-                return result
+            return attempt()
         except ConnectionFailure as exc:
             raise Unavailable() from exc
         except PyMongoError as exc:
             if not is_transient(exc):
                 raise
-            if attempt == attempts - 1:  # still conflicting: the command bus retries it afresh, else 409
+            if n == attempts - 1:  # still conflicting: the command bus retries it afresh, else 409
                 raise ConcurrencyConflict() from exc
-            time.sleep(random.uniform(0.001, 0.01 * (attempt + 1)))
+            time.sleep(random.uniform(0.001, 0.01 * (n + 1)))
     raise AssertionError("unreachable")
 
 
@@ -92,7 +145,12 @@ class CommitOutcomeUnknown(Unavailable):
 
 
 def _commit(session: ClientSession, deadline_seconds: float = 10.0) -> None:
-    """commitTransaction, retried (it is idempotent) while its outcome is unknown."""
+    """commitTransaction, retried (it is idempotent) while its outcome is unknown.
+
+    NoSuchTransaction is an unknown outcome too, even on the first call: pymongo retries a commit once by
+    itself after a network error, and a SecantusDB restarted in between knows nothing of the transaction,
+    committed or not (MongoDB keeps committed transactions' records; SecantusDB keeps them in memory). Only
+    the transaction's own writes can tell then."""
     deadline = time.monotonic() + deadline_seconds
     unknown = False
     while True:
@@ -100,13 +158,15 @@ def _commit(session: ClientSession, deadline_seconds: float = 10.0) -> None:
             session.commit_transaction()
             return
         except PyMongoError as exc:
+            if isinstance(exc, OperationFailure) and exc.code == NO_SUCH_TRANSACTION:
+                raise CommitOutcomeUnknown() from exc
             if exc.has_error_label("UnknownTransactionCommitResult") or isinstance(exc, ConnectionFailure):
                 unknown = True
                 if time.monotonic() > deadline:
                     raise CommitOutcomeUnknown() from exc
                 time.sleep(0.2)
                 continue
-            if unknown:  # e.g. NoSuchTransaction after a restart: it may have committed before
+            if unknown:  # it may have committed before this error
                 raise CommitOutcomeUnknown() from exc
             raise
 

@@ -30,6 +30,13 @@ def survey_out(survey_id: str) -> dict:
     return _out(view, read_models.response_counts(db, [survey_id]).get(survey_id, 0))
 
 
+def written_out(survey) -> dict:
+    """A survey as its command left it (its view is written in the command's transaction, not committed yet);
+    the committed responses counted."""
+    view = {"_id": survey.id, **survey.view(), "version": survey.version}
+    return _out(view, read_models.response_counts(service().db, [survey.id]).get(survey.id, 0))
+
+
 @blp.post("/surveys")
 @blp.arguments(SurveyIn)
 @blp.response(201, SurveyOut)
@@ -37,7 +44,7 @@ def survey_out(survey_id: str) -> dict:
 @header_parameters(blp, IDEMPOTENCY_KEY)
 def publish_survey(body: dict):
     """Publish a survey; it is open for responses at once. Emits `SurveyPublished`."""
-    return survey_out(dispatch(PublishSurvey(**body)).id)
+    return written_out(dispatch(PublishSurvey(**body)))
 
 
 @blp.post("/surveys/<survey_id>/copy")
@@ -48,7 +55,7 @@ def publish_survey(body: dict):
 def copy_survey(body: dict, survey_id: str):
     """Publish a new open survey with the same questions for another year. Emits `SurveyPublished`
     with `copied_from`."""
-    return survey_out(dispatch(CopySurvey(survey_id, **body)).id)
+    return written_out(dispatch(CopySurvey(survey_id, **body)))
 
 
 @blp.post("/surveys/<survey_id>/close")
@@ -57,7 +64,7 @@ def copy_survey(body: dict, survey_id: str):
 @header_parameters(blp, IDEMPOTENCY_KEY, IF_MATCH)
 def close_survey(survey_id: str):
     """Close a survey: later responses get 409 (closing twice changes nothing). Emits `SurveyClosed`."""
-    return survey_out(dispatch(CloseSurvey(survey_id)).id)
+    return written_out(dispatch(CloseSurvey(survey_id)))
 
 
 @blp.post("/surveys/<survey_id>/responses")
