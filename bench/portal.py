@@ -15,7 +15,7 @@ import requests
 
 from bench.harness import TOKEN, gunicorn, machine, percentile, servers, worker, workdir
 from jajo.init import initialise
-from jajo.mongo import client_for
+from jajo.mongo import client_of
 from services.portal.accounts import Accounts
 from services.reporting import demo
 
@@ -49,7 +49,7 @@ def main() -> None:
                 demo.Loader(apis["registration"], apis["activity"], apis["survey"], demo.YEAR, log=False).load(
                     demo.plan(demo.YEAR), 4)
             demo.wait_until_caught_up([apis[n] for n in SERVICES[:3]], apis["reporting"])
-            Accounts(client_for(settings.mongodb_uri)[settings.database_name("portal")]).add(
+            Accounts(client_of(settings)[settings.database_name("portal")]).add(
                 "bench", "bench-password-1", "staff")
             rows = measure(portal, args.calls)
         finally:

@@ -13,7 +13,7 @@ from jajo.config import Settings
 from jajo.eventstore import EventStore
 from jajo.consumer import EventConsumer, Projection
 from jajo.kafka import consumer, producer
-from jajo.mongo import client_for
+from jajo.mongo import client_of
 from jajo.relay import OutboxRelay
 from jajo.unit_of_work import UnitOfWork
 
@@ -50,7 +50,7 @@ def event_consumer(projection: Projection, settings: Settings, client: MongoClie
 
 
 def write_service(name: str, settings: Settings, handlers: dict[type, Handler], **extra: Any) -> WriteService:
-    client = client_for(settings.mongodb_uri)
+    client = client_of(settings)
     db = client[settings.database_name(name)]
     store = EventStore(db, settings.topic(f"{name}.events"))
 

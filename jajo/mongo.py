@@ -16,6 +16,7 @@ from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
+from jajo.config import Settings
 from jajo.errors import ConcurrencyConflict, Unavailable
 
 T = TypeVar("T")
@@ -29,8 +30,9 @@ def _close_clients() -> None:
         client.close()
 
 
-def client_for(uri: str, timeout_ms: int = 5000) -> MongoClient:
-    key = (os.getpid(), uri)
+def client_for(uri: str, timeout_ms: int = 5000, *, username: str = "", password: str = "") -> MongoClient:
+    key = (os.getpid(), uri, username)
+    credentials = {"username": username, "password": password} if username else {}
     with _clients_lock:
         if key not in _clients:
             _clients[key] = MongoClient(
@@ -39,8 +41,15 @@ def client_for(uri: str, timeout_ms: int = 5000) -> MongoClient:
                 connectTimeoutMS=timeout_ms,
                 tz_aware=True,
                 uuidRepresentation="standard",
+                **credentials,
             )
         return _clients[key]
+
+
+def client_of(settings: Settings) -> MongoClient:
+    """The process's client for the settings' MongoDB, as the settings' user (MONGODB_USERNAME, and the password
+    from MONGODB_PASSWORD_FILE) when one is set."""
+    return client_for(settings.mongodb_uri, username=settings.mongodb_username, password=settings.mongodb_password)
 
 
 def is_transient(exc: PyMongoError) -> bool:

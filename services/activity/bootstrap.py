@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from jajo.bootstrap import WriteService, write_service
 from jajo.config import Settings
 from jajo.consumer import EventConsumer
-from jajo.mongo import client_for
+from jajo.mongo import client_of
 from jajo.relay import OutboxRelay
 from services.activity.domain import Space, load_spaces
 from services.activity.files import DocumentFiles, FileSweep
@@ -59,7 +59,7 @@ class Activity:
 def wire(settings: Settings) -> Activity:
     """Spaces come from settings.extra["activity_spaces"] or env JAJO_ACTIVITY_SPACES (JSON), else the defaults."""
     spaces = load_spaces(settings.extra.get("activity_spaces") or os.environ.get(SPACES_ENV))
-    db = client_for(settings.mongodb_uri)[settings.database_name("activity")]
+    db = client_of(settings)[settings.database_name("activity")]
     views, files = ActivityViews(db), DocumentFiles(db)
     activity = Activity(write_service("activity", settings, build_handlers(Deps(views, files, spaces))),
                         views, files, spaces)

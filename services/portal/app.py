@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from jajo.config import Settings, load_settings
 from jajo.http.logs import configure_logging, init_request_logging
-from jajo.mongo import client_for
+from jajo.mongo import client_of
 from services.portal import assets, formatting, navigation
 from services.portal.accounts import Account, Accounts
 from services.portal.clients.base import ApiError
@@ -44,7 +44,7 @@ class Portal:
         if self._db is None:
             with self._lock:
                 if self._db is None:
-                    db = client_for(self.jajo_settings.mongodb_uri)[self.jajo_settings.database_name("portal")]
+                    db = client_of(self.jajo_settings)[self.jajo_settings.database_name("portal")]
                     db["sessions"].create_index("username")
                     db["guardian_sessions"].create_index("link_id")
                     db["links"].create_index("group_id")

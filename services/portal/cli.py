@@ -17,13 +17,13 @@ from pathlib import Path
 from environs import Env
 
 from jajo.config import load_settings, secret
-from jajo.mongo import client_for
+from jajo.mongo import client_of
 from services.portal.accounts import AccountError, Accounts, new_password
 
 
 def accounts() -> Accounts:
     settings = load_settings()
-    return Accounts(client_for(settings.mongodb_uri)[settings.database_name("portal")])
+    return Accounts(client_of(settings)[settings.database_name("portal")])
 
 
 def first_admin(store: Accounts, spec: str, saved: Path) -> str | None:

@@ -10,7 +10,7 @@ from pymongo.database import Database
 from jajo.config import Settings
 from jajo.bootstrap import event_consumer
 from jajo.consumer import EventConsumer, lag
-from jajo.mongo import client_for
+from jajo.mongo import client_of
 from services.reporting import audit, rebuild, report, store
 from services.reporting.projector import ReportingProjection
 from services.reporting.readmodels import replay
@@ -61,7 +61,7 @@ class Reporting:
 
 
 def wire(settings: Settings) -> Reporting:
-    client = client_for(settings.mongodb_uri)
+    client = client_of(settings)
     db = client[settings.database_name("reporting")]
     audit.ensure_indexes(db)
     db["dead_letters"].create_index("at")
