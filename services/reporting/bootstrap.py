@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from pymongo import MongoClient
@@ -25,7 +24,6 @@ class Reporting:
     settings: Settings
     client: MongoClient
     db: Database
-    rebuilds: list[threading.Thread] = field(default_factory=list)
 
     def projection(self) -> ReportingProjection:
         return ReportingProjection(self.db, self.settings)
@@ -52,12 +50,11 @@ class Reporting:
 
     # --- rebuild --------------------------------------------------------------------------------
     def start_rebuild(self, force: bool = False) -> rebuild.Plan:
-        plan = rebuild.prepare(self.client, self.db, force)
-        thread = threading.Thread(target=rebuild.execute_logged, args=(self.client, self.db, plan), daemon=True,
-                                  name=f"rebuild-{plan.generation}")
-        thread.start()
-        self.rebuilds.append(thread)
-        return plan
+        """Prepare a rebuild and leave it to the reporting worker (its RebuildRunner), not to this process."""
+        return rebuild.prepare(self.client, self.db, force, run_here=False)
+
+    def rebuild_runner(self) -> rebuild.RebuildRunner:
+        return rebuild.RebuildRunner(self.client, self.db)
 
 
 def wire(settings: Settings) -> Reporting:

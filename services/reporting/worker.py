@@ -1,11 +1,12 @@
-"""Background worker of reporting: the projector."""
+"""Background worker of reporting: the projector, and the rebuilds that POST /api/v1/admin/rebuild requests."""
 from jajo.config import Settings
 from jajo.worker import serve
 from services.reporting.bootstrap import wire
 
 
 def loops(settings: Settings) -> list:
-    return [wire(settings).event_consumer()]
+    reporting = wire(settings)
+    return [reporting.event_consumer(), reporting.rebuild_runner()]
 
 
 def main() -> None:
