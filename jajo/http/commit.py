@@ -71,6 +71,9 @@ def _finish(held: HeldCommit, response: Response) -> Response | None:
         if is_transient(exc):
             return None
         raise
+    except BaseException:  # e.g. an answer BSON cannot hold: nothing committed
+        transaction.abort()
+        raise
 
 
 def _settle(held: HeldCommit, answer: dict, response: Response) -> Response | None:
