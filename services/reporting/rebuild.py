@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
@@ -175,11 +176,16 @@ class RebuildRunner:
     """The reporting worker's loop that runs requested rebuilds, one at a time (several workers: one takes it)."""
 
     name = "reporting-rebuild"
+    poll_seconds = 1.0  # how often an idle runner looks for a request (a state read on the single MongoDB)
 
     def __init__(self, client: MongoClient, db: Database):
         self.client, self.db, self.holder = client, db, holder_id()
+        self._looked_at = float("-inf")
 
     def run_once(self) -> int:
+        if time.monotonic() - self._looked_at < self.poll_seconds:
+            return 0
+        self._looked_at = time.monotonic()
         plan = claim(self.db, self.holder)
         if plan is None:
             return 0
