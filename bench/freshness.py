@@ -14,7 +14,7 @@ from bench.commands import seed
 from bench.harness import HEADERS, gunicorn, percentile, worker
 from jajo.config import Settings
 from jajo.kafka import ensure_topics
-from jajo.mongo import client_for
+from jajo.mongo import client_of
 from services.reporting import generation
 from jajo.embedded import wait_until
 
@@ -25,7 +25,7 @@ def run(settings: Settings, work_dir: Path, rate: float = 50.0, seconds: float =
     ensure_topics(settings)
     count = int(rate * seconds)
     activity, work = seed(settings, count * rounds + 20)
-    reporting_db = client_for(settings.mongodb_uri)[settings.database_name("reporting")]
+    reporting_db = client_of(settings)[settings.database_name("reporting")]
     relay = worker("services.activity.worker", settings, work_dir, "activity-worker")
     projector = worker("services.reporting.worker", settings, work_dir, "reporting-worker")
     process, base = gunicorn("activity", settings, work_dir)

@@ -25,7 +25,7 @@ from demo.client import Api, wait_until_caught_up
 from demo.load import Loader
 from demo.plan import YEAR, plan
 from jajo.init import initialise
-from jajo.mongo import client_for
+from jajo.mongo import client_of
 from services.portal.accounts import Accounts
 
 PORTAL_TOKEN = "bench-portal-token-0123456789abcdefghij"
@@ -62,7 +62,7 @@ def main() -> None:
             wait_until_caught_up([apis[n] for n in SERVICES[:3]], apis["reporting"], timeout=900)
             loaded = time.monotonic() - started
             group = apis["registration"].get("/groups?year=2025")["groups"][0]["id"]
-            Accounts(client_for(settings.mongodb_uri)[settings.database_name("portal")]).add(
+            Accounts(client_of(settings)[settings.database_name("portal")]).add(
                 "bench", "bench-password-1", "staff")
             load_before = os.getloadavg()[0]
             rows = measure(portal, args.calls, args.rounds, group)

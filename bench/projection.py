@@ -11,7 +11,7 @@ from bench.harness import ROOT, environment
 from bench.yeargen import produce, years
 from jajo.config import Settings
 from jajo.kafka import ensure_topics
-from jajo.mongo import client_for
+from jajo.mongo import client_of
 from services.reporting import rebuild, generation
 from services.reporting.bootstrap import bootstrap
 from services.reporting.projection import replay
@@ -64,7 +64,7 @@ def run(settings: Settings, rounds: int, scale: int) -> dict:
 
     one = _replay(base.override(db_prefix="b5one_"), "projector", total)
     two = _replay(base.override(db_prefix="b5two_"), "projector", total, count=2)
-    two_db = client_for(base.mongodb_uri)[base.override(db_prefix="b5two_").database_name("reporting")]
+    two_db = client_of(base)[base.override(db_prefix="b5two_").database_name("reporting")]
     split = [r["handled"] for r in two]
     no_double = (generation.state(two_db)["seq"] == total and two_db["audit_events"].count_documents({}) == total
                  and _same_as(two_db, expected))

@@ -19,7 +19,7 @@ from pymongo import InsertOne
 from jajo.config import TOPICS, load_settings
 from jajo.envelope import decode
 from jajo.kafka import consumer
-from jajo.mongo import client_for
+from jajo.mongo import client_of
 
 
 def main() -> None:
@@ -52,7 +52,7 @@ def main() -> None:
                 break
         loop.close()
     else:
-        db = client_for(settings.mongodb_uri)[settings.database_name("bare")]
+        db = client_of(settings)[settings.database_name("bare")]
         kafka = consumer(settings)
         member, members = (int(part) for part in args.member.split("/"))
         kafka.assign([TopicPartition(t, p) for t in topics for p in sorted(kafka.partitions_for_topic(t))

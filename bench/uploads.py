@@ -16,7 +16,7 @@ import requests
 from bench.commands import seed
 from bench.harness import TOKEN, gunicorn, servers, workdir
 from jajo.config import Settings
-from jajo.mongo import client_for
+from jajo.mongo import client_of
 from services.activity.views import GROUPS
 from services.portal.links import COOKIE, PERSONAL, Links
 
@@ -47,7 +47,7 @@ def _one(settings: Settings, work, group_id: str, member_id: str, size: int) -> 
     portal, portal_url = gunicorn("portal", settings, work, PORTAL_ACTIVITY_URL=act_url, WEB_CONCURRENCY="1",
                                   API_TOKENS=tokens)
     try:
-        links = Links(client_for(settings.mongodb_uri)[settings.database_name("portal")])
+        links = Links(client_of(settings)[settings.database_name("portal")])
         token, link = links.create(PERSONAL, group_id, 2025, "bench", member_id,
                                    expires_at=datetime.now(timezone.utc) + timedelta(hours=1))  # 2025 is over
         cookie, guardian = links.start_session(link, member_id)

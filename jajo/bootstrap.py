@@ -19,7 +19,7 @@ from jajo.config import Settings
 from jajo.consumer import EventConsumer, Projection
 from jajo.eventstore import EventStore
 from jajo.kafka import consumer, producer
-from jajo.mongo import client_for
+from jajo.mongo import client_of
 from jajo.relay import OutboxRelay
 from jajo.unit_of_work import UnitOfWork
 
@@ -81,7 +81,7 @@ class Service:
 
 
 def database(name: str, settings: Settings) -> tuple[MongoClient, Database]:
-    client = client_for(settings.mongodb_uri)
+    client = client_of(settings)
     return client, client[settings.database_name(name)]
 
 

@@ -15,7 +15,15 @@ class Settings:
     db_prefix: str = "jajo_"
     topic_prefix: str = ""
     topic_partitions: int = 4
-    api_tokens: str = ""
+    api_tokens: str = field(default="", repr=False)
+    # Credentials (docker-compose.yml: one MongoDB user and one Kafka SCRAM user per service, passwords from
+    # secret files). Empty: none, as on the embedded stack.
+    mongodb_username: str = ""
+    mongodb_password: str = field(default="", repr=False)
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = ""
+    kafka_username: str = ""
+    kafka_password: str = field(default="", repr=False)
     log_level: str = "INFO"
     relay_batch_size: int = 500
     relay_idle_seconds: float = 0.05
@@ -56,6 +64,12 @@ def load_settings() -> Settings:
         topic_prefix=env.str("JAJO_TOPIC_PREFIX", defaults.topic_prefix),
         topic_partitions=env.int("JAJO_TOPIC_PARTITIONS", defaults.topic_partitions),
         api_tokens=secret(env, "API_TOKENS", defaults.api_tokens),
+        mongodb_username=env.str("MONGODB_USERNAME", defaults.mongodb_username),
+        mongodb_password=secret(env, "MONGODB_PASSWORD", defaults.mongodb_password),
+        kafka_security_protocol=env.str("KAFKA_SECURITY_PROTOCOL", defaults.kafka_security_protocol),
+        kafka_sasl_mechanism=env.str("KAFKA_SASL_MECHANISM", defaults.kafka_sasl_mechanism),
+        kafka_username=env.str("KAFKA_USERNAME", defaults.kafka_username),
+        kafka_password=secret(env, "KAFKA_PASSWORD", defaults.kafka_password),
         log_level=env.str("LOG_LEVEL", defaults.log_level),
         relay_batch_size=env.int("JAJO_RELAY_BATCH_SIZE", defaults.relay_batch_size),
         relay_idle_seconds=env.float("JAJO_RELAY_IDLE_SECONDS", defaults.relay_idle_seconds),

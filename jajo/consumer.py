@@ -22,7 +22,7 @@ from pymongo.errors import (BulkWriteError, ConnectionFailure, DuplicateKeyError
 
 from jajo.config import Settings
 from jajo.envelope import EnvelopeError, decode
-from jajo.kafka import end_offsets
+from jajo.kafka import connection, end_offsets
 from jajo.metrics import CONSUMED, CONSUMER_IDLE_SECONDS, CONSUMER_STALLED, DEAD_LETTERS, DUPLICATES, WORKER_ERRORS
 from jajo.errors import ConcurrencyConflict, NotFound, RuleViolation, Unavailable
 from jajo.mongo import in_transaction, is_transient, kill_session
@@ -449,8 +449,7 @@ def _topic_id(consumer: KafkaConsumer, topic: str) -> str | None:
 
 def lag(settings: Settings, db: Database, topics: list[str]) -> int:
     """Messages on `topics` past the checkpoints in `db` (a whole topic when it is new to them)."""
-    probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=6000,
-                          allow_auto_create_topics=False)
+    probe = KafkaConsumer(**connection(settings), request_timeout_ms=6000, allow_auto_create_topics=False)
     try:
         partitions = [TopicPartition(t, n) for t in topics for n in sorted(probe.partitions_for_topic(t) or ())]
         if not partitions:

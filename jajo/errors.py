@@ -33,6 +33,12 @@ class NotYetKnown(Conflict):
         super().__init__(detail, retry_after=retry_after)
 
 
+class InProgress(Conflict):
+    """The first request with this Idempotency-Key has not committed yet: retry with the key soon."""
+
+    title, slug = "Request in progress", "request-in-progress"
+
+
 class RuleViolation(JajoError):
     """The command is well-formed but breaks a business rule."""
 

@@ -16,14 +16,23 @@ log = logging.getLogger(__name__)
 RECONNECT = {"reconnect_backoff_ms": 50, "reconnect_backoff_max_ms": 1000}
 
 
+def connection(settings: Settings) -> dict:
+    """Where the brokers are and how to sign in: SASL (docker-compose.yml: a SCRAM user per service, its password
+    from KAFKA_PASSWORD_FILE) when a mechanism is set, else plaintext as on the embedded stack."""
+    options = {"bootstrap_servers": settings.kafka_bootstrap_servers, **RECONNECT}
+    if settings.kafka_sasl_mechanism:
+        options.update(security_protocol=settings.kafka_security_protocol, sasl_mechanism=settings.kafka_sasl_mechanism,
+                       sasl_plain_username=settings.kafka_username, sasl_plain_password=settings.kafka_password)
+    return options
+
+
 def producer(settings: Settings) -> KafkaProducer:
     return KafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **connection(settings),
         acks="all",
         # Consumers dedupe by event id; an idempotent producer adds nothing but sequence-number state that a
         # broker restart invalidates (the embedded Tansu then rejected and misnumbered retried batches).
         enable_idempotence=False,
-        **RECONNECT,
         allow_auto_create_topics=False,  # topics are made by ensure_topics only, with their partition count
         linger_ms=2,
         retries=5,
@@ -39,10 +48,9 @@ def consumer(settings: Settings) -> KafkaConsumer:
     a killed process or a broker that lost its state (the embedded Tansu) can stall."""
     ensure_topics(settings)
     return KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **connection(settings),
         group_id=None,
         enable_auto_commit=False,
-        **RECONNECT,
         allow_auto_create_topics=False,
         auto_offset_reset="earliest",
         max_poll_records=settings.consumer_max_poll_records,
@@ -63,7 +71,7 @@ def close_producer(producer: KafkaProducer, timeout: float = 1.0) -> None:
 
 
 def admin(settings: Settings) -> KafkaAdminClient:
-    return KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=5000, **RECONNECT)
+    return KafkaAdminClient(**connection(settings), request_timeout_ms=5000)
 
 
 def ensure_topics(settings: Settings, names: tuple[str, ...] = TOPICS) -> None:

@@ -5,7 +5,6 @@ import atexit
 import os
 import random
 import uuid
-from contextlib import nullcontext
 import threading
 import time
 from typing import Callable, TypeVar
@@ -17,6 +16,7 @@ from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
+from jajo.config import Settings
 from jajo.errors import ConcurrencyConflict, Unavailable
 
 T = TypeVar("T")
@@ -30,8 +30,9 @@ def _close_clients() -> None:
         client.close()
 
 
-def client_for(uri: str, timeout_ms: int = 5000) -> MongoClient:
-    key = (os.getpid(), uri)
+def client_for(uri: str, timeout_ms: int = 5000, *, username: str = "", password: str = "") -> MongoClient:
+    key = (os.getpid(), uri, username)
+    credentials = {"username": username, "password": password} if username else {}
     with _clients_lock:
         if key not in _clients:
             _clients[key] = MongoClient(
@@ -40,8 +41,15 @@ def client_for(uri: str, timeout_ms: int = 5000) -> MongoClient:
                 connectTimeoutMS=timeout_ms,
                 tz_aware=True,
                 uuidRepresentation="standard",
+                **credentials,
             )
         return _clients[key]
+
+
+def client_of(settings: Settings) -> MongoClient:
+    """The process's client for the settings' MongoDB, as the settings' user (MONGODB_USERNAME, and the password
+    from MONGODB_PASSWORD_FILE) when one is set."""
+    return client_for(settings.mongodb_uri, username=settings.mongodb_username, password=settings.mongodb_password)
 
 
 def is_transient(exc: PyMongoError) -> bool:
@@ -51,38 +59,92 @@ def is_transient(exc: PyMongoError) -> bool:
     return isinstance(exc, OperationFailure) and exc.code in (112, 251)  # WriteConflict, NoSuchTransaction
 
 
+NO_SUCH_TRANSACTION = 251
+
+
+class OpenTransaction:
+    """A transaction whose work is written but not committed yet: its caller adds to it, then commits or aborts."""
+
+    def __init__(self, session: ClientSession, owned: bool):
+        self.session = session
+        self._owned = owned  # started for this transaction: ended with it
+        self._lsid = session.session_id  # still known once the session has ended
+
+    def commit(self) -> None:
+        """Raises CommitOutcomeUnknown when MongoDB never said whether it committed; a transient error means the
+        transaction did not commit (it may be run again)."""
+        try:
+            _commit(self.session)
+        finally:
+            self._end()
+
+    def abort(self) -> None:
+        if self.session.in_transaction:
+            _abort_quietly(self.session)
+        self._end()
+
+    def forget(self) -> None:
+        """After an unknown outcome: end the transaction on the server, so that reading what it wrote tells for
+        certain whether it committed (a commit still queued there can no longer happen)."""
+        self._end()
+        kill_session(self.session.client, self._lsid)
+
+    def _end(self) -> None:
+        if self._owned and not self.session.has_ended:
+            self.session.end_session()
+
+
+def open_transaction(
+    client: MongoClient, work: Callable[[ClientSession], T], *, attempts: int = 20
+) -> tuple[OpenTransaction, T]:
+    """Start a multi-document transaction and run `work` in it, retrying transient conflicts; the caller
+    commits or aborts the transaction it gets back. Errors raised by `work` itself (domain errors, duplicate
+    keys) abort the transaction and propagate."""
+    return _retrying(lambda: _begin(client, work, None), attempts)
+
+
 def in_transaction(
     client: MongoClient, work: Callable[[ClientSession], T], *, attempts: int = 20, session: ClientSession | None = None
 ) -> T:
-    """Run `work` in one multi-document transaction, retrying transient conflicts.
+    """Run `work` in one multi-document transaction and commit it, retrying transient conflicts.
 
-    Errors raised by `work` itself (domain errors, duplicate keys) abort the transaction and propagate.
     A commit whose outcome is unknown (the connection broke during commitTransaction) is retried as a
     commit only: running `work` again could store its events a second time (a command whose first try
-    did commit would then be applied twice). If the outcome stays unknown the caller gets Unavailable
-    (503): a retry with the same Idempotency-Key is answered from the idempotency record if it committed.
-    `session` reuses a long-lived session (a consumer's, whose id it records), else each try starts one.
+    did commit would then be applied twice). If the outcome stays unknown the caller gets CommitOutcomeUnknown
+    (503). `session` reuses a long-lived session (a consumer's, whose id it records), else each try starts one.
     """
-    for attempt in range(attempts):
+    def attempt() -> T:
+        transaction, result = _begin(client, work, session)
+        transaction.commit()
+        return result
+
+    return _retrying(attempt, attempts)
+
+
+def _begin(client: MongoClient, work: Callable[[ClientSession], T],
+           session: ClientSession | None) -> tuple[OpenTransaction, T]:
+    transaction = OpenTransaction(session or client.start_session(), owned=session is None)
+    try:
+        transaction.session.start_transaction(read_concern=ReadConcern("snapshot"),
+                                              write_concern=WriteConcern("majority"))
+        return transaction, work(transaction.session)
+    except BaseException:
+        transaction.abort()
+        raise
+
+
+def _retrying(attempt: Callable[[], T], attempts: int) -> T:
+    for n in range(attempts):
         try:
-            with nullcontext(session) if session is not None else client.start_session() as current:
-                current.start_transaction(read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority"))
-                try:
-                    result = work(current)
-                except BaseException:
-                    if current.in_transaction:
-                        _abort_quietly(current)
-                    raise
-                _commit(current)
-                return result
+            return attempt()
         except ConnectionFailure as exc:
             raise Unavailable() from exc
         except PyMongoError as exc:
             if not is_transient(exc):
                 raise
-            if attempt == attempts - 1:  # still conflicting: the command bus retries it afresh, else 409
+            if n == attempts - 1:  # still conflicting: the command bus retries it afresh, else 409
                 raise ConcurrencyConflict() from exc
-            time.sleep(random.uniform(0.001, 0.01 * (attempt + 1)))
+            time.sleep(random.uniform(0.001, 0.01 * (n + 1)))
     raise AssertionError("unreachable")
 
 
@@ -92,7 +154,12 @@ class CommitOutcomeUnknown(Unavailable):
 
 
 def _commit(session: ClientSession, deadline_seconds: float = 10.0) -> None:
-    """commitTransaction, retried (it is idempotent) while its outcome is unknown."""
+    """commitTransaction, retried (it is idempotent) while its outcome is unknown.
+
+    NoSuchTransaction is an unknown outcome too, even on the first call: pymongo retries a commit once by
+    itself after a network error, and a SecantusDB restarted in between knows nothing of the transaction,
+    committed or not (MongoDB keeps committed transactions' records; SecantusDB keeps them in memory). Only
+    the transaction's own writes can tell then."""
     deadline = time.monotonic() + deadline_seconds
     unknown = False
     while True:
@@ -100,13 +167,15 @@ def _commit(session: ClientSession, deadline_seconds: float = 10.0) -> None:
             session.commit_transaction()
             return
         except PyMongoError as exc:
+            if isinstance(exc, OperationFailure) and exc.code == NO_SUCH_TRANSACTION:
+                raise CommitOutcomeUnknown() from exc
             if exc.has_error_label("UnknownTransactionCommitResult") or isinstance(exc, ConnectionFailure):
                 unknown = True
                 if time.monotonic() > deadline:
                     raise CommitOutcomeUnknown() from exc
                 time.sleep(0.2)
                 continue
-            if unknown:  # e.g. NoSuchTransaction after a restart: it may have committed before
+            if unknown:  # it may have committed before this error
                 raise CommitOutcomeUnknown() from exc
             raise
 

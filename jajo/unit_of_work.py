@@ -13,7 +13,7 @@ from jajo.envelope import Context, unwrap, wrap
 from jajo.errors import NotFound, PreconditionFailed
 from jajo.eventstore import EventStore
 from jajo.metrics import EVENTS_APPENDED
-from jajo.mongo import CommitOutcomeUnknown, in_transaction
+from jajo.mongo import OpenTransaction, in_transaction, open_transaction
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -26,11 +26,25 @@ class IdempotentReplay(Exception):
 class IdempotencyClaim:
     key: str
     fingerprint: str
-    committed: bool = False
-    outcome_unknown: bool = False  # the commit may or may not have happened: the claim document tells
 
     def document(self) -> dict:
         return {"_id": self.key, "fingerprint": self.fingerprint, "response": None}
+
+
+@dataclass
+class HeldCommit:
+    """A request's unit of work, written in a transaction that is left open: the HTTP layer stores the answer
+    with the idempotency claim in that same transaction and only then commits (jajo.http.commit). So an
+    accepted answer always means committed events, and a retry replays the answer the first try gave."""
+
+    transaction: OpenTransaction | None = None
+    committed_after_all: Callable[[], bool] | None = None  # after an unknown outcome: did it commit?
+
+    def hold(self, transaction: OpenTransaction, committed_after_all: Callable[[], bool]) -> None:
+        if self.transaction is not None:
+            transaction.abort()
+            raise AssertionError("a request commits one unit of work")
+        self.transaction, self.committed_after_all = transaction, committed_after_all
 
 
 @dataclass
@@ -40,6 +54,7 @@ class UnitOfWork:
     source: str
     context: Context = field(default_factory=Context)
     claim: IdempotencyClaim | None = None
+    held: HeldCommit | None = None  # an HTTP request's: commit() writes, the request commits with its answer
     expected_version: int | None = None
     after_append: list[Callable[[ClientSession], None]] = field(default_factory=list)
     seen: dict[str, Aggregate] = field(default_factory=dict)
@@ -78,24 +93,24 @@ class UnitOfWork:
             for aggregate in self.changed
             for event in aggregate.take_pending()
         ]
-        try:
+        if self.held is None:
             self._transaction(self._write)
-        except CommitOutcomeUnknown:
-            if self.claim is None:
-                raise
-            # The claim document is in the same transaction: once MongoDB answers, it says whether this
-            # committed. The handler and the view go on and build the real answer; jajo.http.idempotency
-            # stores it with the claim if the claim is there, and answers 503 if it is not.
-            self.claim.outcome_unknown = True
-        else:
-            for envelope in self.envelopes:
-                EVENTS_APPENDED.labels(self.source, envelope["type"]).inc()
-        if self.claim:
-            self.claim.committed = True
+        else:  # written now, committed by the request together with its answer (jajo.http.commit)
+            self.held.hold(open_transaction(self.client, self._write)[0], self._committed_after_all)
+        for envelope in self.envelopes:
+            EVENTS_APPENDED.labels(self.source, envelope["type"]).inc()
         return self.envelopes
 
     def _transaction(self, write: Callable[[ClientSession], None]) -> None:
         in_transaction(self.client, write)
+
+    def _committed_after_all(self) -> bool:
+        """Read after a commit whose outcome stayed unknown: the claim or the first event was written with it."""
+        if self.claim is not None:
+            return self.store.db["idempotency"].find_one({"_id": self.claim.key}, {"_id": 1}) is not None
+        if self.envelopes:
+            return self.store.events.find_one({"_id": self.envelopes[0]["id"]}, {"_id": 1}) is not None
+        return True  # nothing was written that could be lost
 
     def _write(self, session: ClientSession) -> None:
         self.store.append(self.envelopes, session)

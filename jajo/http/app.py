@@ -14,6 +14,7 @@ from jajo.config import Settings, load_settings
 from jajo.envelope import Context
 from jajo.errors import JajoError
 from jajo.http.auth import current_principal, init_auth
+from jajo.http.commit import committed_view, etag_from_version, held_commit
 from jajo.http.health import blueprint as health_blueprint
 from jajo.http.idempotency import init_idempotency
 from jajo.http.logs import configure_logging, init_request_logging
@@ -102,12 +103,11 @@ def _security_headers(response):
     return response
 
 
-def _etag_from_version(response):
-    if response.mimetype == "application/json" and not response.is_streamed and "ETag" not in response.headers:
-        body = response.get_json(silent=True)
-        if isinstance(body, dict) and isinstance(body.get("version"), int):
-            response.headers["ETag"] = f'"{body["version"]}"'
-    return response
+class ServiceFlask(Flask):
+    """A view that runs a command commits it only with its answer (jajo.http.commit)."""
+
+    def dispatch_request(self):
+        return committed_view(lambda: self.make_response(Flask.dispatch_request(self)))
 
 
 def create_service_app(
@@ -125,7 +125,7 @@ def create_service_app(
 ) -> Flask:
     settings = settings or load_settings()
     configure_logging(name, settings.log_level)
-    app = Flask(name, static_folder=str(SWAGGER_UI), static_url_path="/docs/assets")
+    app = ServiceFlask(name, static_folder=str(SWAGGER_UI), static_url_path="/docs/assets")
     app.request_class = ClosingRequest
     app.config.update(
         API_TITLE=f"Jajo {name}",
@@ -156,7 +156,7 @@ def create_service_app(
     app.before_request(_check_content_type)
     app.before_request(_check_json_body)
     init_idempotency(app)
-    app.after_request(_etag_from_version)
+    app.after_request(etag_from_version)
     app.after_request(_security_headers)
     api = ProblemApi(app)
     for blueprint in blueprints:
@@ -229,5 +229,6 @@ def dispatch(command: Any) -> Any:
         command,
         context=request_context(),
         claim=g.get("idempotency_claim"),
+        held=held_commit(),
         expected_version=if_match_version(),
     )

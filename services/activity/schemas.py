@@ -111,8 +111,8 @@ class SessionOut(Schema):
 class ConnectionIn(Schema):
     status = fields.String(required=True, validate=validate.OneOf(CONNECTION_STATUSES), metadata={
         "description": "ok (잘 됨), audio (소리 문제), video (화면 문제), dropped (끊김), could_not_join (접속 못 함)"})
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500),
-                         metadata={"description": "optional, at most 500 characters"})
+    note = Text(multiline=True, load_default=None, allow_none=True, validate=validate.Length(max=500),
+                metadata={"description": "optional, at most 500 characters"})
     member_id = fields.String(load_default=None, allow_none=True, validate=Id, metadata={
         "description": "staff recording for a guardian: that guardian's member id (required then, else 422); a "
                        "guardian reports for itself and may leave it out (another member id → 403)"})
@@ -281,9 +281,8 @@ class ReviewOut(Schema):
 
 
 class ReturnIn(Schema):
-    reason = fields.String(required=True,
-                           validate=[validate.Length(1, 500), validate.Regexp(r"\S", error="must not be blank")],
-                           metadata={"description": "why the document goes back to the group, 1–500 characters"})
+    reason = Text(multiline=True, required=True, validate=validate.Length(1, 500),
+                  metadata={"description": "why the document goes back to the group, 1–500 characters"})
 
 
 class DocumentOut(Schema):

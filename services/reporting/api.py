@@ -192,7 +192,8 @@ def redrive(letter_id: str):
 @admin.response(202, RebuildOut)
 def start_rebuild(query: dict):
     """Rebuild every read model from the audit history into a fresh generation, then swap it in; the live
-    report keeps answering meanwhile. Progress: `GET /projections/status` → `rebuild`."""
+    report keeps answering meanwhile. Progress: `GET /projections/status` → `rebuild`. The reporting worker runs
+    it (this request records it: `rebuild.holder` stays null until a worker has taken it)."""
     _require_staff()
     plan = service().rebuilds.start(force=query["force"])
     return {"generation": plan.generation, "previous": plan.previous, "events": plan.total, "status": "running"}

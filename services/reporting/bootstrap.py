@@ -5,7 +5,9 @@ from services.reporting.views import ReportingProjection, ReportingViews
 
 
 def bootstrap(settings: Settings) -> Service:
-    """Reporting stores no events of its own: its projector, its queries and `rebuilds` (those started here)."""
+    """Reporting stores no events of its own: its projector, its queries and `rebuilds` (requested here, run by the worker)."""
     client, db = database("reporting", settings)
+    rebuilds = Rebuilds(client, db)
     return Service("reporting", settings, client, db, views=ReportingViews(db, settings),
-                   projection=lambda: ReportingProjection(db, settings), parts={"rebuilds": Rebuilds(client, db)})
+                   projection=lambda: ReportingProjection(db, settings), parts={"rebuilds": rebuilds},
+                   background=[lambda service: rebuilds.runner()])

@@ -10,6 +10,10 @@
 3. Swap: `current` = N+1 (queries read it from the next request on); older generations are dropped
    except the one just replaced, which requests already running may still be reading.
 
+`POST /api/v1/admin/rebuild` only prepares (1) and records the request; the reporting worker's `RebuildRunner`
+takes it (its holder written into the state document) and runs 2 and 3, so no rebuild runs inside a gunicorn
+worker. `python -m services.reporting.rebuild` prepares and runs one in its own process.
+
 A rebuild holds a lease in the state document (`rebuild.holder`, renewed as `rebuild.heartbeat_at` with every
 chunk). A rebuild whose heartbeat stopped for STALE_SECONDS (its process died) is abandoned by the next `prepare`,
 which drops its half-built generation and starts afresh; the swap happens only if the state still names this
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
@@ -60,9 +64,11 @@ def _running(doc: dict) -> bool:
     return beat is not None and (datetime.now(timezone.utc) - beat).total_seconds() < STALE_SECONDS
 
 
-def prepare(client: MongoClient, db: Database, force: bool = False) -> Plan:
+def prepare(client: MongoClient, db: Database, force: bool = False, *, run_here: bool = True) -> Plan:
+    """Mark the next generation as being built. `run_here`: this process runs it (holds the lease); else it is a
+    request, with no holder yet, that a RebuildRunner takes."""
     before = generation.state(db)
-    holder = holder_id()
+    holder = holder_id() if run_here else None
     if _running(before) and not force:
         raise Conflict(f"a rebuild into generation {before['building']} is running", retry_after=5)
     number = max({before["current"], before.get("building") or 0} | generation.existing_generations(db)) + 1
@@ -150,8 +156,47 @@ def _drop_if_abandoned(db: Database, number: int) -> None:
         generation.drop_generation(db, number)
 
 
+def claim(db: Database, holder: str) -> Plan | None:
+    """Take the requested rebuild, if one waits and is still fresh (a stale one is abandoned by the next request)."""
+    doc = generation.state(db)
+    request = doc.get("rebuild") or {}
+    if not _running(doc) or request.get("holder") is not None:
+        return None
+    taken = db["state"].update_one(
+        {"_id": generation.STATE_ID, "building": doc["building"], "rebuild.holder": None,
+         "rebuild.heartbeat_at": request["heartbeat_at"]},
+        {"$set": {"rebuild.holder": holder, "rebuild.heartbeat_at": datetime.now(timezone.utc)}})
+    if taken.matched_count == 0:
+        return None  # another runner took it, or a new request replaced it
+    return Plan(doc["building"], doc["current"], request["upto"], request.get("total") or 0, holder)
+
+
+class RebuildRunner:
+    """The reporting worker's loop that runs requested rebuilds, one at a time (several workers: one takes it)."""
+
+    name = "reporting-rebuild"
+    poll_seconds = 1.0  # how often an idle runner looks for a request (a state read on the single MongoDB)
+
+    def __init__(self, client: MongoClient, db: Database):
+        self.client, self.db, self.holder = client, db, holder_id()
+        self._looked_at = float("-inf")
+
+    def run_once(self) -> int:
+        if time.monotonic() - self._looked_at < self.poll_seconds:
+            return 0
+        self._looked_at = time.monotonic()
+        plan = claim(self.db, self.holder)
+        if plan is None:
+            return 0
+        execute_logged(self.client, self.db, plan)
+        return max(plan.total, 1)
+
+    def close(self) -> None:
+        pass
+
+
 def execute_logged(client: MongoClient, db: Database, plan: Plan) -> None:
-    """`execute` for a background thread: a rebuild taken over ends with a log line, not a traceback."""
+    """`execute` for the worker: a rebuild taken over ends with a log line, not a traceback."""
     try:
         execute(client, db, plan)
     except RebuildAbandoned as exc:
@@ -166,17 +211,14 @@ def rebuild(client: MongoClient, db: Database, force: bool = False, show_progres
     return plan
 
 
-class Rebuilds(list):
-    """The rebuilds this process started in background threads (`POST /admin/rebuild`), oldest first."""
+class Rebuilds:
+    """The rebuilds `POST /admin/rebuild` asks for: prepared here, run by the reporting worker's RebuildRunner."""
 
     def __init__(self, client: MongoClient, db: Database):
-        super().__init__()
         self.client, self.db = client, db
 
     def start(self, force: bool = False) -> Plan:
-        plan = prepare(self.client, self.db, force)
-        thread = threading.Thread(target=execute_logged, args=(self.client, self.db, plan), daemon=True,
-                                  name=f"rebuild-{plan.generation}")
-        thread.start()
-        self.append(thread)
-        return plan
+        return prepare(self.client, self.db, force, run_here=False)
+
+    def runner(self) -> RebuildRunner:
+        return RebuildRunner(self.client, self.db)

@@ -25,6 +25,10 @@ def survey_out(survey_id: str) -> dict:
     return found
 
 
+def written_out(survey) -> dict:
+    return service().views.written(survey)
+
+
 @blp.post("/surveys")
 @blp.arguments(SurveyIn)
 @blp.response(201, SurveyOut)
@@ -32,7 +36,7 @@ def survey_out(survey_id: str) -> dict:
 @header_parameters(blp, IDEMPOTENCY_KEY)
 def publish_survey(body: dict):
     """Publish a survey; it is open for responses at once. Emits `SurveyPublished`."""
-    return survey_out(dispatch(PublishSurvey(**body)).id)
+    return written_out(dispatch(PublishSurvey(**body)))
 
 
 @blp.post("/surveys/<survey_id>/copy")
@@ -43,7 +47,7 @@ def publish_survey(body: dict):
 def copy_survey(body: dict, survey_id: str):
     """Publish a new open survey with the same questions for another year. Emits `SurveyPublished`
     with `copied_from`."""
-    return survey_out(dispatch(CopySurvey(survey_id, **body)).id)
+    return written_out(dispatch(CopySurvey(survey_id, **body)))
 
 
 @blp.post("/surveys/<survey_id>/close")
@@ -52,7 +56,7 @@ def copy_survey(body: dict, survey_id: str):
 @header_parameters(blp, IDEMPOTENCY_KEY, IF_MATCH)
 def close_survey(survey_id: str):
     """Close a survey: later responses get 409 (closing twice changes nothing). Emits `SurveyClosed`."""
-    return survey_out(dispatch(CloseSurvey(survey_id)).id)
+    return written_out(dispatch(CloseSurvey(survey_id)))
 
 
 @blp.post("/surveys/<survey_id>/responses")

@@ -49,11 +49,27 @@ class CopyIn(Schema):
                           metadata={"description": "the new survey's title; the copied survey's when left out"})
 
 
+class AnswerValue(fields.Raw):
+    """An answer as sent; its text (a free-text answer, a chosen option or several) is cleaned like every
+    human-entered string, so an answer typed on a phone as decomposed Hangul matches its NFC option."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._free_text, self._option = Text(multiline=True), Text()
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            return self._free_text.deserialize(value, attr, data)
+        if isinstance(value, list):
+            return [self._option.deserialize(v, attr, data) if isinstance(v, str) else v for v in value]
+        return value
+
+
 class ResponseIn(Schema):
     respondent = fields.String(required=True, validate=MEMBER_ID, metadata={
         "description": "the member id of the guardian answering; a member of a group of the survey's year. "
                        "Unknown yet to this service → 409 with Retry-After; a second response → 409"})
-    answers = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), required=True, metadata={
+    answers = fields.Dict(keys=fields.String(), values=AnswerValue(allow_none=True), required=True, metadata={
         "description": "question id → answer: likert5 an integer 1–5, choice one option (a list of options "
                        "when `multiple`), text a string of at most 2,000 characters. Questions may be skipped "
                        "(left out or null) but at least one must be answered; unknown ids → 422"})

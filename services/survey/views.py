@@ -106,6 +106,12 @@ class SurveyViews:
         view = self.db["survey_views"].find_one({"_id": survey_id})
         return None if view is None else _out(view, response_counts(self.db, [survey_id]).get(survey_id, 0))
 
+    def written(self, survey) -> dict:
+        """A survey as its command left it (its view is written in the command's transaction, not committed yet),
+        with the committed responses counted."""
+        view = {"_id": survey.id, **survey.view(), "version": survey.version}
+        return _out(view, response_counts(self.db, [survey.id]).get(survey.id, 0))
+
     def surveys(self, selector: dict) -> list[dict]:
         """The surveys matching `selector` (year, status), with their response counts, by year and title."""
         views = list(self.db["survey_views"].find(selector))

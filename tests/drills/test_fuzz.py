@@ -60,10 +60,10 @@ def store_hash(stack: Stack) -> str:
 
 
 def settle(stack: Stack) -> None:
-    """Wait for the rebuilds that POST /admin/rebuild started in the background: they write to the stores."""
-    for app in stack.apps.values():
-        for thread in getattr(getattr(app.extensions.get("jajo"), "wired", None), "rebuilds", []):
-            thread.join(120)
+    """Run the rebuilds that POST /admin/rebuild requested, as reporting's worker would: they write to the stores."""
+    runner = stack.reporting.rebuilds.runner()
+    while runner.run_once():
+        pass
 
 
 def has_parameters(operation) -> bool:

@@ -238,14 +238,17 @@ def test_a_partition_shorter_than_its_checkpoint_is_read_again_from_its_start(se
         loop.close()
 
 
-def test_an_answer_mongodb_was_not_there_to_store_is_replayed_to_the_retry(settings, tmp_path):
+def test_an_answer_is_committed_with_its_claim_and_replayed_by_any_process(settings, tmp_path):
+    """MongoDB dies right after the command's commit: its answer is already stored with the claim (same
+    transaction), so a retry reaching another process (no memory shared) replays it. Stored after the commit,
+    the answer was lost with the database and that retry got 409 "still being processed"."""
     port = embedded.free_port()
     mongo = embedded.start_secantus(port, tmp_path / "mongo", tmp_path / "mongo.log")
     settings = settings.override(mongodb_uri=embedded.mongo_uri(port))
     app = registration_app(settings)
     kill_after_commit = {"armed": True}
 
-    @app.after_request  # runs before the idempotency hook stores the answer (Flask runs them in reverse)
+    @app.after_request
     def database_goes_away(response):
         if kill_after_commit.pop("armed", False):
             mongo.kill()
@@ -257,12 +260,12 @@ def test_an_answer_mongodb_was_not_there_to_store_is_replayed_to_the_retry(setti
         first = app.test_client().post("/api/v1/groups", json=body, headers=headers)
         assert first.status_code == 201
         mongo = embedded.start_secantus(port, tmp_path / "mongo", tmp_path / "mongo.log")
-        again = app.test_client().post("/api/v1/groups", json=body, headers=headers)
+        again = registration_app(settings).test_client().post("/api/v1/groups", json=body, headers=headers)
         assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
         assert again.get_json() == first.get_json()
         assert bootstrap_registration(settings).ensure_indexes().store.events.count_documents({}) == 1
         stored = bootstrap_registration(settings).ensure_indexes().db["idempotency"].find_one()
-        assert stored["response"]["status"] == 201  # stored once the database was back
+        assert stored["response"]["status"] == 201
     finally:
         mongo.stop()
 

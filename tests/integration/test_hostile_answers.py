@@ -1,50 +1,106 @@
-"""Answers never lost (issue 14): a command whose commit outcome was unknown but that did commit gives, and then
-replays, its real answer; one that did not commit answers 503 and runs afresh on a retry."""
+"""Answers never lost (issue 14): a command's answer is stored with its idempotency claim inside its transaction,
+so a 2xx always means committed events and a retry, in any process, replays it. A commit whose outcome is unknown
+is settled by what the transaction wrote. Faults are injected at the real server: SecantusDB's `failCommand`
+failpoints on `commitTransaction`, or the server stopped."""
 from __future__ import annotations
 
 import pytest
 
-from jajo import mongo
+from jajo import embedded, mongo
+from jajo.http import commit
+from jajo.mongo import client_for
 from services.registration.app import create_app as registration_app
+from services.registration.bootstrap import wire as wire_registration
 from tests.conftest import STAFF
+
+BODY = {"name": "햇살", "year": 2026}
 
 
 @pytest.fixture
-def http(settings):
-    return registration_app(settings).test_client()
+def own_mongo(tmp_path):
+    """A SecantusDB of this test's own, accepting failpoints, that the test may stop."""
+    port = embedded.free_port()
+    servers = {"mongo": embedded.start_secantus(port, tmp_path / "mongo", tmp_path / "mongo.log", test_commands=True)}
+
+    def restart():
+        servers["mongo"] = embedded.start_secantus(port, tmp_path / "mongo", tmp_path / "mongo.log",
+                                                   test_commands=True)
+
+    servers["restart"] = restart
+    yield port, servers
+    servers["mongo"].stop()
+
+
+@pytest.fixture
+def own_settings(settings, own_mongo):
+    return settings.override(mongodb_uri=embedded.mongo_uri(own_mongo[0]))
+
+
+@pytest.fixture
+def http(own_settings):
+    return registration_app(own_settings).test_client()
+
+
+def fail_commits(settings, mode, **data) -> None:
+    client_for(settings.mongodb_uri).admin.command(
+        "configureFailPoint", "failCommand", mode=mode, data={"failCommands": ["commitTransaction"], **data})
 
 
 def post(http, key: str):
-    return http.post("/api/v1/groups", json={"name": "햇살", "year": 2026}, headers={**STAFF, "Idempotency-Key": key})
+    return http.post("/api/v1/groups", json=BODY, headers={**STAFF, "Idempotency-Key": key})
 
 
-def test_a_commit_whose_outcome_was_unknown_but_happened_gives_and_replays_its_real_answer(http, monkeypatch):
-    real_commit = mongo._commit
+def group_events(settings) -> list[dict]:
+    return list(wire_registration(settings).store.events.find({"type": "GroupFormed"}))
 
-    def committed_then_connection_lost(session, deadline_seconds=10.0):
-        real_commit(session)
-        raise mongo.CommitOutcomeUnknown()
 
-    monkeypatch.setattr(mongo, "_commit", committed_then_connection_lost)
-    first = post(http, "k-unknown")
-    monkeypatch.setattr(mongo, "_commit", real_commit)
-    assert first.status_code == 201 and first.get_json()["name"] == "햇살"
-    again = post(http, "k-unknown")
+def test_a_commit_made_but_answered_no_such_transaction_gives_and_replays_its_real_answer(http, own_settings):
+    """What a SecantusDB restarted between a commit and pymongo's own retry of it answers: it no longer knows the
+    transaction, committed or not. Running the command again (a transient error, by the label) made it clash with
+    its own committed claim: 409 for a command that was applied."""
+    fail_commits(own_settings, {"times": 1}, writeConcernError={"code": 251, "errmsg": "NoSuchTransaction"},
+                 errorLabels=["TransientTransactionError"])  # the commit runs; its answer says it did not
+    first = post(http, "k-made")
+    assert first.status_code == 201, first.get_json()
+    assert len(group_events(own_settings)) == 1
+    again = registration_app(own_settings).test_client().post(  # another process: nothing shared in memory
+        "/api/v1/groups", json=BODY, headers={**STAFF, "Idempotency-Key": "k-made"})
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
     assert again.get_json() == first.get_json() and again.headers["Location"] == first.headers["Location"]
-    assert len(http.get("/api/v1/groups?year=2026", headers=STAFF).get_json()["groups"]) == 1
+    assert len(group_events(own_settings)) == 1
 
 
-def test_a_commit_whose_outcome_was_unknown_and_did_not_happen_is_503_and_runs_afresh(http, monkeypatch):
-    def aborted_then_connection_lost(session, deadline_seconds=10.0):
-        session.abort_transaction()
+def test_a_commit_answered_no_such_transaction_that_did_not_happen_runs_again_once(http, own_settings):
+    fail_commits(own_settings, {"times": 1}, errorCode=251)  # refused before it ran
+    first = post(http, "k-refused")
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
+    assert [e["subject"] for e in group_events(own_settings)] == [first.get_json()["id"]]
+
+
+def test_a_commit_whose_answer_was_lost_twice_is_committed_once(http, own_settings):
+    fail_commits(own_settings, {"times": 2}, writeConcernError={"code": 64, "errmsg": "waiting for replication"})
+    first = post(http, "k-unconfirmed")
+    assert first.status_code == 201
+    assert len(group_events(own_settings)) == 1
+    stored = wire_registration(own_settings).db["idempotency"].find_one()
+    assert stored["response"]["status"] == 201  # stored with the claim, in the transaction
+
+
+def test_a_commit_never_confirmed_while_mongodb_is_away_is_503_and_a_retry_runs_it_afresh(
+        http, own_settings, own_mongo, monkeypatch):
+    real_commit = mongo._commit
+
+    def server_stops_during_commit(session, deadline_seconds=10.0):
+        own_mongo[1]["mongo"].stop()  # before the commit reached it: nothing committed
         raise mongo.CommitOutcomeUnknown()
 
-    monkeypatch.setattr(mongo, "_commit", aborted_then_connection_lost)
-    first = post(http, "k-lost")
-    monkeypatch.undo()
+    monkeypatch.setattr(mongo, "_commit", server_stops_during_commit)
+    monkeypatch.setattr(commit, "SETTLE_SECONDS", 0.5)
+    first = post(http, "k-away")
+    monkeypatch.setattr(mongo, "_commit", real_commit)
     assert first.status_code == 503 and first.mimetype == "application/problem+json"
-    assert "Location" not in first.headers
-    again = post(http, "k-lost")
+    assert first.headers["Retry-After"] and "Location" not in first.headers
+    own_mongo[1]["restart"]()
+    again = post(http, "k-away")
     assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
-    assert len(http.get("/api/v1/groups?year=2026", headers=STAFF).get_json()["groups"]) == 1
+    assert len(group_events(own_settings)) == 1

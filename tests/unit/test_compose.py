@@ -126,20 +126,112 @@ def test_kafka_is_the_official_image_pinned_in_kraft_mode(services):
     env = kafka["environment"]
     assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
     assert "KAFKA_ZOOKEEPER_CONNECT" not in env
-    assert env["KAFKA_ADVERTISED_LISTENERS"] == "PLAINTEXT://kafka:9092"
+    assert env["KAFKA_ADVERTISED_LISTENERS"] == "SASL_PLAINTEXT://kafka:9092"
     assert str(env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"]).lower() == "false"  # topics come from the init job
+
+
+def test_kafka_takes_sasl_only_and_allows_nothing_no_acl_allows(services):
+    env = services["kafka"]["environment"]
+    listeners = dict(item.split("://") for item in env["KAFKA_LISTENERS"].split(","))
+    protocols = dict(item.split(":") for item in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
+    for name, address in listeners.items():  # plaintext only on the container's loopback (the KRaft controller)
+        assert protocols[name] == "SASL_PLAINTEXT" or address.startswith("127.0.0.1:"), (name, address)
+    assert "SCRAM-SHA-512" in env["KAFKA_SASL_ENABLED_MECHANISMS"].split(",")
+    assert env["KAFKA_AUTHORIZER_CLASS_NAME"] == "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+    assert str(env["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"]).lower() == "false"
+    assert set(env["KAFKA_SUPER_USERS"].split(";")) == {"User:admin", "User:ANONYMOUS"}
+    assert "java.security.auth.login.config=/tmp/kafka_server_jaas.conf" in env["KAFKA_OPTS"]
+    assert command_of(services["kafka"]) == ["sh", "/jajo/kafka/start.sh"]
+    assert "jajo-kafka-ready" in " ".join(services["kafka"]["healthcheck"]["test"])  # healthy once ACLs exist
 
 
 def test_mongo_is_the_official_image_pinned_as_a_replica_set_it_initiates(services):
     mongo = services["mongo"]
     assert re.fullmatch(r"mongo:\d+\.\d+(\.\d+)?", mongo["image"]), mongo["image"]
-    command = command_of(mongo)
-    assert command[command.index("--replSet") + 1] == "rs0"
+    command = " ".join(command_of(mongo))
+    assert "docker-entrypoint.sh mongod --replSet rs0 " in command and "--keyFile /data/configdb/keyfile" in command
     probe = " ".join(mongo["healthcheck"]["test"])
     assert "rs.status()" in probe and "rs.initiate(" in probe and "isWritablePrimary" in probe
+    assert "-u root" in probe and "/run/secrets/mongo_root" in probe
+    assert mongo["environment"]["MONGO_INITDB_ROOT_PASSWORD_FILE"] == "/run/secrets/mongo_root"
     for name, spec in app_services(services).items():
         assert "replicaSet=rs0" in spec["environment"]["MONGODB_URI"], name
-        assert spec["environment"]["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092", name
+        if name != "portal":  # the portal calls the services over HTTP only
+            assert spec["environment"]["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092", name
+
+
+# --- credentials: a MongoDB user and a Kafka user per service, each from its own secret --------------------------------
+USERS_JS = ROOT / "deploy" / "mongo" / "10-jajo-users.js"
+ACLS_SH = ROOT / "deploy" / "kafka" / "users-and-acls.sh"
+EXPECTED_GRANTS = {  # what each service's Kafka user may do with the topics: its own written, what it consumes read
+    ("registration", "Write", "registration"), ("activity", "Write", "activity"), ("survey", "Write", "survey"),
+    ("activity", "Read", "registration"), ("survey", "Read", "registration"),
+    ("reporting", "Read", "registration"), ("reporting", "Read", "activity"), ("reporting", "Read", "survey"),
+    ("init", "Create", "registration"), ("init", "Create", "activity"), ("init", "Create", "survey"),
+}
+
+
+def user_of(name: str) -> str:
+    return name.removesuffix("-worker")
+
+
+def mounted(spec: dict) -> dict[str, str]:
+    """Secret file name under /run/secrets -> the secret mounted there."""
+    found = {}
+    for secret in spec.get("secrets") or []:
+        source = secret if isinstance(secret, str) else secret["source"]
+        target = source if isinstance(secret, str) else secret.get("target", source)
+        found[target] = source
+    return found
+
+
+def test_every_secret_file_a_container_is_told_of_is_mounted(services):
+    for name, spec in services.items():
+        files = mounted(spec)
+        for variable, value in (spec.get("environment") or {}).items():
+            if variable.endswith("_FILE") and str(value).startswith("/run/secrets/"):
+                assert value.removeprefix("/run/secrets/") in files, f"{name}: {variable}={value} is not mounted"
+
+
+def test_every_mongodb_and_kafka_client_signs_in_as_itself_with_its_own_secret(services):
+    for name, spec in app_services(services).items():
+        env, files, user = spec["environment"], mounted(spec), user_of(name)
+        assert env["MONGODB_USERNAME"] == user, name
+        assert env["MONGODB_PASSWORD_FILE"] == "/run/secrets/mongo_password" and files["mongo_password"] == f"mongo_{user}"
+        assert "authSource=admin" in env["MONGODB_URI"], name
+        if name == "portal":
+            assert not any(variable.startswith("KAFKA_") for variable in env), "the portal has no Kafka client"
+            continue
+        assert env["KAFKA_USERNAME"] == user, name
+        assert (env["KAFKA_SECURITY_PROTOCOL"], env["KAFKA_SASL_MECHANISM"]) == ("SASL_PLAINTEXT", "SCRAM-SHA-512")
+        assert env["KAFKA_PASSWORD_FILE"] == "/run/secrets/kafka_password" and files["kafka_password"] == f"kafka_{user}"
+
+
+def test_mongodb_makes_exactly_those_users_each_limited_to_its_own_database(services):
+    users = {user_of(name) for name in app_services(services)}
+    assert set(mounted(services["mongo"])) == {"mongo_root", *(f"mongo_{user}" for user in users)}
+    assert "./deploy/mongo/10-jajo-users.js:/docker-entrypoint-initdb.d/10-jajo-users.js:ro" in services["mongo"]["volumes"]
+    script = USERS_JS.read_text()
+    made = dict(re.findall(r'^\s*ensureUser\("?(\w+)"?, \[?"?(\w+)"?\]?\);', script, re.MULTILINE))
+    assert made == {"service": "service", "portal": "portal", "init": "services"}
+    assert re.search(r'const services = \["registration", "activity", "survey", "reporting"\];', script)
+    assert 'role: "readWrite", db: prefix + name' in script and "readWriteAnyDatabase" not in script
+    assert "/run/secrets/mongo_${user}" in script
+
+
+def test_kafka_gives_each_service_its_user_and_only_its_grants(services):
+    users = {user_of(name) for name in app_services(services)} - {"portal"}
+    assert set(mounted(services["kafka"])) == {"kafka_admin", *(f"kafka_{user}" for user in users)}
+    assert "./deploy/kafka:/jajo/kafka:ro" in services["kafka"]["volumes"]
+    script = ACLS_SH.read_text()
+    assert re.search(rf"for user in {' '.join(sorted(users, key=list(SERVICES + ('init',)).index))}; do", script)
+    grants = {(user, operation, topic) for user, operation, topic in
+              re.findall(r'^\s*acl (\w+) (\w+) "\$(\w+)"', script, re.MULTILINE) if topic != "topic"}
+    looped = {("reporting", "Read", t) for t in ("registration", "activity", "survey")} | \
+        {("init", "Create", t) for t in ("registration", "activity", "survey")}
+    assert '  acl reporting Read "$topic"' in script and '  acl init Create "$topic"' in script
+    assert grants | looped == EXPECTED_GRANTS
+    assert script.count("--operation") == 2  # Describe for everyone, and the acl helper: nothing else granted
 
 
 def test_every_long_running_container_has_a_healthcheck_and_a_restart_policy(services):

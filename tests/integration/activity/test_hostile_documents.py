@@ -8,8 +8,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from jajo.mongo import CommitOutcomeUnknown
-from jajo.unit_of_work import UnitOfWork
+from jajo import mongo
 from tests.integration.activity.test_documents_api import JPEG, upload
 
 
@@ -45,16 +44,18 @@ def test_a_stored_name_that_predates_the_cleaning_still_downloads(api, registry,
 def test_a_document_whose_commit_outcome_is_unknown_keeps_its_file_and_the_sweep_keeps_committed_ones(
         api, registry, activity, monkeypatch):
     group_id, _ = registry.approved_group()
-    real_commit = UnitOfWork.commit
+    real_commit = mongo._commit
 
-    def committed_but_unconfirmed(self):
-        real_commit(self)
-        raise CommitOutcomeUnknown()
+    def committed_but_unconfirmed(session, deadline_seconds=10.0):
+        real_commit(session)
+        raise mongo.CommitOutcomeUnknown()
 
-    monkeypatch.setattr(UnitOfWork, "commit", committed_but_unconfirmed)
-    assert upload(api, group_id, JPEG + b"z").status_code == 503
-    monkeypatch.setattr(UnitOfWork, "commit", real_commit)
+    monkeypatch.setattr(mongo, "_commit", committed_but_unconfirmed)
+    answer = upload(api, group_id, JPEG + b"z")
+    monkeypatch.setattr(mongo, "_commit", real_commit)
+    assert answer.status_code == 201  # its event is there: the real answer
     [view] = activity.db["document_views"].find({"group_id": group_id})
+    assert view["_id"] == answer.get_json()["id"]
     assert activity.files.read(view["_id"]) == JPEG + b"z"  # the committed document kept its file
 
     orphan = "orphan-file"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from kafka import KafkaProducer
@@ -110,19 +111,25 @@ def test_projector_killed_mid_stream_then_restarted_equals_a_clean_rebuild(repor
     assert live_report(http) == report_before
 
 
-def test_rebuild_through_the_api_while_events_keep_arriving(reporting, http, feed):
+def test_rebuild_through_the_api_while_events_keep_arriving(reporting, http, feed, background):
+    """The API only records the request; the reporting worker's runner (holding the rebuild's lease) runs it."""
     program = small_program()
     events = program.events
     feed(events[:20])
     assert http.post("/api/v1/admin/rebuild", headers=VIEWER).status_code == 403
     response = http.post("/api/v1/admin/rebuild", headers=STAFF)
     assert response.status_code == 202, response.get_json()
+    assert response.get_json()["status"] == "running"
     built = response.get_json()["generation"]
+    requested = generation.state(reporting.db)
+    assert requested["building"] == built and requested["rebuild"]["holder"] is None  # no thread of the API's
+    assert http.post("/api/v1/admin/rebuild", headers=STAFF).status_code == 409  # one at a time, as before
     feed(events[20:])  # the live projector writes to both generations meanwhile
     assert live_report(http)["year"] == 2025  # the report answers during the rebuild
+    first, second = reporting.rebuilds.runner(), reporting.rebuilds.runner()
+    background(first, second)  # two workers: one takes it
     eventually(lambda: generation.state(reporting.db)["current"] == built, what="swap")
-    for thread in reporting.rebuilds:
-        thread.join(10)
+    assert generation.state(reporting.db)["rebuild"]["holder"] in (first.holder, second.holder)
     status = http.get("/api/v1/projections/status", headers=VIEWER).get_json()
     assert status["generation"] == built and status["rebuild"]["status"] == "done"
     assert live_report(http) == expected(events)
@@ -200,3 +207,16 @@ def test_two_projector_instances_at_once_count_everything_once(settings, reporti
     assert live_report(http) == expected(events)
     seqs = sorted(d["seq"] for d in reporting.db["audit_events"].find({}, {"seq": 1}))
     assert seqs == list(range(1, len(events) + 1))
+
+
+def test_a_requested_rebuild_no_worker_took_in_time_is_left_for_the_next_request(reporting, http, feed):
+    feed(small_program().events[:5])
+    first = http.post("/api/v1/admin/rebuild", headers=STAFF).get_json()["generation"]
+    stale = datetime.now(timezone.utc) - timedelta(seconds=rebuild.STALE_SECONDS + 1)
+    reporting.db["state"].update_one({"_id": generation.STATE_ID}, {"$set": {"rebuild.heartbeat_at": stale}})
+    assert reporting.rebuilds.runner().run_once() == 0  # too old to take: the next request abandons it
+    again = http.post("/api/v1/admin/rebuild", headers=STAFF)
+    assert again.status_code == 202 and again.get_json()["generation"] == first + 1
+    assert reporting.rebuilds.runner().run_once() > 0
+    assert generation.state(reporting.db)["current"] == first + 1
+    assert first not in generation.existing_generations(reporting.db)  # the abandoned half-built generation dropped
