@@ -10,7 +10,7 @@ from jajo import embedded, mongo
 from jajo.http import commit
 from jajo.mongo import client_for
 from services.registration.app import create_app as registration_app
-from services.registration.bootstrap import wire as wire_registration
+from services.registration.bootstrap import bootstrap as bootstrap_registration
 from tests.conftest import STAFF
 
 BODY = {"name": "햇살", "year": 2026}
@@ -51,7 +51,7 @@ def post(http, key: str):
 
 
 def group_events(settings) -> list[dict]:
-    return list(wire_registration(settings).store.events.find({"type": "GroupFormed"}))
+    return list(bootstrap_registration(settings).ensure_indexes().store.events.find({"type": "GroupFormed"}))
 
 
 def test_a_commit_made_but_answered_no_such_transaction_gives_and_replays_its_real_answer(http, own_settings):
@@ -82,7 +82,7 @@ def test_a_commit_whose_answer_was_lost_twice_is_committed_once(http, own_settin
     first = post(http, "k-unconfirmed")
     assert first.status_code == 201
     assert len(group_events(own_settings)) == 1
-    stored = wire_registration(own_settings).db["idempotency"].find_one()
+    stored = bootstrap_registration(own_settings).ensure_indexes().db["idempotency"].find_one()
     assert stored["response"]["status"] == 201  # stored with the claim, in the transaction
 
 
