@@ -1,4 +1,10 @@
-"""Held-session commands through activity under gunicorn against the same store's bare insert_one rate."""
+"""Held-session commands through activity under gunicorn against the same store's bare insert_one rate.
+
+Both sides run with CLIENTS concurrent clients and are timed from before the first client starts to after the
+last one ends. The Jajo side runs as in production: activity's worker (outbox relay, registration view) and
+reporting's worker (the projector) run beside the service; after the rounds every held session must have
+reached reporting's audit history through them (else the row fails).
+"""
 from __future__ import annotations
 
 import queue
@@ -10,10 +16,13 @@ from pathlib import Path
 
 import requests
 
-from bench.harness import HEADERS, gunicorn, rate, side_by_side
+from bench.harness import HEADERS, concurrent_rate, gunicorn, side_by_side, worker
 from bench.yeargen import program_year
 from jajo.config import Settings
 from jajo.consumer import EventConsumer, Message
+from jajo.embedded import wait_until
+from jajo.kafka import ensure_topics
+from jajo.mongo import client_for
 from jajo.envelope import encode
 from services.activity.bootstrap import wire
 from services.activity.commands import ScheduleSession
@@ -80,8 +89,11 @@ def hold_all(base: str, work: list[tuple[str, dict]], clients: int = CLIENTS) ->
 
 def run(settings: Settings, work_dir: Path, rounds: int, per_round: int) -> dict:
     settings = settings.override(db_prefix="b1_", topic_prefix="b1-")
+    ensure_topics(settings)
     warmup = 40
     activity, work = seed(settings, warmup + rounds * per_round)
+    beside = [worker("services.activity.worker", settings, work_dir, "b1-activity-worker"),
+              worker("services.reporting.worker", settings, work_dir, "b1-reporting-worker")]
     process, base = gunicorn("activity", settings, work_dir)
     try:
         hold_all(base, work[:warmup])  # every worker wires itself lazily on its first requests
@@ -93,12 +105,17 @@ def run(settings: Settings, work_dir: Path, rounds: int, per_round: int) -> dict
             bare.insert_one({**sample, "_id": uuid.uuid4().hex})
 
         medians = side_by_side({
-            "held-session commands (HTTP, gunicorn)": lambda r: hold_all(base, batches[r]),
-            "bare insert_one (one client)": lambda r: rate(insert, per_round),
+            "held-session commands (HTTP, gunicorn)": lambda r: hold_all(base, batches[r], CLIENTS),
+            f"bare insert_one ({CLIENTS} clients)": lambda r: concurrent_rate(insert, per_round, CLIENTS),
         }, rounds)
         rss = process.peak_rss()
+        audit = client_for(settings.mongodb_uri)[settings.database_name("reporting")]["audit_events"]
+        wait_until(lambda: audit.count_documents({"type": "SessionHeld"}) >= len(work), 180,
+                   "every held session through the relay and the projector running beside the service", 0.5)
     finally:
         process.stop()
+        for loop in beside:
+            loop.stop()
     names = list(medians)
     return {"medians": medians, "ratio": medians[names[0]] / medians[names[1]], "rss": rss,
             "workers": len(rss["children"]), "clients": CLIENTS}
