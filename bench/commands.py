@@ -7,9 +7,7 @@ reached reporting's audit history through them (else the row fails).
 """
 from __future__ import annotations
 
-import queue
 import threading
-import time
 import uuid
 from datetime import date
 from pathlib import Path
@@ -21,9 +19,9 @@ from bench.yeargen import program_year
 from jajo.config import Settings
 from jajo.consumer import EventConsumer, Message
 from jajo.embedded import wait_until
+from jajo.envelope import encode
 from jajo.kafka import ensure_topics
 from jajo.mongo import client_for
-from jajo.envelope import encode
 from services.activity.bootstrap import wire
 from services.activity.commands import ScheduleSession
 from services.activity.views import RegistrationView
@@ -56,35 +54,25 @@ def seed(settings: Settings, sessions: int) -> tuple[object, list[tuple[str, dic
 
 
 def hold_all(base: str, work: list[tuple[str, dict]], clients: int = CLIENTS) -> float:
-    """Commands per second: `clients` threads, each with its own keep-alive connection."""
-    todo: queue.SimpleQueue = queue.SimpleQueue()
-    for item in work:
-        todo.put(item)
+    """Commands per second: `clients` threads, each with its own keep-alive connection, timed by the same
+    `concurrent_rate` as the bare limit (the same start and stop points)."""
+    local = threading.local()
     failures: list[str] = []
 
-    def client() -> None:
-        http = requests.Session()
-        http.headers.update(HEADERS)
-        while True:
-            try:
-                session_id, body = todo.get_nowait()
-            except queue.Empty:
-                return
-            response = http.post(f"{base}/api/v1/sessions/{session_id}/attendance", json=body,
-                                 headers={"Idempotency-Key": uuid.uuid4().hex}, timeout=60)
-            if response.status_code != 200:
-                failures.append(f"{response.status_code} {response.text[:200]}")
+    def hold(i: int) -> None:
+        if not hasattr(local, "http"):
+            local.http = requests.Session()
+            local.http.headers.update(HEADERS)
+        session_id, body = work[i]
+        response = local.http.post(f"{base}/api/v1/sessions/{session_id}/attendance", json=body,
+                                   headers={"Idempotency-Key": uuid.uuid4().hex}, timeout=60)
+        if response.status_code != 200:
+            failures.append(f"{response.status_code} {response.text[:200]}")
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
+    rate = concurrent_rate(hold, len(work), clients)
     if failures:
         raise RuntimeError(f"{len(failures)} commands failed, e.g. {failures[0]}")
-    return len(work) / elapsed
+    return rate
 
 
 def run(settings: Settings, work_dir: Path, rounds: int, per_round: int) -> dict:
