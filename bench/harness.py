@@ -7,6 +7,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,13 +45,51 @@ def rate(operation: Callable[[int], None], count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
+def concurrent_rate(operation: Callable[[int], None], count: int, clients: int) -> float:
+    """Operations per second of `count` calls of `operation(i)` shared by `clients` threads: the clock starts
+    before the first thread starts and stops after the last one ends (the same points as the Jajo side)."""
+    numbers = iter(range(count))
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def client() -> None:
+        while True:
+            with lock:
+                i = next(numbers, None)
+            if i is None:
+                return
+            try:
+                operation(i)
+            except BaseException as exc:  # noqa: BLE001 - raised below
+                errors.append(exc)
+                return
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise errors[0]
+    return count / elapsed
+
+
 def side_by_side(contenders: dict[str, Callable[[int], float]], rounds: int) -> dict[str, float]:
-    """Median rate of each contender over `rounds` rounds, run alternately so noise hits all alike."""
+    """Median rate of each contender over `rounds` rounds, run alternately (round 1 of each, then round 2 of
+    each, ...) so that the machine's noise hits all alike."""
+    results = alternate(contenders, rounds)
+    return {name: statistics.median(rates) for name, rates in results.items()}
+
+
+def alternate(contenders: dict[str, Callable[[int], float]], rounds: int) -> dict[str, list[float]]:
+    """Every contender's result of every round, run round by round in turn."""
     results: dict[str, list[float]] = {name: [] for name in contenders}
     for round_number in range(rounds):
         for name, run in contenders.items():
             results[name].append(run(round_number))
-    return {name: statistics.median(rates) for name, rates in results.items()}
+    return results
 
 
 def machine() -> str:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from bench.harness import ROOT, environment
+from bench.harness import ROOT, alternate, environment
 from bench.yeargen import produce, years
 from jajo.config import Settings
 from jajo.kafka import ensure_topics
@@ -35,44 +35,63 @@ def _replay(settings: Settings, mode: str, total: int, count: int = 1) -> list[d
 
 
 def _rate(results: list[dict], total: int) -> float:
-    started = min(r["first"] for r in results if r["first"])
+    started = min(r["started"] for r in results)
     ended = max(r["last"] for r in results if r["last"])
     return total / (ended - started)
 
 
 def run(settings: Settings, rounds: int, scale: int) -> dict:
+    """Round by round in turn: the projector, the bare loop, a rebuild of that round's read models from its audit,
+    one projector and two projectors (scale-out), each on a fresh database; medians of the rounds."""
     base = settings.override(topic_prefix="b2-")
     ensure_topics(base)
     messages = list(years(scale))
     total = produce(base, messages)
     expected = replay(e for _, e in messages)
-    projector_rates, bare_rates, rss = [], [], []
-    for r in range(rounds):
+    rss: list[float] = []
+    splits: list[list[int]] = []
+    checks = {"exact": True, "no_double": True}
+
+    def projector(r: int) -> float:
         results = _replay(base.override(db_prefix=f"b2p{r}_"), "projector", total)
-        projector_rates.append(_rate(results, total))
         rss.append(results[0]["rss_mb"])
-        results = _replay(base.override(db_prefix=f"b2b{r}_"), "bare", total)
-        bare_rates.append(_rate(results, total))
-    projector, bare = statistics.median(projector_rates), statistics.median(bare_rates)
-    last = bootstrap(base.override(db_prefix=f"b2p{rounds - 1}_")).ensure_indexes()
-    exact = _same_as(last.db, expected)
+        return _rate(results, total)
 
-    started = time.perf_counter()
-    rebuild.rebuild(last.client, last.db)
-    rebuild_rate = total / (time.perf_counter() - started)
-    exact = exact and _same_as(last.db, expected)
+    def bare(r: int) -> float:
+        return _rate(_replay(base.override(db_prefix=f"b2b{r}_"), "bare", total), total)
 
-    one = _replay(base.override(db_prefix="b5one_"), "projector", total)
-    two = _replay(base.override(db_prefix="b5two_"), "projector", total, count=2)
-    two_db = client_of(base)[base.override(db_prefix="b5two_").database_name("reporting")]
-    split = [r["handled"] for r in two]
-    no_double = (generation.state(two_db)["seq"] == total and two_db["audit_events"].count_documents({}) == total
-                 and _same_as(two_db, expected))
+    def rebuilt(r: int) -> float:
+        reporting = bootstrap(base.override(db_prefix=f"b2p{r}_")).ensure_indexes()
+        checks["exact"] &= _same_as(reporting.db, expected)
+        started = time.perf_counter()
+        rebuild.rebuild(reporting.client, reporting.db)
+        elapsed = time.perf_counter() - started
+        checks["exact"] &= _same_as(reporting.db, expected)
+        return total / elapsed
+
+    def one(r: int) -> float:
+        results = _replay(base.override(db_prefix=f"b5one{r}_"), "projector", total)
+        rss.extend(x["rss_mb"] for x in results)
+        return _rate(results, total)
+
+    def two(r: int) -> float:
+        prefix = base.override(db_prefix=f"b5two{r}_")
+        results = _replay(prefix, "projector", total, count=2)
+        rss.extend(x["rss_mb"] for x in results)
+        splits.append([x["handled"] for x in results])
+        two_db = client_of(base)[prefix.database_name("reporting")]
+        checks["no_double"] &= (generation.state(two_db)["seq"] == total
+                                and two_db["audit_events"].count_documents({}) == total and _same_as(two_db, expected))
+        return _rate(results, total)
+
+    rates = alternate({"projector": projector, "bare": bare, "rebuild": rebuilt, "one": one, "two": two}, rounds)
+    median = {name: statistics.median(values) for name, values in rates.items()}
     return {
-        "events": total, "scale": scale, "projector": projector, "bare": bare, "ratio": projector / bare,
-        "rebuild": rebuild_rate, "rebuild_ratio": rebuild_rate / bare, "exact": exact,
-        "one": _rate(one, total), "two": _rate(two, total), "split": split, "no_double": no_double,
-        "projector_rss": max(rss + [r["rss_mb"] for r in one + two]),
+        "events": total, "scale": scale, "projector": median["projector"], "bare": median["bare"],
+        "ratio": median["projector"] / median["bare"], "rebuild": median["rebuild"],
+        "rebuild_ratio": median["rebuild"] / median["bare"], "exact": checks["exact"],
+        "one": median["one"], "two": median["two"], "split": splits[-1], "no_double": checks["no_double"],
+        "projector_rss": max(rss), "rounds": rates,
         "history_db": base.override(db_prefix=f"b2p{rounds - 1}_"),
     }
 

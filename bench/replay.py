@@ -1,7 +1,9 @@
 """One replay process: `python -m bench.replay projector|bare --member i/n --total N` (env: the stack's settings).
 
 Reads its share of the event topics' partitions from the start until N events are stored, then prints one JSON
-line: how many messages this process handled, the wall-clock times of its first and last batch, its peak RSS.
+line: how many messages this process handled, the wall-clock time at which it started (after its own set-up,
+before its Kafka consumer is made: the same point on both sides, so the first poll and batch are timed too) and
+that of its last write, its peak RSS.
 `projector` is reporting's projector loop (the real EventConsumer + ReportingProjection); `bare` is the limit:
 poll, decode, one bulk_write of plain inserts per batch, commit.
 """
@@ -31,7 +33,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = load_settings()
     topics = [settings.topic(name) for name in TOPICS]
-    handled, first, last = 0, None, None
+    handled, started, last = 0, None, None
     stop_at = time.monotonic() + args.deadline
     if args.mode == "projector":
         from services.reporting import generation
@@ -40,12 +42,12 @@ def main() -> None:
 
         reporting = bootstrap(settings).ensure_indexes()
         projection = reporting.projection()
+        started = time.time()
         loop = EventConsumer(projection, reporting.client, reporting.db, partial(consumer, settings),
                              member=args.member)
         while time.monotonic() < stop_at:
             n = loop.run_once()
             if n:
-                first = first or time.time() - 0.0
                 handled += n
                 last = time.time()
             if generation.state(reporting.db)["seq"] >= args.total:
@@ -53,6 +55,8 @@ def main() -> None:
         loop.close()
     else:
         db = client_of(settings)[settings.database_name("bare")]
+        db.command("ping")
+        started = time.time()
         kafka = consumer(settings)
         member, members = (int(part) for part in args.member.split("/"))
         kafka.assign([TopicPartition(t, p) for t in topics for p in sorted(kafka.partitions_for_topic(t))
@@ -63,14 +67,13 @@ def main() -> None:
             batch = [r for rs in records.values() for r in rs]
             if not batch:
                 continue
-            first = first or time.time()
             envelopes = [decode(r.value) for r in batch]
             target.bulk_write([InsertOne({"_id": e["id"], "envelope": e}) for e in envelopes], ordered=False)
             handled += len(batch)
             last = time.time()
         kafka.close()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"handled": handled, "first": first, "last": last, "rss_mb": rss_mb}), flush=True)
+    print(json.dumps({"handled": handled, "started": started, "last": last, "rss_mb": rss_mb}), flush=True)
 
 
 if __name__ == "__main__":
