@@ -5,6 +5,7 @@ last one ends. The Jajo side runs as in production: activity's worker (outbox re
 reporting's worker (the projector) run beside the service; after the rounds every held session must have
 reached reporting's audit history through them (else the row fails).
 """
+
 from __future__ import annotations
 
 import threading
@@ -40,14 +41,16 @@ def seed(settings: Settings, sessions: int) -> tuple[Any, list[tuple[str, dict]]
     for e in registration:
         if e["type"] == "MemberJoined":
             members.setdefault(e["subject"], []).append(
-                (e["data"]["member_id"], [c["child_id"] for c in e["data"]["children"]]))
+                (e["data"]["member_id"], [c["child_id"] for c in e["data"]["children"]])
+            )
     groups = list(members)
     work = []
     for n in range(sessions):
         group_id = groups[n % len(groups)]
         day = date(2025, 3 + n % 10, 1 + n // len(groups) % 28)
-        session = activity.bus.handle(ScheduleSession(group_id, day, "10:00", "12:00", "regular", "external",
-                                                      title="벤치 정기모임"))
+        session = activity.bus.handle(
+            ScheduleSession(group_id, day, "10:00", "12:00", "regular", "external", title="벤치 정기모임")
+        )
         attendees = members[group_id][: 3 + n % 4]
         body = {"guardians": [m for m, _ in attendees], "children": [kids[0] for _, kids in attendees]}
         work.append((session.id, body))
@@ -65,8 +68,12 @@ def hold_all(base: str, work: list[tuple[str, dict]], clients: int = CLIENTS) ->
             local.http = requests.Session()
             local.http.headers.update(HEADERS)
         session_id, body = work[i]
-        response = local.http.post(f"{base}/api/v1/sessions/{session_id}/attendance", json=body,
-                                   headers={"Idempotency-Key": uuid.uuid4().hex}, timeout=60)
+        response = local.http.post(
+            f"{base}/api/v1/sessions/{session_id}/attendance",
+            json=body,
+            headers={"Idempotency-Key": uuid.uuid4().hex},
+            timeout=60,
+        )
         if response.status_code != 200:
             failures.append(f"{response.status_code} {response.text[:200]}")
 
@@ -81,30 +88,44 @@ def run(settings: Settings, work_dir: Path, rounds: int, per_round: int) -> dict
     ensure_topics(settings)
     warmup = 40
     activity, work = seed(settings, warmup + rounds * per_round)
-    beside = [worker("services.activity.worker", settings, work_dir, "b1-activity-worker"),
-              worker("services.reporting.worker", settings, work_dir, "b1-reporting-worker")]
+    beside = [
+        worker("services.activity.worker", settings, work_dir, "b1-activity-worker"),
+        worker("services.reporting.worker", settings, work_dir, "b1-reporting-worker"),
+    ]
     process, base = gunicorn("activity", settings, work_dir)
     try:
         hold_all(base, work[:warmup])  # every worker wires itself lazily on its first requests
-        batches = [work[warmup + r * per_round: warmup + (r + 1) * per_round] for r in range(rounds)]
+        batches = [work[warmup + r * per_round : warmup + (r + 1) * per_round] for r in range(rounds)]
         bare = activity.db["bare_inserts"]
         sample = {"specversion": "1.0", "type": "SessionHeld", "data": {"parents": 3, "notes": "벤치"}}
 
         def insert(_: int) -> None:
             bare.insert_one({**sample, "_id": uuid.uuid4().hex})
 
-        medians = side_by_side({
-            "held-session commands (HTTP, gunicorn)": lambda r: hold_all(base, batches[r], CLIENTS),
-            f"bare insert_one ({CLIENTS} clients)": lambda r: concurrent_rate(insert, per_round, CLIENTS),
-        }, rounds)
+        medians = side_by_side(
+            {
+                "held-session commands (HTTP, gunicorn)": lambda r: hold_all(base, batches[r], CLIENTS),
+                f"bare insert_one ({CLIENTS} clients)": lambda r: concurrent_rate(insert, per_round, CLIENTS),
+            },
+            rounds,
+        )
         rss = process.peak_rss()
         audit = client_of(settings)[settings.database_name("reporting")]["audit_events"]
-        wait_until(lambda: audit.count_documents({"type": "SessionHeld"}) >= len(work), 180,
-                   "every held session through the relay and the projector running beside the service", 0.5)
+        wait_until(
+            lambda: audit.count_documents({"type": "SessionHeld"}) >= len(work),
+            180,
+            "every held session through the relay and the projector running beside the service",
+            0.5,
+        )
     finally:
         process.stop()
         for loop in beside:
             loop.stop()
     names = list(medians)
-    return {"medians": medians, "ratio": medians[names[0]] / medians[names[1]], "rss": rss,
-            "workers": len(rss["children"]), "clients": CLIENTS}
+    return {
+        "medians": medians,
+        "ratio": medians[names[0]] / medians[names[1]],
+        "rss": rss,
+        "workers": len(rss["children"]),
+        "clients": CLIENTS,
+    }

@@ -1,4 +1,5 @@
 """Appends through the event store (transaction: event + outbox + view) against bare insert_one."""
+
 from __future__ import annotations
 
 import uuid
@@ -26,7 +27,10 @@ def run(settings: Settings, rounds: int = 5) -> dict:
         bare.insert_one({**sample, "_id": uuid.uuid4().hex})
 
     medians = side_by_side(
-        {"event store append": lambda r: rate(append, OPS_PER_ROUND), "bare insert_one": lambda r: rate(insert, OPS_PER_ROUND)},
+        {
+            "event store append": lambda r: rate(append, OPS_PER_ROUND),
+            "bare insert_one": lambda r: rate(insert, OPS_PER_ROUND),
+        },
         rounds,
     )
     ratio = medians["event store append"] / medians["bare insert_one"]

@@ -1,4 +1,5 @@
 """Freshness: from a held-session command's answer to the read model the annual report reads showing it."""
+
 from __future__ import annotations
 
 import statistics
@@ -22,8 +23,12 @@ from jajo.embedded import wait_until
 def summary(rounds: list[list[float]]) -> dict:
     """p50 and p99 of every round's lags pooled (not a median of the rounds' own), and each round's p99."""
     pooled = [lag for lags in rounds for lag in lags]
-    return {"p50": percentile(pooled, 50), "p99": percentile(pooled, 99), "pooled": len(pooled),
-            "p99s": [percentile(lags, 99) for lags in rounds]}
+    return {
+        "p50": percentile(pooled, 50),
+        "p99": percentile(pooled, 99),
+        "pooled": len(pooled),
+        "p99s": [percentile(lags, 99) for lags in rounds],
+    }
 
 
 def run(settings: Settings, work_dir: Path, rate: float = 50.0, seconds: float = 12.0, rounds: int = 3) -> dict:
@@ -39,6 +44,7 @@ def run(settings: Settings, work_dir: Path, rate: float = 50.0, seconds: float =
     process, base = gunicorn("activity", settings, work_dir)
     services = {"activity": process}
     try:
+
         def models():
             return reporting_db[generation.collection_name(generation.state(reporting_db)["current"], "sessions")]
 
@@ -52,8 +58,12 @@ def run(settings: Settings, work_dir: Path, rate: float = 50.0, seconds: float =
             session_id, body = item
             http = getattr(local, "http", None) or requests.Session()
             local.http = http
-            response = http.post(f"{base}/api/v1/sessions/{session_id}/attendance", json=body,
-                                 headers={**HEADERS, "Idempotency-Key": uuid.uuid4().hex}, timeout=60)
+            response = http.post(
+                f"{base}/api/v1/sessions/{session_id}/attendance",
+                json=body,
+                headers={**HEADERS, "Idempotency-Key": uuid.uuid4().hex},
+                timeout=60,
+            )
             answered[session_id] = time.monotonic()
             response.raise_for_status()
 
@@ -87,11 +97,15 @@ def run(settings: Settings, work_dir: Path, rate: float = 50.0, seconds: float =
                 pool.submit(command, item).result()
             watcher = threading.Thread(target=watch, daemon=True)
             watcher.start()
-            results = [paced(pool, work[20 + r * count: 20 + (r + 1) * count]) for r in range(rounds)]
+            results = [paced(pool, work[20 + r * count : 20 + (r + 1) * count]) for r in range(rounds)]
         done.set()
         watcher.join(60)
         lags = summary([lags for lags, _ in results])
-        rss = {"activity": process.peak_rss(), "activity-worker": relay.peak_rss(), "reporting-worker": projector.peak_rss()}
+        rss = {
+            "activity": process.peak_rss(),
+            "activity-worker": relay.peak_rss(),
+            "reporting-worker": projector.peak_rss(),
+        }
         for name in ("registration", "survey", "reporting"):
             other, other_base = gunicorn(name, settings, work_dir)
             services[name] = other
@@ -104,5 +118,4 @@ def run(settings: Settings, work_dir: Path, rate: float = 50.0, seconds: float =
     finally:
         for p in [*services.values(), relay, projector]:
             p.stop()
-    return {"count": count, "rounds": rounds, "rate": statistics.median(a for _, a in results),
-            **lags, "rss": rss}
+    return {"count": count, "rounds": rounds, "rate": statistics.median(a for _, a in results), **lags, "rss": rss}

@@ -1,4 +1,5 @@
 """What every benchmark needs: servers to measure against and side-by-side medians."""
+
 from __future__ import annotations
 
 import os
@@ -113,11 +114,17 @@ def percentile(values: list[float], q: float) -> float:
 
 def environment(settings: Settings, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("WEB_CONCURRENCY", "GUNICORN_THREADS")}
-    env.update({
-        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers, "MONGODB_URI": settings.mongodb_uri,
-        "JAJO_DB_PREFIX": settings.db_prefix, "JAJO_TOPIC_PREFIX": settings.topic_prefix,
-        "API_TOKENS": f"staff:bench:{TOKEN}", "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT),
-    })
+    env.update(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+            "MONGODB_URI": settings.mongodb_uri,
+            "JAJO_DB_PREFIX": settings.db_prefix,
+            "JAJO_TOPIC_PREFIX": settings.topic_prefix,
+            "API_TOKENS": f"staff:bench:{TOKEN}",
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
     env.update(extra)
     return env
 
@@ -152,8 +159,9 @@ class Process:
     def __init__(self, command: list[str], env: dict[str, str], log: Path):
         self.log = log
         with open(log, "ab") as out:
-            self.popen = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
-                                          start_new_session=True)
+            self.popen = subprocess.Popen(
+                command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True
+            )
 
     @property
     def pid(self) -> int:
@@ -176,8 +184,16 @@ class Process:
 def gunicorn(service: str, settings: Settings, work: Path, **env: str) -> tuple[Process, str]:
     """`services.<service>` under gunicorn with jajo/gunicorn_conf.py's default worker count, on a free port."""
     port = embedded.free_port()
-    command = [sys.executable, "-m", "gunicorn", "-c", "jajo/gunicorn_conf.py", "--bind", f"127.0.0.1:{port}",
-               f"services.{service}.app:create_app()"]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "jajo/gunicorn_conf.py",
+        "--bind",
+        f"127.0.0.1:{port}",
+        f"services.{service}.app:create_app()",
+    ]
     process = Process(command, environment(settings, PORT=str(port), **env), work / f"{service}.log")
     base = f"http://127.0.0.1:{port}"
 

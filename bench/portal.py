@@ -7,6 +7,7 @@ each of the eight pages of the navigation bar (and a group's page, a group's doc
 `--calls` times for 2025 (loopback, keep-alive: the time is the portal's answer plus its calls to the services).
 
     .venv/bin/python -m bench.portal --years 10"""
+
 from __future__ import annotations
 
 import argparse
@@ -29,9 +30,19 @@ from jajo.mongo import client_of
 from services.portal.accounts import Accounts
 
 PORTAL_TOKEN = "bench-portal-token-0123456789abcdefghij"
-PAGES = ["/?year=2025", "/groups/?year=2025", "/groups/{group}", "/schedule/?week=2025-05-12",
-         "/funding/?year=2025", "/documents/?year=2025", "/documents/?group_id={group}&year=2025",
-         "/surveys/?year=2025", "/audit/", "/operations/", "/freshness"]
+PAGES = [
+    "/?year=2025",
+    "/groups/?year=2025",
+    "/groups/{group}",
+    "/schedule/?week=2025-05-12",
+    "/funding/?year=2025",
+    "/documents/?year=2025",
+    "/documents/?group_id={group}&year=2025",
+    "/surveys/?year=2025",
+    "/audit/",
+    "/operations/",
+    "/freshness",
+]
 SERVICES = ("registration", "activity", "survey", "reporting")
 
 
@@ -50,8 +61,7 @@ def main() -> None:
             for name in SERVICES:
                 process, urls[name] = gunicorn(name, settings, work, API_TOKENS=tokens, WEB_CONCURRENCY="2")
                 processes.append(process)
-                processes.append(worker(f"services.{name}.worker", settings, work, f"{name}-worker",
-                                        API_TOKENS=tokens))
+                processes.append(worker(f"services.{name}.worker", settings, work, f"{name}-worker", API_TOKENS=tokens))
             extra = {f"PORTAL_{name.upper()}_URL": url for name, url in urls.items()}
             process, portal = gunicorn("portal", settings, work, API_TOKENS=tokens, WEB_CONCURRENCY="2", **extra)
             processes.append(process)
@@ -62,8 +72,7 @@ def main() -> None:
             wait_until_caught_up([apis[n] for n in SERVICES[:3]], apis["reporting"], timeout=900)
             loaded = time.monotonic() - started
             group = apis["registration"].get("/groups?year=2025")["groups"][0]["id"]
-            Accounts(client_of(settings)[settings.database_name("portal")]).add(
-                "bench", "bench-password-1", "staff")
+            Accounts(client_of(settings)[settings.database_name("portal")]).add("bench", "bench-password-1", "staff")
             load_before = os.getloadavg()[0]
             rows = measure(portal, args.calls, args.rounds, group)
             load_after = os.getloadavg()[0]
@@ -71,8 +80,10 @@ def main() -> None:
             for process in processes:
                 process.stop()
     shutil.rmtree(work, ignore_errors=True)
-    print(f"portal pages, {args.years} program years loaded in {loaded:.0f} s; {args.rounds} rounds of {args.calls} "
-          f"calls each; {machine()}; load average {load_before:.1f} → {load_after:.1f} during the measure")
+    print(
+        f"portal pages, {args.years} program years loaded in {loaded:.0f} s; {args.rounds} rounds of {args.calls} "
+        f"calls each; {machine()}; load average {load_before:.1f} → {load_after:.1f} during the measure"
+    )
     print("| page | p50 ms | p99 ms |\n| --- | --- | --- |")
     for page, p50, p99 in rows:
         print(f"| `{page}` | {p50:.0f} | {p99:.0f} |")
@@ -86,7 +97,8 @@ def program_years(count: int) -> list[int]:
 def load(urls: dict[str, str], year: int) -> None:
     apis = {name: Api(urls[name], TOKEN, f"bench{year}", timeout=300) for name in SERVICES}
     Loader(apis["registration"], apis["activity"], apis["survey"], year, log=False, year=year).load(
-        plan(year, year=year), 3)
+        plan(year, year=year), 3
+    )
 
 
 def measure(portal: str, calls: int, rounds: int, group: str) -> list[tuple[str, float, float]]:
@@ -106,8 +118,10 @@ def measure(portal: str, calls: int, rounds: int, group: str) -> list[tuple[str,
                     sys.exit(f"{page}: {answer.status_code}")
                 this_round.append(answer.elapsed.total_seconds() * 1000)
             times[page].append(this_round)
-    return [(page, statistics.median([t for r in runs for t in r]),
-             statistics.median(percentile(r, 99) for r in runs)) for page, runs in times.items()]
+    return [
+        (page, statistics.median([t for r in runs for t in r]), statistics.median(percentile(r, 99) for r in runs))
+        for page, runs in times.items()
+    ]
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Projection catch-up (the projector against a bare consume-and-bulk_write loop), rebuild, scale-out, memory."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,13 @@ def _replay(settings: Settings, mode: str, total: int, count: int = 1) -> list[d
     """`count` processes, each reading its share of the partitions (`--member i/count`)."""
     env = environment(settings)
     processes = [
-        subprocess.Popen([sys.executable, "-m", "bench.replay", mode, "--member", f"{i}/{count}", "--total", str(total)],
-                         env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-m", "bench.replay", mode, "--member", f"{i}/{count}", "--total", str(total)],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for i in range(count)
     ]
     results = []
@@ -80,18 +86,30 @@ def run(settings: Settings, rounds: int, scale: int) -> dict:
         rss.extend(x["rss_mb"] for x in results)
         splits.append([x["handled"] for x in results])
         two_db = client_of(base)[prefix.database_name("reporting")]
-        checks["no_double"] &= (generation.state(two_db)["seq"] == total
-                                and two_db["audit_events"].count_documents({}) == total and _same_as(two_db, expected))
+        checks["no_double"] &= (
+            generation.state(two_db)["seq"] == total
+            and two_db["audit_events"].count_documents({}) == total
+            and _same_as(two_db, expected)
+        )
         return _rate(results, total)
 
     rates = alternate({"projector": projector, "bare": bare, "rebuild": rebuilt, "one": one, "two": two}, rounds)
     median = {name: statistics.median(values) for name, values in rates.items()}
     return {
-        "events": total, "scale": scale, "projector": median["projector"], "bare": median["bare"],
-        "ratio": median["projector"] / median["bare"], "rebuild": median["rebuild"],
-        "rebuild_ratio": median["rebuild"] / median["bare"], "exact": checks["exact"],
-        "one": median["one"], "two": median["two"], "split": splits[-1], "no_double": checks["no_double"],
-        "projector_rss": max(rss), "rounds": rates,
+        "events": total,
+        "scale": scale,
+        "projector": median["projector"],
+        "bare": median["bare"],
+        "ratio": median["projector"] / median["bare"],
+        "rebuild": median["rebuild"],
+        "rebuild_ratio": median["rebuild"] / median["bare"],
+        "exact": checks["exact"],
+        "one": median["one"],
+        "two": median["two"],
+        "split": splits[-1],
+        "no_double": checks["no_double"],
+        "projector_rss": max(rss),
+        "rounds": rates,
         "history_db": base.override(db_prefix=f"b2p{rounds - 1}_"),
     }
 
@@ -99,6 +117,8 @@ def run(settings: Settings, rounds: int, scale: int) -> dict:
 def _same_as(db, expected) -> bool:
     """The live read models hold exactly what an in-memory replay of the same events gives (no double counting)."""
     live = generation.current_models(db).dump()
-    want = {name: {doc_id: generation._normalise(doc) for doc_id, doc in docs.items()}
-            for name, docs in expected.docs.items()}
+    want = {
+        name: {doc_id: generation._normalise(doc) for doc_id, doc in docs.items()}
+        for name, docs in expected.docs.items()
+    }
     return live == want

@@ -7,6 +7,7 @@ that of its last write, its peak RSS.
 `projector` is reporting's projector loop (the real EventConsumer + ReportingProjection); `bare` is the limit:
 poll, decode, one bulk_write of plain inserts per batch, commit.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,8 +44,9 @@ def main() -> None:
         reporting = bootstrap(settings).ensure_indexes()
         projection = reporting.projection()
         started = time.time()
-        loop = EventConsumer(projection, reporting.client, reporting.db, partial(consumer, settings),
-                             member=args.member)
+        loop = EventConsumer(
+            projection, reporting.client, reporting.db, partial(consumer, settings), member=args.member
+        )
         while time.monotonic() < stop_at:
             n = loop.run_once()
             if n:
@@ -59,8 +61,14 @@ def main() -> None:
         started = time.time()
         kafka = consumer(settings)
         member, members = (int(part) for part in args.member.split("/"))
-        kafka.assign([TopicPartition(t, p) for t in topics for p in sorted(kafka.partitions_for_topic(t))
-                      if p % members == member])
+        kafka.assign(
+            [
+                TopicPartition(t, p)
+                for t in topics
+                for p in sorted(kafka.partitions_for_topic(t))
+                if p % members == member
+            ]
+        )
         target = db["events"]
         while handled < args.total and time.monotonic() < stop_at:
             records = kafka.poll(timeout_ms=200)

@@ -1,6 +1,7 @@
 """What a broker restart costs a relay: its whole event store published into the new topic, against a bare
 loop reading the same events from MongoDB and producing them with a plain producer. Both are timed from before
 their topic and producer exist to the last record acknowledged."""
+
 from __future__ import annotations
 
 import time
@@ -49,5 +50,9 @@ def run(settings: Settings, rounds: int = 3, program_years: int = 10) -> dict:
         return len(envelopes) / elapsed
 
     medians = side_by_side({"relay": relay_history, "bare": bare}, rounds)
-    return {"events": len(envelopes), "relay": medians["relay"], "bare": medians["bare"],
-            "ratio": medians["relay"] / medians["bare"]}
+    return {
+        "events": len(envelopes),
+        "relay": medians["relay"],
+        "bare": medians["bare"],
+        "ratio": medians["relay"] / medians["bare"],
+    }

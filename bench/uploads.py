@@ -3,6 +3,7 @@ memory (VmHWM) of the portal's and activity's gunicorn workers grows (the target
 and no growth with the file's size beyond that).
 
 Run alone: `.venv/bin/python -m bench.uploads` (its own embedded stack); also part of `make bench`."""
+
 from __future__ import annotations
 
 import os
@@ -44,22 +45,31 @@ def _one(settings: Settings, work, group_id: str, member_id: str, size: int) -> 
     portal_token = f"portal:bench:{uuid.uuid4().hex}"
     tokens = f"staff:bench:{TOKEN},{portal_token}"
     act, act_url = gunicorn("activity", settings, work, WEB_CONCURRENCY="1", API_TOKENS=tokens)
-    portal, portal_url = gunicorn("portal", settings, work, PORTAL_ACTIVITY_URL=act_url, WEB_CONCURRENCY="1",
-                                  API_TOKENS=tokens)
+    portal, portal_url = gunicorn(
+        "portal", settings, work, PORTAL_ACTIVITY_URL=act_url, WEB_CONCURRENCY="1", API_TOKENS=tokens
+    )
     try:
         links = Links(client_of(settings)[settings.database_name("portal")])
-        token, link = links.create(PERSONAL, group_id, 2025, "bench", member_id,
-                                   expires_at=datetime.now(timezone.utc) + timedelta(hours=1))  # 2025 is over
+        token, link = links.create(
+            PERSONAL, group_id, 2025, "bench", member_id, expires_at=datetime.now(timezone.utc) + timedelta(hours=1)
+        )  # 2025 is over
         cookie, guardian = links.start_session(link, member_id)
         http = requests.Session()
         http.cookies.set(COOKIE, cookie)
 
         def upload(data: bytes) -> float:
             started = time.perf_counter()
-            answer = http.post(f"{portal_url}/p/documents", headers={"X-CSRF-Token": guardian.csrf,
-                               "Idempotency-Key": uuid.uuid4().hex, "Accept": "application/json"},
-                               data={"kind": "activity_plan"}, files={"file": ("photo.jpg", data, "image/jpeg")},
-                               timeout=120)
+            answer = http.post(
+                f"{portal_url}/p/documents",
+                headers={
+                    "X-CSRF-Token": guardian.csrf,
+                    "Idempotency-Key": uuid.uuid4().hex,
+                    "Accept": "application/json",
+                },
+                data={"kind": "activity_plan"},
+                files={"file": ("photo.jpg", data, "image/jpeg")},
+                timeout=120,
+            )
             assert answer.status_code == 201, (answer.status_code, answer.text[:300])
             return time.perf_counter() - started
 
@@ -70,8 +80,12 @@ def _one(settings: Settings, work, group_id: str, member_id: str, size: int) -> 
     finally:
         portal.stop()
         act.stop()
-    return {"size_mb": size / MB, "seconds": seconds,
-            "growth": {name: after[name] - before[name] for name in before}, "after": after}
+    return {
+        "size_mb": size / MB,
+        "seconds": seconds,
+        "growth": {name: after[name] - before[name] for name in before},
+        "after": after,
+    }
 
 
 def _worker_peak(process) -> float:
@@ -94,17 +108,32 @@ def rows(result: dict) -> list[tuple[str, ...]]:
     cases, out = result["cases"], []
     for case in cases:
         growth = case["growth"]
-        out.append((f"{case['size_mb']:.0f} MB upload, phone page → portal → activity (loopback)",
-                    f"{case['seconds']:.2f} s; worker peak RSS +{growth['portal']:.0f} MiB portal, "
-                    f"+{growth['activity']:.0f} MiB activity (peaks {case['after']['portal']:.0f} / "
-                    f"{case['after']['activity']:.0f} MiB)", "—", "—", "stated", ""))
+        out.append(
+            (
+                f"{case['size_mb']:.0f} MB upload, phone page → portal → activity (loopback)",
+                f"{case['seconds']:.2f} s; worker peak RSS +{growth['portal']:.0f} MiB portal, "
+                f"+{growth['activity']:.0f} MiB activity (peaks {case['after']['portal']:.0f} / "
+                f"{case['after']['activity']:.0f} MiB)",
+                "—",
+                "—",
+                "stated",
+                "",
+            )
+        )
     small, large = cases[0], cases[-1]
     extra = large["size_mb"] - small["size_mb"]
     slope = {name: (large["growth"][name] - small["growth"][name]) / extra for name in large["growth"]}
     worst = max(slope.values())
-    out.append((f"upload memory: growth with the file's size ({small['size_mb']:.0f} → {large['size_mb']:.0f} MB)",
-                f"portal {slope['portal']:.2f}, activity {slope['activity']:.2f} MiB per MiB", "—",
-                f"{worst:.2f}", "≤ 1 (one copy)", "yes" if worst <= 1 else "no"))
+    out.append(
+        (
+            f"upload memory: growth with the file's size ({small['size_mb']:.0f} → {large['size_mb']:.0f} MB)",
+            f"portal {slope['portal']:.2f}, activity {slope['activity']:.2f} MiB per MiB",
+            "—",
+            f"{worst:.2f}",
+            "≤ 1 (one copy)",
+            "yes" if worst <= 1 else "no",
+        )
+    )
     return out
 
 

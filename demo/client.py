@@ -1,5 +1,6 @@
 """The demo's HTTP client of the public APIs: retries what the contract says to retry, and waits until the
 report includes everything written."""
+
 from __future__ import annotations
 
 import os
@@ -23,12 +24,14 @@ class Api:
         deadline = time.monotonic() + self.timeout
         while True:
             try:
-                response = self.http.request(method, f"{self.base}/api/v1{path}", headers=headers, timeout=30,
-                                             **kwargs)
+                response = self.http.request(method, f"{self.base}/api/v1{path}", headers=headers, timeout=30, **kwargs)
             except requests.ConnectionError:
                 response = None
-            retry = response is None or response.status_code == 503 or (
-                response.status_code == 409 and "Retry-After" in response.headers)
+            retry = (
+                response is None
+                or response.status_code == 503
+                or (response.status_code == 409 and "Retry-After" in response.headers)
+            )
             if not retry:
                 if response.status_code >= 400:
                     raise SystemExit(f"{method} {path} → {response.status_code}: {response.text[:500]}")

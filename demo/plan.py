@@ -1,5 +1,6 @@
 """The demo's plan of a 2025 program year: pure and deterministic (seeded). Shared by the demo's loader,
 bench/ (which copies it into more years) and the tests."""
+
 from __future__ import annotations
 
 import random
@@ -11,9 +12,26 @@ from jajo.center import CENTER
 YEAR = 2025
 TARGET = {"held": 223, "parents": 948, "children": 877}
 GROUP_NAMES = [
-    "햇살 놀이터", "꿈나무 책읽기", "숲속 탐험대", "무지개 미술", "하하호호 체육", "아장아장 걸음마", "도란도란 이야기",
-    "새싹 텃밭", "콩콩 음악놀이", "방울방울 과학", "토닥토닥 육아", "알콩달콩 요리", "반짝반짝 별빛", "뚝딱뚝딱 만들기",
-    "oo 영어동요", "풀잎 생태", "말랑말랑 촉감", "씽씽 자전거", "오손도손 보드게임", "구름빵 그림책",
+    "햇살 놀이터",
+    "꿈나무 책읽기",
+    "숲속 탐험대",
+    "무지개 미술",
+    "하하호호 체육",
+    "아장아장 걸음마",
+    "도란도란 이야기",
+    "새싹 텃밭",
+    "콩콩 음악놀이",
+    "방울방울 과학",
+    "토닥토닥 육아",
+    "알콩달콩 요리",
+    "반짝반짝 별빛",
+    "뚝딱뚝딱 만들기",
+    "oo 영어동요",
+    "풀잎 생태",
+    "말랑말랑 촉감",
+    "씽씽 자전거",
+    "오손도손 보드게임",
+    "구름빵 그림책",
 ]
 GROUP_NAMES[14] = "랄라 영어동요"
 SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
@@ -25,8 +43,14 @@ SURVEY_QUESTIONS = [
     {"id": "q1", "text": "자조모임 활동 지원에 만족하십니까?", "kind": "likert5", "category": "activity_support"},
     {"id": "q2", "text": "자조모임 운영에 만족하십니까?", "kind": "likert5", "category": "operation"},
     {"id": "q3", "text": "활동 공간에 만족하십니까?", "kind": "likert5", "category": "space"},
-    {"id": "q4", "text": "개선이 필요한 점을 골라 주세요", "kind": "choice", "category": "improvement",
-     "options": COMPLAINTS, "multiple": True},
+    {
+        "id": "q4",
+        "text": "개선이 필요한 점을 골라 주세요",
+        "kind": "choice",
+        "category": "improvement",
+        "options": COMPLAINTS,
+        "multiple": True,
+    },
     {"id": "q5", "text": "하고 싶은 말씀", "kind": "text", "category": "comment"},
 ]
 
@@ -77,10 +101,14 @@ def plan(seed: int = YEAR, groups: int = 20, year: int = YEAR) -> list[PlannedGr
     planned: list[PlannedGroup] = []
     for g in range(groups):
         members = [
-            {"guardian_name": f"{SURNAMES[(g * 6 + m) % len(SURNAMES)]}{GIVEN[(g + m) % len(GIVEN)]}",
-             "phone": f"010-{2000 + g * 10 + m:04d}-{(g * 37 + m * 11) % 10000:04d}",
-             "children": [f"{2021 + (g + m + c) % 4}-{1 + (g * 3 + m + c) % 12:02d}-{1 + (g + m * 5 + c) % 28:02d}"
-                          for c in range(2 if m % 3 == 0 else 1)]}
+            {
+                "guardian_name": f"{SURNAMES[(g * 6 + m) % len(SURNAMES)]}{GIVEN[(g + m) % len(GIVEN)]}",
+                "phone": f"010-{2000 + g * 10 + m:04d}-{(g * 37 + m * 11) % 10000:04d}",
+                "children": [
+                    f"{2021 + (g + m + c) % 4}-{1 + (g * 3 + m + c) % 12:02d}-{1 + (g + m * 5 + c) % 28:02d}"
+                    for c in range(2 if m % 3 == 0 else 1)
+                ],
+            }
             for m in range(6)
         ]
         count = held_per_group[g] + (1 if g < 7 else 0)
@@ -100,8 +128,9 @@ def plan(seed: int = YEAR, groups: int = 20, year: int = YEAR) -> list[PlannedGr
                 kind, venue, title = "special", home, "특별활동: 가족 만들기 교실"
             else:
                 kind, venue, title = "regular", home, f"{month}월 정기모임"
-            sessions.append(PlannedSession(f"g{g}-s{k}", day.isoformat(), start, end, kind, venue, title,
-                                           cancel=(g < 7 and k == 5)))
+            sessions.append(
+                PlannedSession(f"g{g}-s{k}", day.isoformat(), start, end, kind, venue, title, cancel=(g < 7 and k == 5))
+            )
         planned.append(PlannedGroup(g, GROUP_NAMES[g], members, sessions, 600_000))
 
     held = [(grp, s) for grp in planned for s in grp.sessions if not s.cancel]
@@ -123,10 +152,19 @@ def survey_answers(seed: int, members: int) -> list[dict]:
     answers = []
     for m in range(members):
         complaints = [c for c in COMPLAINTS[:3] if rng.random() < (0.45, 0.35, 0.2)[COMPLAINTS.index(c)]]
-        answer = {"q1": rng.choice([4, 5, 5]), "q2": rng.choice([4, 5, 5]), "q3": rng.choice([3, 4, 5]),
-                  "q4": complaints or ["없음"]}
+        answer = {
+            "q1": rng.choice([4, 5, 5]),
+            "q2": rng.choice([4, 5, 5]),
+            "q3": rng.choice([3, 4, 5]),
+            "q4": complaints or ["없음"],
+        }
         if m % 4 == 0:
-            answer["q5"] = rng.choice(["서류 제출이 조금 번거로웠어요.", "온라인 간담회가 다시 열리면 좋겠어요.",
-                                       "아이와 함께한 시간이 즐거웠습니다."])
+            answer["q5"] = rng.choice(
+                [
+                    "서류 제출이 조금 번거로웠어요.",
+                    "온라인 간담회가 다시 열리면 좋겠어요.",
+                    "아이와 함께한 시간이 즐거웠습니다.",
+                ]
+            )
         answers.append(answer)
     return answers

@@ -5,6 +5,7 @@ object `views`, the projection its consumer applies, other parts such as activit
 makes the loops its worker runs. `ensure_indexes()` creates every part's indexes: `python -m jajo.init`,
 the workers, the app (on first use) and the test fixtures call it, nothing else creates indexes.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -66,9 +67,14 @@ class Service:
         if self.projection is None:
             raise AttributeError(f"{self.name} consumes no events")
         projection = self.projection()
-        loop = EventConsumer(projection, self.client, self.db, partial(consumer, self.settings),
-                             member=self.settings.consumer_member,
-                             stalled_after_seconds=self.settings.consumer_stalled_seconds)
+        loop = EventConsumer(
+            projection,
+            self.client,
+            self.db,
+            partial(consumer, self.settings),
+            member=self.settings.consumer_member,
+            stalled_after_seconds=self.settings.consumer_stalled_seconds,
+        )
         loop.name = projection.name
         return loop
 

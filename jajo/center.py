@@ -3,6 +3,7 @@
 They come from jajo/center.toml, or from the TOML file that env JAJO_CENTER_FILE names, read once when this
 module is first imported: `CENTER` is what the services' rules and the portal use.
 """
+
 from __future__ import annotations
 
 import os
@@ -46,11 +47,14 @@ def load_center(path: str | Path | None = None) -> Center:
         data = tomllib.load(file)
     program = data["program"]
     center = Center(
-        name=str(data["name"]), district=str(data["district"]),
-        first_year=int(program["first_year"]), last_year=int(program["last_year"]),
+        name=str(data["name"]),
+        district=str(data["district"]),
+        first_year=int(program["first_year"]),
+        last_year=int(program["last_year"]),
         max_child_age=int(program["max_child_age"]),
-        spaces=tuple(SpaceFacts(str(s["name"]), int(s["capacity"]), str(s["opens"]), str(s["closes"]))
-                     for s in data["spaces"]),
+        spaces=tuple(
+            SpaceFacts(str(s["name"]), int(s["capacity"]), str(s["opens"]), str(s["closes"])) for s in data["spaces"]
+        ),
     )
     if center.first_year > center.last_year or not center.spaces:
         raise ValueError(f"{source}: first_year after last_year, or no spaces")

@@ -1,4 +1,5 @@
 """The command bus: runs a command's handler in a fresh unit of work, retrying lost races."""
+
 from __future__ import annotations
 
 import random

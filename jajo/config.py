@@ -1,4 +1,5 @@
 """Settings read once from the environment (12-factor), overridable in tests."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace

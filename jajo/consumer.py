@@ -4,6 +4,7 @@ Exactly-once effect comes from tracking records: each applied event id is insert
 transaction as the read-model change and the partition checkpoint, so a redelivered event (relay
 retry, rebalance, a broker that forgot its offsets) is recognised by id and skipped.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,8 +18,15 @@ from kafka import KafkaConsumer, TopicPartition
 from pymongo import MongoClient, UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
-from pymongo.errors import (BulkWriteError, ConnectionFailure, DuplicateKeyError, ExecutionTimeout, OperationFailure,
-                            PyMongoError, WTimeoutError)
+from pymongo.errors import (
+    BulkWriteError,
+    ConnectionFailure,
+    DuplicateKeyError,
+    ExecutionTimeout,
+    OperationFailure,
+    PyMongoError,
+    WTimeoutError,
+)
 
 from jajo.config import Settings
 from jajo.envelope import EnvelopeError, decode
@@ -145,14 +153,17 @@ class EventConsumer:
         self._last_progress = time.monotonic()
         marks = {tp: (consumer.position(tp), consumer.highwater(tp)) for tp in consumer.assignment()}
         if any(high is None or position < high for position, high in marks.values()):
-            log.warning("consumer stalled with messages waiting: starting a fresh one",
-                        extra={"positions": _described(marks)})
+            log.warning(
+                "consumer stalled with messages waiting: starting a fresh one", extra={"positions": _described(marks)}
+            )
             self._drop_consumer()
             return
         for partition, (position, high) in marks.items():
             if position > high:
-                log.warning("partition shorter than its position: reading it again", extra={
-                    "partition": f"{partition.topic}:{partition.partition}", "position": position, "end": high})
+                log.warning(
+                    "partition shorter than its position: reading it again",
+                    extra={"partition": f"{partition.topic}:{partition.partition}", "position": position, "end": high},
+                )
                 consumer.seek_to_beginning(partition)
 
     def _topic_recreated(self, consumer: KafkaConsumer) -> bool:
@@ -326,8 +337,15 @@ class EventConsumer:
         updates = [
             UpdateOne(
                 {"_id": f"{topic}:{partition}"},
-                {"$set": {"topic": topic, "partition": partition, "offset": offset, "at": now,
-                          "topic_id": self._topic_ids.get(topic)}},
+                {
+                    "$set": {
+                        "topic": topic,
+                        "partition": partition,
+                        "offset": offset,
+                        "at": now,
+                        "topic_id": self._topic_ids.get(topic),
+                    }
+                },
                 upsert=True,
             )
             for (topic, partition), offset in latest.items()
@@ -392,10 +410,18 @@ class ConsumerStatus:
             return
         self._written = time.monotonic()
         try:
-            db[self.collection].replace_one({"_id": self.key}, {
-                "_id": self.key, "consumer": self.consumer, "progress_at": self.progress_at,
-                "failing_since": self.failing_since, "last_error": self.last_error,
-                "heartbeat_at": datetime.now(timezone.utc)}, upsert=True)
+            db[self.collection].replace_one(
+                {"_id": self.key},
+                {
+                    "_id": self.key,
+                    "consumer": self.consumer,
+                    "progress_at": self.progress_at,
+                    "failing_since": self.failing_since,
+                    "last_error": self.last_error,
+                    "heartbeat_at": datetime.now(timezone.utc),
+                },
+                upsert=True,
+            )
         except PyMongoError:
             pass  # MongoDB away: the status shows it by its age
 
@@ -409,9 +435,16 @@ def consumer_health(db: Database, stalled_after_seconds: float, forget_after_sec
         since = (now - doc["progress_at"]).total_seconds()
         if (now - doc.get("heartbeat_at", doc["progress_at"])).total_seconds() > forget_after_seconds:
             continue
-        members.append({"member": doc["_id"], "consumer": doc.get("consumer"), "stalled": since > stalled_after_seconds,
-                        "seconds_since_progress": round(since, 1), "last_error": doc.get("last_error"),
-                        "failing_since": doc.get("failing_since")})
+        members.append(
+            {
+                "member": doc["_id"],
+                "consumer": doc.get("consumer"),
+                "stalled": since > stalled_after_seconds,
+                "seconds_since_progress": round(since, 1),
+                "last_error": doc.get("last_error"),
+                "failing_since": doc.get("failing_since"),
+            }
+        )
     for member in members:
         CONSUMER_STALLED.labels(member["member"]).set(1 if member["stalled"] else 0)
         CONSUMER_IDLE_SECONDS.labels(member["member"]).set(member["seconds_since_progress"])
@@ -424,8 +457,18 @@ TRANSIENT_CODES = frozenset({6, 7, 24, 50, 89, 91, 112, 189, 251, 262, 10107, 11
 def is_transient_failure(exc: BaseException) -> bool:
     """A failure worth retrying the whole batch for: the database away, a conflict, an unknown commit.
     Anything else in applying an event is about the event, and retrying it would stall its partition."""
-    if isinstance(exc, (Unavailable, ConcurrencyConflict, ConnectionFailure, ExecutionTimeout, WTimeoutError,
-                        ConnectionError, TimeoutError)):
+    if isinstance(
+        exc,
+        (
+            Unavailable,
+            ConcurrencyConflict,
+            ConnectionFailure,
+            ExecutionTimeout,
+            WTimeoutError,
+            ConnectionError,
+            TimeoutError,
+        ),
+    ):
         return True
     if isinstance(exc, PyMongoError) and is_transient(exc):
         return True

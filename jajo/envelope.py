@@ -1,4 +1,5 @@
 """The CloudEvents 1.0 structured envelope of the portal contract."""
+
 from __future__ import annotations
 
 import json
@@ -57,12 +58,27 @@ def wrap(event: DomainEvent, *, source: str, subject: str, aggregate_type: str, 
     return envelope
 
 
-def build(event_type: str, data: dict, *, subject: str, source: str, aggregate_type: str, version: int = 1,
-          actor: str = "system", time: str | None = None, event_id: str | None = None) -> dict:
+def build(
+    event_type: str,
+    data: dict,
+    *,
+    subject: str,
+    source: str,
+    aggregate_type: str,
+    version: int = 1,
+    actor: str = "system",
+    time: str | None = None,
+    event_id: str | None = None,
+) -> dict:
     """One event's envelope as a unit of work wraps it, for what feeds stores and consumers by hand (tests,
     benchmarks); `time` and `event_id` pin what is otherwise the clock and a random id."""
-    envelope = wrap(DomainEvent(event_type, data, KNOWN_DATAVERSION, version), source=source, subject=subject,
-                    aggregate_type=aggregate_type, context=Context(actor=actor))
+    envelope = wrap(
+        DomainEvent(event_type, data, KNOWN_DATAVERSION, version),
+        source=source,
+        subject=subject,
+        aggregate_type=aggregate_type,
+        context=Context(actor=actor),
+    )
     if time is not None:
         envelope["time"] = time
     if event_id is not None:
@@ -71,9 +87,7 @@ def build(event_type: str, data: dict, *, subject: str, source: str, aggregate_t
 
 
 def unwrap(envelope: dict) -> DomainEvent:
-    return DomainEvent(
-        envelope["type"], envelope["data"], envelope.get("dataversion", 1), envelope["aggregateversion"]
-    )
+    return DomainEvent(envelope["type"], envelope["data"], envelope.get("dataversion", 1), envelope["aggregateversion"])
 
 
 def encode(envelope: dict) -> bytes:
@@ -110,9 +124,18 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 _TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{0,99}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: the envelope's own string fields: (required, longest)
-STRINGS = {"id": (True, 128), "type": (True, 100), "subject": (True, 200), "source": (True, 200),
-           "time": (True, 40), "datacontenttype": (False, 100), "aggregatetype": (False, 100),
-           "correlationid": (False, 300), "causationid": (False, 300), "actor": (False, 300)}
+STRINGS = {
+    "id": (True, 128),
+    "type": (True, 100),
+    "subject": (True, 200),
+    "source": (True, 200),
+    "time": (True, 40),
+    "datacontenttype": (False, 100),
+    "aggregatetype": (False, 100),
+    "correlationid": (False, 300),
+    "causationid": (False, 300),
+    "actor": (False, 300),
+}
 
 
 def _shown(value: Any) -> str:

@@ -1,4 +1,5 @@
 """Domain and application errors; the HTTP layer maps each to a problem+json status."""
+
 from __future__ import annotations
 
 

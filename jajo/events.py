@@ -4,6 +4,7 @@ An `EventType` names one type, the fields of its `data` (every one present, `nul
 `dataversion`. Aggregates record through it (`Aggregate.record` checks the fields), consumers and projectors
 match on it, and `python -m jajo.events_doc` writes docs/events.md from the catalogues.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

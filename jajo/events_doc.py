@@ -1,5 +1,6 @@
 """docs/events.md, written from the services' event declarations: `python -m jajo.events_doc` writes it,
 `--check` exits 1 when the file and the declarations differ (a unit test runs the same comparison)."""
+
 from __future__ import annotations
 
 import importlib
@@ -45,10 +46,13 @@ def render(catalogues: list[Catalogue]) -> str:
     versions = sorted({event.dataversion for catalogue in catalogues for event in catalogue.types})
     parts = [f"# Event catalogue (`dataversion` {', '.join(map(str, versions))})\n", PREAMBLE]
     for catalogue in catalogues:
-        rows = "".join(f"| `{event.name}` | {event.subject} | `{event.described_fields()}` |\n"
-                       for event in catalogue.types)
-        parts.append(f"## {catalogue.topic} (source `/{catalogue.source}`)\n\n"
-                     "| type | subject | data |\n| --- | --- | --- |\n" + rows)
+        rows = "".join(
+            f"| `{event.name}` | {event.subject} | `{event.described_fields()}` |\n" for event in catalogue.types
+        )
+        parts.append(
+            f"## {catalogue.topic} (source `/{catalogue.source}`)\n\n"
+            "| type | subject | data |\n| --- | --- | --- |\n" + rows
+        )
         if catalogue.notes:
             parts.append(catalogue.notes)
     return "\n".join(parts)

@@ -1,4 +1,5 @@
 """Append-only event store with a transactional outbox, one per write service database."""
+
 from __future__ import annotations
 
 import time
@@ -55,12 +56,24 @@ class EventStore:
                 raise ConcurrencyConflict() from None
             raise
         last = self.db["counters"].find_one_and_update(
-            {"_id": COUNTER_ID}, {"$inc": {"seq": len(envelopes)}}, upsert=True,
-            return_document=ReturnDocument.AFTER, session=session)["seq"]  # type: ignore[index]  # upserted
+            {"_id": COUNTER_ID},
+            {"$inc": {"seq": len(envelopes)}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )["seq"]  # type: ignore[index]  # upserted
         first = last - len(envelopes) + 1
         self.outbox.insert_many(
-            [{"_id": outbox_id(first + n, e), "seq": first + n, "topic": self.topic, "key": e["subject"], "envelope": e}
-             for n, e in enumerate(envelopes)],
+            [
+                {
+                    "_id": outbox_id(first + n, e),
+                    "seq": first + n,
+                    "topic": self.topic,
+                    "key": e["subject"],
+                    "envelope": e,
+                }
+                for n, e in enumerate(envelopes)
+            ],
             session=session,
         )
 
@@ -85,8 +98,11 @@ class EventStore:
         """Every stored event not waiting in the outbox, each aggregate's in version order."""
         waiting = {doc["envelope"]["id"] for doc in self.outbox.find({}, {"envelope.id": 1})}
         cursor = self.events.find({}, {"envelope": 1}).sort([("subject", ASCENDING), ("aggregateversion", ASCENDING)])
-        return (doc["envelope"] for doc in cursor.hint("aggregate_version").batch_size(batch_size)
-                if doc["_id"] not in waiting)
+        return (
+            doc["envelope"]
+            for doc in cursor.hint("aggregate_version").batch_size(batch_size)
+            if doc["_id"] not in waiting
+        )
 
     def history_topic_id(self) -> str | None:
         """The id of the topic incarnation that the relay last gave the whole history."""

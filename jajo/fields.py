@@ -1,4 +1,5 @@
 """Marshmallow fields for the contract's formats: dates `YYYY-MM-DD`, times `HH:MM`, RFC 3339 timestamps."""
+
 from __future__ import annotations
 
 import re
@@ -98,5 +99,5 @@ def clean_filename(raw: str | None, default: str = "upload") -> str:
     if len(text) > MAX_FILENAME:
         stem, dot, extension = text.rpartition(".")
         extension = extension[:20] if dot and stem else ""
-        text = text[:MAX_FILENAME - len(extension) - 1].rstrip() + ("." + extension if extension else "")
+        text = text[: MAX_FILENAME - len(extension) - 1].rstrip() + ("." + extension if extension else "")
     return text or default

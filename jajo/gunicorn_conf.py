@@ -11,6 +11,7 @@ Everything is overridable by environment (12-factor) and by gunicorn's own comma
 The app is not preloaded: kafka-python producers and pymongo clients are not fork-safe, and the app factory wires them
 lazily, in each worker, on first use (jajo.http.app.LazyService, jajo.mongo.client_for keyed by pid).
 """
+
 from __future__ import annotations
 
 import os

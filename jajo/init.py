@@ -4,6 +4,7 @@ Idempotent (topics that exist and indexes that exist are left alone), so it runs
 docker-compose.yml and `make up`. It waits for Kafka and MongoDB to answer (JAJO_INIT_TIMEOUT_SECONDS, default 120)
 and exits non-zero if they never do, so that nothing starts on half-made infrastructure.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -1,4 +1,5 @@
 """kafka-python factories. Create them after gunicorn forks: producers and consumers start threads."""
+
 from __future__ import annotations
 
 import logging
@@ -21,8 +22,12 @@ def connection(settings: Settings) -> dict:
     from KAFKA_PASSWORD_FILE) when a mechanism is set, else plaintext as on the embedded stack."""
     options = {"bootstrap_servers": settings.kafka_bootstrap_servers, **RECONNECT}
     if settings.kafka_sasl_mechanism:
-        options.update(security_protocol=settings.kafka_security_protocol, sasl_mechanism=settings.kafka_sasl_mechanism,
-                       sasl_plain_username=settings.kafka_username, sasl_plain_password=settings.kafka_password)
+        options.update(
+            security_protocol=settings.kafka_security_protocol,
+            sasl_mechanism=settings.kafka_sasl_mechanism,
+            sasl_plain_username=settings.kafka_username,
+            sasl_plain_password=settings.kafka_password,
+        )
     return options
 
 

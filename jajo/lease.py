@@ -1,5 +1,6 @@
 """A lease in MongoDB: one holder at a time for a job that must not run twice at once (a service's outbox relay,
 a rebuild). The holder renews it (its heartbeat); a holder that died lets it expire, and the next one takes over."""
+
 from __future__ import annotations
 
 import os
@@ -27,9 +28,16 @@ class Lease:
         try:
             self.collection.find_one_and_update(
                 {"_id": self.name, "$or": [{"holder": self.holder}, {"expires_at": {"$lt": now}}]},
-                {"$set": {"holder": self.holder, "expires_at": now + timedelta(seconds=self.seconds),
-                          "renewed_at": now, **details}},
-                upsert=True, return_document=ReturnDocument.AFTER,
+                {
+                    "$set": {
+                        "holder": self.holder,
+                        "expires_at": now + timedelta(seconds=self.seconds),
+                        "renewed_at": now,
+                        **details,
+                    }
+                },
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
             )
             return True
         except DuplicateKeyError:  # the lease exists, unexpired, with another holder
@@ -37,8 +45,9 @@ class Lease:
 
     def held(self) -> bool:
         doc = self.collection.find_one({"_id": self.name}) or {}
-        return doc.get("holder") == self.holder and doc.get("expires_at", datetime.min.replace(tzinfo=timezone.utc)) \
-            > datetime.now(timezone.utc)
+        return doc.get("holder") == self.holder and doc.get(
+            "expires_at", datetime.min.replace(tzinfo=timezone.utc)
+        ) > datetime.now(timezone.utc)
 
     def release(self) -> None:
         self.collection.delete_one({"_id": self.name, "holder": self.holder})

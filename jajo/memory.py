@@ -4,6 +4,7 @@
 holds both to them); `InMemoryUnitOfWork` is the real unit of work committing to it, all or nothing. What a
 handler writes beside its events (`after_append`) is called with no session. Idempotency claims need MongoDB.
 """
+
 from __future__ import annotations
 
 import copy
@@ -52,8 +53,12 @@ class InMemoryEventStore:
     def history(self, batch_size: int = 1000) -> Iterator[dict]:
         """Every stored event not waiting in the outbox, each aggregate's in version order."""
         waiting = {e["id"] for e in self.outbox}
-        return (copy.deepcopy(e) for subject in sorted(self.streams) for e in self.streams[subject]
-                if e["id"] not in waiting)
+        return (
+            copy.deepcopy(e)
+            for subject in sorted(self.streams)
+            for e in self.streams[subject]
+            if e["id"] not in waiting
+        )
 
     def history_topic_id(self) -> str | None:
         return self.topic_id

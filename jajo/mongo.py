@@ -1,4 +1,5 @@
 """One MongoClient per process (clients are not fork-safe) and a retrying transaction runner."""
+
 from __future__ import annotations
 
 import atexit
@@ -113,6 +114,7 @@ def in_transaction(
     did commit would then be applied twice). If the outcome stays unknown the caller gets CommitOutcomeUnknown
     (503). `session` reuses a long-lived session (a consumer's, whose id it records), else each try starts one.
     """
+
     def attempt() -> T:
         transaction, result = _begin(client, work, session)
         transaction.commit()
@@ -121,12 +123,14 @@ def in_transaction(
     return _retrying(attempt, attempts)
 
 
-def _begin(client: MongoClient, work: Callable[[ClientSession], T],
-           session: ClientSession | None) -> tuple[OpenTransaction, T]:
+def _begin(
+    client: MongoClient, work: Callable[[ClientSession], T], session: ClientSession | None
+) -> tuple[OpenTransaction, T]:
     transaction = OpenTransaction(session or client.start_session(), owned=session is None)
     try:
-        transaction.session.start_transaction(read_concern=ReadConcern("snapshot"),
-                                              write_concern=WriteConcern("majority"))
+        transaction.session.start_transaction(
+            read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")
+        )
         return transaction, work(transaction.session)
     except BaseException:
         transaction.abort()

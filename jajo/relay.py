@@ -1,4 +1,5 @@
 """The outbox relay: publishes stored events to Kafka in commit order, then marks them sent."""
+
 from __future__ import annotations
 
 import logging
@@ -116,8 +117,10 @@ class OutboxRelay:
             self._history_in = current
             self._confirm()
             self.store.remember_history_topic_id(current)
-            log.warning("topic new to the relay: published the event store's history into it",
-                        extra={"topic": self.store.topic, "events": published})
+            log.warning(
+                "topic new to the relay: published the event store's history into it",
+                extra={"topic": self.store.topic, "events": published},
+            )
         self._checked_at = time.monotonic()
 
     def _current_topic_id(self) -> str:

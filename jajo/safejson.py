@@ -3,6 +3,7 @@
 Rejected: nesting deeper than MAX_DEPTH (json.loads would raise RecursionError far below any body limit),
 NaN and Infinity, integers beyond 64 bits (BSON has no such number) or past Python's digit limit, lone
 surrogates (no UTF-8 for them: BSON refuses them) and NUL in a field name."""
+
 from __future__ import annotations
 
 import json
@@ -51,8 +52,9 @@ def check(document: Any) -> None:
                     raise UnsafeJSON("a field name holds NUL or a lone surrogate", where)
                 pending.append((item, depth + 1, f"{path}.{name}" if path else name))
         elif isinstance(value, list):
-            pending.extend((item, depth + 1, f"{path}.{index}" if path else str(index))
-                           for index, item in enumerate(value))
+            pending.extend(
+                (item, depth + 1, f"{path}.{index}" if path else str(index)) for index, item in enumerate(value)
+            )
         elif isinstance(value, str):
             if not encodable(value):
                 raise UnsafeJSON("a string holds a lone surrogate", where)

@@ -3,6 +3,7 @@
 Starts Tansu and SecantusDB, creates the topics, then the four services under gunicorn and their
 workers, each in its own process group with its pid and log in the data directory.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -79,8 +80,13 @@ def tokens_for(layout: Layout) -> str:
 def first_portal_account(layout: Layout, env: dict[str, str]) -> str:
     """The portal's first staff account: from PORTAL_ADMIN (name:password), else a random one kept in
     .data/portal-admin (services/portal/cli.py)."""
-    done = subprocess.run([sys.executable, "-m", "services.portal.cli", "first-admin", "--file",
-                           str(layout.root / "portal-admin")], env=env, check=True, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "services.portal.cli", "first-admin", "--file", str(layout.root / "portal-admin")],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return done.stdout.strip()
 
 
@@ -105,7 +111,10 @@ def spawn(layout: Layout, name: str, command: list[str], env: dict[str, str]) ->
 def start_servers(layout: Layout) -> None:
     for name, server in (
         ("kafka", lambda: embedded.start_tansu(layout.kafka_port, layout.logs / "kafka.log")),
-        ("mongodb", lambda: embedded.start_secantus(layout.mongo_port, layout.root / "mongodb", layout.logs / "mongodb.log")),
+        (
+            "mongodb",
+            lambda: embedded.start_secantus(layout.mongo_port, layout.root / "mongodb", layout.logs / "mongodb.log"),
+        ),
     ):
         if embedded.port_open(layout.kafka_port if name == "kafka" else layout.mongo_port):
             raise SystemExit(f"{name} port is already taken; run `make down` or set {name.upper()}_PORT")
@@ -121,10 +130,21 @@ def start_services(layout: Layout, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-m", "jajo.init"], env=env, check=True)
     for name in available_services():
         port = layout.service_ports[name]
-        spawn(layout, name, [
-            sys.executable, "-m", "gunicorn", "-c", "jajo/gunicorn_conf.py", "--bind", f"127.0.0.1:{port}",
-            f"services.{name}.app:create_app()",
-        ], {**env, "PORT": str(port)})
+        spawn(
+            layout,
+            name,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "jajo/gunicorn_conf.py",
+                "--bind",
+                f"127.0.0.1:{port}",
+                f"services.{name}.app:create_app()",
+            ],
+            {**env, "PORT": str(port)},
+        )
         if importlib.util.find_spec(f"services.{name}.worker") is not None:
             spawn(layout, f"{name}-worker", [sys.executable, "-m", f"services.{name}.worker"], env)
 

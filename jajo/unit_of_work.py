@@ -1,4 +1,5 @@
 """A unit of work: the aggregates one command touched, stored atomically with their outbox entries."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -89,7 +90,13 @@ class UnitOfWork:
     def commit(self) -> list[dict]:
         self.changed = [aggregate for aggregate in self.seen.values() if aggregate.pending]
         self.envelopes = [
-            wrap(event, source=self.source, subject=aggregate.id, aggregate_type=aggregate.aggregate_type, context=self.context)
+            wrap(
+                event,
+                source=self.source,
+                subject=aggregate.id,
+                aggregate_type=aggregate.aggregate_type,
+                context=self.context,
+            )
             for aggregate in self.changed
             for event in aggregate.take_pending()
         ]

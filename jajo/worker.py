@@ -1,4 +1,5 @@
 """Runs background loops (relays, consumers) in threads until SIGTERM/SIGINT, then stops them cleanly."""
+
 from __future__ import annotations
 
 import logging
@@ -46,10 +47,16 @@ def run_loop(loop: Loop, stop: threading.Event, idle_seconds: float = 0.05) -> N
 def _log_failure(name: str, exc: Exception) -> None:
     """The error's class and server code only: messages may quote documents (personal data)."""
     details = getattr(exc, "details", None) or {}
-    log.debug("loop failure detail", extra={"worker": name, "error": type(exc).__name__,
-                                            "code": getattr(exc, "code", None),
-                                            "code_name": details.get("codeName") if isinstance(details, dict) else None,
-                                            "labels": sorted(getattr(exc, "_error_labels", ()) or ())})
+    log.debug(
+        "loop failure detail",
+        extra={
+            "worker": name,
+            "error": type(exc).__name__,
+            "code": getattr(exc, "code", None),
+            "code_name": details.get("codeName") if isinstance(details, dict) else None,
+            "labels": sorted(getattr(exc, "_error_labels", ()) or ()),
+        },
+    )
 
 
 def run_until_stopped(loops: list[Loop], stop: threading.Event | None = None, idle_seconds: float = 0.05) -> None:

@@ -1,4 +1,5 @@
 """Where the integration tests find Kafka and MongoDB: env URIs, else testcontainers, else embedded."""
+
 from __future__ import annotations
 
 import os
@@ -68,7 +69,9 @@ def from_testcontainers() -> Iterator[Infra]:
         mongo = DockerContainer(MONGO_IMAGE).with_command("--replSet rs0 --bind_ip_all").with_exposed_ports(27017)
         stack.enter_context(mongo)
         wait_for_logs(mongo, "Waiting for connections", timeout=60)
-        mongo.exec(["mongosh", "--quiet", "--eval", "rs.initiate({_id:'rs0',members:[{_id:0,host:'localhost:27017'}]})"])
+        mongo.exec(
+            ["mongosh", "--quiet", "--eval", "rs.initiate({_id:'rs0',members:[{_id:0,host:'localhost:27017'}]})"]
+        )
         uri = f"mongodb://{mongo.get_container_host_ip()}:{mongo.get_exposed_port(27017)}/?directConnection=true"
         yield Infra("testcontainers", kafka.get_bootstrap_server(), uri)
 

@@ -4,6 +4,7 @@ by its outbox relay to the real `registration.events` topic and read by the cons
 `RealRegistration(settings, consumer)` has the shape of the hand-built registries it replaces (`form`, `approve`,
 `join`, `leave`, `close`, `approved_group`); every call returns once `consumer` has applied the events.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -17,8 +18,12 @@ def member_body(name: str = "김하늘", children: int = 1) -> dict:
     """A valid `POST /groups/{id}/members` body (children of two and of one, born on the 1st)."""
     today = date.today()
     births = [today.replace(day=1, year=today.year - 2 + (i % 2)).isoformat() for i in range(children)]
-    return {"guardian_name": name, "district": "용산구", "children": [{"birth_date": b} for b in births],
-            "consent": consent_block(children)}
+    return {
+        "guardian_name": name,
+        "district": "용산구",
+        "children": [{"birth_date": b} for b in births],
+        "consent": consent_block(children),
+    }
 
 
 class RealRegistration:
@@ -78,8 +83,12 @@ class RealRegistration:
         """Relays what registration stored and runs the consumer until it has applied every stored event."""
         known = self.consumer.projection.known_types
         stored = [e["id"] for e in self.service.store.all_events() if known is None or e["type"] in known]
-        eventually(lambda: self.relay.run_once() == 0 and self.service.store.pending_count() == 0,
-                   timeout=timeout, interval=0.01, what="registration's outbox relayed")
+        eventually(
+            lambda: self.relay.run_once() == 0 and self.service.store.pending_count() == 0,
+            timeout=timeout,
+            interval=0.01,
+            what="registration's outbox relayed",
+        )
         processed = self.consumer.db["processed"]
 
         def applied() -> bool:

@@ -1,4 +1,5 @@
 """Wait on a condition instead of sleeping."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """The app factory every service uses: config, OpenAPI, errors, auth, idempotency, logs, health."""
+
 from __future__ import annotations
 
 import os
@@ -75,16 +76,20 @@ def _check_json_body() -> None:
     except safejson.UnsafeJSON as exc:
         if exc.path is None:
             raise MalformedBody(f"the JSON body cannot be stored: {exc}") from None
-        raise UnstorableValue("the request does not match the schema: see errors",
-                              errors={exc.path: [f"not a value that can be stored: {exc}"]}) from None
+        raise UnstorableValue(
+            "the request does not match the schema: see errors",
+            errors={exc.path: [f"not a value that can be stored: {exc}"]},
+        ) from None
     except ValueError:
         return  # not JSON at all: the schema's parser answers 400 for it
 
 
 #: HTML pages of the services are Swagger UI only (its files come from the CDN configured below)
-DOCS_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://cdn.jsdelivr.net; "
-            "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://cdn.jsdelivr.net; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
 STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 PUBLIC_PATHS = ("/healthz", "/readyz", "/openapi.json", "/docs")
 
@@ -137,10 +142,12 @@ def create_service_app(
         OPENAPI_SWAGGER_UI_URL="/docs/assets/",
         API_SPEC_OPTIONS={
             "info": {"description": description},
-            "components": {"securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer"},
-                "actor": {"type": "apiKey", "in": "header", "name": "X-Jajo-Actor", "description": ACTOR_DOC},
-            }},
+            "components": {
+                "securitySchemes": {
+                    "bearer": {"type": "http", "scheme": "bearer"},
+                    "actor": {"type": "apiKey", "in": "header", "name": "X-Jajo-Actor", "description": ACTOR_DOC},
+                }
+            },
             "security": [{"bearer": []}, {"bearer": [], "actor": []}],
         },
         JSON_AS_ASCII=False,

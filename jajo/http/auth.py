@@ -7,6 +7,7 @@ it causes record `actor` = that value and `actorvia` = `portal:<token name>`. Th
 → 403, a malformed value → 400. A portal token without the header acts for nobody in particular: it may read
 (GET/HEAD, e.g. to look a person up before signing them in) and never write (403).
 """
+
 from __future__ import annotations
 
 import hmac
@@ -58,8 +59,10 @@ def parse_tokens(spec: str) -> list[tuple[str, Principal]]:
         if not NAME.fullmatch(name):
             raise ValueError(f"API_TOKENS entry {index} has no usable name (the person or system holding it)")
         if len(token) < MIN_TOKEN_LENGTH or any(mark in token.lower() for mark in PLACEHOLDER_MARKS):
-            raise ValueError(f"API_TOKENS entry {index} ({role}:{name}) needs a random token of at least "
-                             f"{MIN_TOKEN_LENGTH} characters, not a placeholder")
+            raise ValueError(
+                f"API_TOKENS entry {index} ({role}:{name}) needs a random token of at least "
+                f"{MIN_TOKEN_LENGTH} characters, not a placeholder"
+            )
         if any(hmac.compare_digest(token, known) for known, _ in tokens):
             raise ValueError(f"API_TOKENS entry {index} ({role}:{name}) repeats the token of another entry")
         tokens.append((token, Principal(role, name)))
@@ -69,7 +72,7 @@ def parse_tokens(spec: str) -> list[tuple[str, Principal]]:
 def authenticate(header: str | None, tokens: list[tuple[str, Principal]]) -> Principal | None:
     if not header or not header.startswith("Bearer "):
         return None
-    offered = header[len("Bearer "):].strip().encode()
+    offered = header[len("Bearer ") :].strip().encode()
     found = None
     for token, principal in tokens:  # compare against every token: timing says nothing about which matched
         if hmac.compare_digest(offered, token.encode()):
@@ -86,16 +89,24 @@ def acting_person(portal: Principal, header: str | None) -> Principal:
     if header is None:
         return portal
     if portal.role != "portal":
-        raise Forbidden(f"only a portal token may send {ACTOR_HEADER}",
-                        errors={ACTOR_HEADER: [f"role {portal.role} may not name another person"]})
+        raise Forbidden(
+            f"only a portal token may send {ACTOR_HEADER}",
+            errors={ACTOR_HEADER: [f"role {portal.role} may not name another person"]},
+        )
     role, _, name = header.strip().partition(":")
     if role not in ACTING_ROLES or not ACTOR_NAMES[role].match(name):
-        raise BadActorHeader(f"{ACTOR_HEADER} must be staff:<username>, viewer:<username>, guardian:<member_id> "
-                             "or invite:<group_id>/<link>",
-                             errors={ACTOR_HEADER: [f"must be <{'|'.join(ACTING_ROLES)}>:<name>: a username of 1–64 "
-                                                    "letters, digits, '.', '_', '@' or '-', a member id of "
-                                                    "letters, digits, '_' or '-', an invite of a group id and a "
-                                                    "link id joined by '/' (at most 64)"]})
+        raise BadActorHeader(
+            f"{ACTOR_HEADER} must be staff:<username>, viewer:<username>, guardian:<member_id> "
+            "or invite:<group_id>/<link>",
+            errors={
+                ACTOR_HEADER: [
+                    f"must be <{'|'.join(ACTING_ROLES)}>:<name>: a username of 1–64 "
+                    "letters, digits, '.', '_', '@' or '-', a member id of "
+                    "letters, digits, '_' or '-', an invite of a group id and a "
+                    "link id joined by '/' (at most 64)"
+                ]
+            },
+        )
     return Principal(role, name, via=f"portal:{portal.name}")
 
 
@@ -129,8 +140,9 @@ def _check_access() -> None:
     g.principal = principal
 
 
-def init_auth(app: Flask, api_tokens: str, guardian_policy: ActorPolicy | None = None,
-              invite_policy: ActorPolicy | None = None) -> None:
+def init_auth(
+    app: Flask, api_tokens: str, guardian_policy: ActorPolicy | None = None, invite_policy: ActorPolicy | None = None
+) -> None:
     app.config["JAJO_TOKENS"] = parse_tokens(api_tokens)
     app.config["JAJO_ACTOR_POLICIES"] = {"guardian": guardian_policy, "invite": invite_policy}
     app.before_request(_check_access)

@@ -6,6 +6,7 @@ gave. A commit whose outcome stayed unknown (MongoDB went away during commitTran
 transaction on the server and reading back what it wrote: committed, the answer goes out; not committed, the command
 runs again; MongoDB still away, 503 (the retry finds the claim, or runs afresh).
 """
+
 from __future__ import annotations
 
 import time

@@ -2,6 +2,7 @@
 `guardian:<member_id>` (named by a portal in X-Jajo-Actor) may call, each with the check that it concerns
 the guardian's own group. Everything not in the table is 403. Runs before the request is parsed or claimed.
 The same kind of table decides what an `invite:<group_id>/<link>` may do (services/registration/invites.py)."""
+
 from __future__ import annotations
 
 from typing import Any, Callable

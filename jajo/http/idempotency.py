@@ -1,4 +1,5 @@
 """Idempotency-Key on every POST: the first answer is stored and replayed; no second event is emitted."""
+
 from __future__ import annotations
 
 import hashlib
@@ -96,7 +97,8 @@ def _after(response: Response) -> Response:
         return response
     try:
         _database()["idempotency"].insert_one(
-            {**claim.document(), "response": answer_of(response), "at": datetime.now(timezone.utc)})
+            {**claim.document(), "response": answer_of(response), "at": datetime.now(timezone.utc)}
+        )
     except DuplicateKeyError:
         pass
     except PyMongoError as exc:  # nothing else was stored: a retry runs it again

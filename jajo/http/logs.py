@@ -1,4 +1,5 @@
 """JSON logs carrying the request and correlation ids; bodies and tokens are never logged."""
+
 from __future__ import annotations
 
 import logging
@@ -65,8 +66,12 @@ def _finish(service: str):
         response.headers["X-Correlation-ID"] = g.get("correlation_id", "")
         log.info(
             "request",
-            extra={"method": request.method, "endpoint": endpoint, "status": response.status_code,
-                   "duration_ms": round(elapsed * 1000, 2)},
+            extra={
+                "method": request.method,
+                "endpoint": endpoint,
+                "status": response.status_code,
+                "duration_ms": round(elapsed * 1000, 2),
+            },
         )
         return response
 

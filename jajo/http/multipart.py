@@ -1,5 +1,6 @@
 """A `multipart` argument location: form fields and files validated by one schema (unknown fields
 rejected) and documented in OpenAPI as one multipart/form-data request body."""
+
 from __future__ import annotations
 
 from flask import Request
@@ -38,5 +39,6 @@ class MultipartBlueprint(Blueprint):
 
     ARGUMENTS_PARSER = MultipartParser()
     DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
-        **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING, LOCATION: "multipart/form-data",
+        **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        LOCATION: "multipart/form-data",
     }

@@ -3,6 +3,7 @@
 Register it beside the service's own blueprints: `create_service_app(name, [api.blp, outbox.blp], ...)`.
 The wired service must have a `store` (jajo.eventstore.EventStore), as a write service's `jajo.bootstrap.Service` does.
 """
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint

@@ -1,4 +1,5 @@
 """RFC 9457 problem+json for every error, including flask-smorest's and webargs' own."""
+
 from __future__ import annotations
 
 import logging
@@ -15,8 +16,7 @@ PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://jajo.yongsan-childcare.kr/problems/"
 
 
-def problem_body(status: int, title: str, detail: str, *, slug: str | None = None,
-                 errors: dict | None = None) -> str:
+def problem_body(status: int, title: str, detail: str, *, slug: str | None = None, errors: dict | None = None) -> str:
     body: dict[str, Any] = {
         "type": TYPE_BASE + (slug or title.lower().replace(" ", "-")),
         "title": title,
@@ -29,8 +29,15 @@ def problem_body(status: int, title: str, detail: str, *, slug: str | None = Non
     return json.dumps(body, ensure_ascii=False)
 
 
-def problem(status: int, title: str, detail: str, *, slug: str | None = None, errors: dict | None = None,
-            headers: dict | None = None) -> Response:
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    slug: str | None = None,
+    errors: dict | None = None,
+    headers: dict | None = None,
+) -> Response:
     body = problem_body(status, title, detail, slug=slug, errors=errors)
     response = Response(body, status=status, mimetype=PROBLEM_JSON)
     for name, value in (headers or {}).items():

@@ -1,4 +1,5 @@
 """OpenAPI documentation of the RFC 9457 problem+json answers every service gives (see jajo/http/problems.py)."""
+
 from __future__ import annotations
 
 from typing import Callable
@@ -40,7 +41,7 @@ DESCRIPTIONS = {
     412: "`If-Match` names a version the resource is no longer at",
     415: "The body is not `application/json`",
     422: "The body or query breaks the schema or a business rule (see `errors`), "
-         "or an `Idempotency-Key` was reused with a different request",
+    "or an `Idempotency-Key` was reused with a different request",
     503: "A backing store is unavailable; retry after `Retry-After` seconds",
 }
 
@@ -61,14 +62,19 @@ def problem_responses(blp: Blueprint, *statuses: int, **descriptions: str) -> Ca
 
 
 IDEMPOTENCY_KEY = {
-    "in": "header", "name": "Idempotency-Key", "required": False,
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
     "schema": {"type": "string", "minLength": 1, "maxLength": 255},
     "description": "a repeat with the same key returns the first answer (header `Idempotent-Replayed: true`) and "
-                   "emits no second event; the same key with a different request → 422",
+    "emits no second event; the same key with a different request → 422",
 }
 IF_MATCH = {
-    "in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
-    "description": "the version the client last saw (`3`, `\"3\"` or the `ETag`); a stale version → 412",
+    "in": "header",
+    "name": "If-Match",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": 'the version the client last saw (`3`, `"3"` or the `ETag`); a stale version → 412',
 }
 
 

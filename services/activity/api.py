@@ -1,4 +1,5 @@
 """Activity's HTTP blueprints: sessions, spaces, funding and documents."""
+
 from __future__ import annotations
 
 from typing import TypeVar
@@ -21,10 +22,13 @@ from services.activity.domain import missing_documents, space_day_id
 T = TypeVar("T")
 
 sessions = Blueprint("sessions", __name__, description="Group sessions (모임 활동): scheduling, attendance, cancelling")
-spaces = Blueprint("spaces", __name__,
-                   description=f"The center's spaces ({', '.join(CENTER.space_names)}) and their bookings")
+spaces = Blueprint(
+    "spaces", __name__, description=f"The center's spaces ({', '.join(CENTER.space_names)}) and their bookings"
+)
 funding = Blueprint("funding", __name__, description="Yearly budgets per group and expense claims against them")
-documents = MultipartBlueprint("documents", __name__, description="Plans, result reports, receipts and attendance sheets")
+documents = MultipartBlueprint(
+    "documents", __name__, description="Plans, result reports, receipts and attendance sheets"
+)
 BLUEPRINTS = [sessions, spaces, funding, documents]
 AUTH, BODY = (401, 403), (400, 415, 422)
 UNKNOWN_GROUP = "the group is not known to activity yet (retry after `Retry-After`), or "
@@ -44,7 +48,9 @@ def _found(doc: T | None, what: str, ident: str) -> T:
 @sessions.post("/sessions")
 @sessions.arguments(s.SessionIn)
 @sessions.response(201, s.SessionOut)
-@problem_responses(sessions, *AUTH, *BODY, 409, 503, s409=UNKNOWN_GROUP + "not approved, closed, or the space is taken at that time")
+@problem_responses(
+    sessions, *AUTH, *BODY, 409, 503, s409=UNKNOWN_GROUP + "not approved, closed, or the space is taken at that time"
+)
 @header_parameters(sessions, IDEMPOTENCY_KEY)
 def schedule_session(body: dict):
     """Schedule a session; a center space is booked atomically (409 when the slot overlaps a live session).
@@ -55,14 +61,24 @@ def schedule_session(body: dict):
 @sessions.post("/sessions/series")
 @sessions.arguments(s.SeriesIn)
 @sessions.response(201, s.SeriesOut)
-@problem_responses(sessions, *AUTH, *BODY, 409, 503, s409=UNKNOWN_GROUP + "not approved or closed, or every date clashes (`errors` by date)")
+@problem_responses(
+    sessions,
+    *AUTH,
+    *BODY,
+    409,
+    503,
+    s409=UNKNOWN_GROUP + "not approved or closed, or every date clashes (`errors` by date)",
+)
 @header_parameters(sessions, IDEMPOTENCY_KEY)
 def schedule_series(body: dict):
     """Schedule a weekly or monthly series in one call: dates that clash are listed in `conflicts`, the rest are
     booked (409 when every date clashes). Each booked session emits `SessionScheduled` with the `series_id`."""
     result = dispatch(c.ScheduleSeries(**body))
-    return {"series_id": result.series_id, "booked": [session_out(x) for x in result.booked],
-            "conflicts": result.conflicts}
+    return {
+        "series_id": result.series_id,
+        "booked": [session_out(x) for x in result.booked],
+        "conflicts": result.conflicts,
+    }
 
 
 @sessions.post("/sessions/<session_id>/attendance")
@@ -88,11 +104,19 @@ def cancel_session(body: dict, session_id: str):
 @sessions.post("/sessions/<session_id>/connection")
 @sessions.arguments(s.ConnectionIn)
 @sessions.response(200, s.ConnectionOut)
-@problem_responses(sessions, *AUTH, *BODY, 404, 409, 412, 503,
-                   s403="a guardian of another group, or a guardian naming another member",
-                   s409="the session is not a held online session (or its group is not known yet: `Retry-After`)",
-                   s422="`status` is not one of ok, audio, video, dropped, could_not_join; `note` is too long; "
-                        "staff left out `member_id`, or it is not a current member of the session's group")
+@problem_responses(
+    sessions,
+    *AUTH,
+    *BODY,
+    404,
+    409,
+    412,
+    503,
+    s403="a guardian of another group, or a guardian naming another member",
+    s409="the session is not a held online session (or its group is not known yet: `Retry-After`)",
+    s422="`status` is not one of ok, audio, video, dropped, could_not_join; `note` is too long; "
+    "staff left out `member_id`, or it is not a current member of the session's group",
+)
 @header_parameters(sessions, IDEMPOTENCY_KEY, IF_MATCH)
 def report_connection(body: dict, session_id: str):
     """How a guardian's connection to a held online session (온라인 간담회) went: one report per guardian per
@@ -140,8 +164,15 @@ def space_bookings(query: dict, space: str):
     found = _found(service().spaces.get(space), "space", space)
     day = query["date"].isoformat()
     view = service().views.space_day(space_day_id(space, day)) or {"version": 0, "bookings": []}
-    return {"space": space, "date": day, "version": view["version"], "bookings": view["bookings"],
-            "opens": found.opens, "closes": found.closes, "capacity": found.capacity}
+    return {
+        "space": space,
+        "date": day,
+        "version": view["version"],
+        "bookings": view["bookings"],
+        "opens": found.opens,
+        "closes": found.closes,
+        "capacity": found.capacity,
+    }
 
 
 # --- funding -------------------------------------------------------------------------------------
@@ -244,9 +275,18 @@ def _document_out(document) -> dict:
 @documents.post("/documents")
 @documents.arguments(s.DocumentUpload, location="multipart")
 @documents.response(201, s.DocumentOut)
-@problem_responses(documents, *AUTH, 409, 413, 415, 422, 503, s409=UNKNOWN_GROUP[:-5],
-                   s413="the file is larger than 10 MB",
-                   s415="the file is not JPEG, PNG, HEIC or PDF (by content), or the body is not multipart/form-data")
+@problem_responses(
+    documents,
+    *AUTH,
+    409,
+    413,
+    415,
+    422,
+    503,
+    s409=UNKNOWN_GROUP[:-5],
+    s413="the file is larger than 10 MB",
+    s415="the file is not JPEG, PNG, HEIC or PDF (by content), or the body is not multipart/form-data",
+)
 @header_parameters(documents, IDEMPOTENCY_KEY)
 def submit_document(form: dict):
     """Submit a document as multipart/form-data: a photo or PDF straight from a phone (JPEG, PNG, HEIC, PDF by
@@ -270,8 +310,17 @@ def accept_document(document_id: str):
 @documents.post("/documents/<document_id>/return")
 @documents.arguments(s.ReturnIn)
 @documents.response(200, s.DocumentOut)
-@problem_responses(documents, *AUTH, *BODY, 404, 409, 412, 503, s409="the document was already accepted or returned",
-                   s422="`reason` is missing or blank")
+@problem_responses(
+    documents,
+    *AUTH,
+    *BODY,
+    404,
+    409,
+    412,
+    503,
+    s409="the document was already accepted or returned",
+    s422="`reason` is missing or blank",
+)
 @header_parameters(documents, IDEMPOTENCY_KEY, IF_MATCH)
 def return_document(body: dict, document_id: str):
     """Return a submitted document to the group with a reason (staff): `review.status` becomes `returned` and
@@ -289,9 +338,15 @@ def get_document(document_id: str):
 
 @documents.get("/documents/<document_id>/content")
 @documents.arguments(s.ContentQuery, location="query")
-@documents.doc(responses={"200": {"description": "the file as submitted, with the content type detected from its "
-                                                 "bytes (never the client's claim)",
-                                  "content": {t: {} for t in ("image/jpeg", "image/png", "image/heic", "application/pdf")}}})
+@documents.doc(
+    responses={
+        "200": {
+            "description": "the file as submitted, with the content type detected from its "
+            "bytes (never the client's claim)",
+            "content": {t: {} for t in ("image/jpeg", "image/png", "image/heic", "application/pdf")},
+        }
+    }
+)
 @problem_responses(documents, *AUTH, 404, 422)
 def document_content(query: dict, document_id: str):
     """The file, `inline` so that a browser previews images and PDFs (`?download=true`: as an attachment).

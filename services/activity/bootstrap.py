@@ -18,7 +18,12 @@ def bootstrap(settings: Settings) -> Service:
     spaces = load_spaces(settings.extra.get("activity_spaces") or os.environ.get(SPACES_ENV))
     _, db = database("activity", settings)
     views, files = ActivityViews(db), DocumentFiles(db)
-    return write_service("activity", settings, build_handlers(Deps(views, files, spaces)), views=views,
-                         projection=lambda: RegistrationView(db, settings),
-                         parts={"files": files, "spaces": spaces},
-                         background=[lambda service: FileSweep(files, service.store.events)])
+    return write_service(
+        "activity",
+        settings,
+        build_handlers(Deps(views, files, spaces)),
+        views=views,
+        projection=lambda: RegistrationView(db, settings),
+        parts={"files": files, "spaces": spaces},
+        background=[lambda service: FileSweep(files, service.store.events)],
+    )

@@ -1,4 +1,5 @@
 """Activity's events on `activity.events`: sessions, space bookings, funding and documents."""
+
 from __future__ import annotations
 
 from jajo.events import Catalogue, EventType
@@ -8,22 +9,32 @@ BUDGET = "`budget:<group_id>:<year>`"
 SPACE_DAY = "`space:<space>:<date>`"
 DOCUMENT = ("document_id", "group_id", "year", "kind", "session_id", "expense_id")
 
-SessionScheduled = EventType("SessionScheduled", "session id",
-                             (*SESSION, "title", "series_id", "meeting_url", "dial_in"))
-SessionHeld = EventType("SessionHeld", "session id",
-                        (*SESSION, "guardian_ids", "child_ids", "parents", "children", "notes"),
-                        shapes={"guardian_ids": "[member_id]", "child_ids": "[child_id]"})
+SessionScheduled = EventType(
+    "SessionScheduled", "session id", (*SESSION, "title", "series_id", "meeting_url", "dial_in")
+)
+SessionHeld = EventType(
+    "SessionHeld",
+    "session id",
+    (*SESSION, "guardian_ids", "child_ids", "parents", "children", "notes"),
+    shapes={"guardian_ids": "[member_id]", "child_ids": "[child_id]"},
+)
 SessionCancelled = EventType("SessionCancelled", "session id", (*SESSION, "reason"))
-ConnectionReported = EventType("ConnectionReported", "session id", (*SESSION, "member_id", "status", "note", "report_no"))
+ConnectionReported = EventType(
+    "ConnectionReported", "session id", (*SESSION, "member_id", "status", "note", "report_no")
+)
 SpaceBooked = EventType("SpaceBooked", SPACE_DAY, ("space", "date", "session_id", "start", "end", "group_id"))
 SpaceReleased = EventType("SpaceReleased", SPACE_DAY, ("space", "date", "session_id"))
 BudgetAllocated = EventType("BudgetAllocated", BUDGET, ("group_id", "year", "amount", "total"))
-ExpenseClaimed = EventType("ExpenseClaimed", BUDGET, ("expense_id", "group_id", "year", "session_id", "date", "amount",
-                                                      "category", "description", "document_ids"))
+ExpenseClaimed = EventType(
+    "ExpenseClaimed",
+    BUDGET,
+    ("expense_id", "group_id", "year", "session_id", "date", "amount", "category", "description", "document_ids"),
+)
 ExpenseApproved = EventType("ExpenseApproved", BUDGET, ("expense_id", "group_id", "year", "amount"))
 ExpenseRejected = EventType("ExpenseRejected", BUDGET, ("expense_id", "group_id", "year", "amount", "reason"))
-DocumentSubmitted = EventType("DocumentSubmitted", "document id",
-                              (*DOCUMENT, "filename", "content_type", "size", "sha256"))
+DocumentSubmitted = EventType(
+    "DocumentSubmitted", "document id", (*DOCUMENT, "filename", "content_type", "size", "sha256")
+)
 DocumentAccepted = EventType("DocumentAccepted", "document id", DOCUMENT)
 DocumentReturned = EventType("DocumentReturned", "document id", (*DOCUMENT, "reason"))
 
@@ -47,8 +58,23 @@ returned document no longer counts as handed in (`services.program.rules.documen
 reporting); the group answers it with a new `DocumentSubmitted` (a new document id) for the same requirement.
 """
 
-CATALOGUE = Catalogue("activity.events", "activity", (
-    SessionScheduled, SessionHeld, SessionCancelled, ConnectionReported, SpaceBooked, SpaceReleased,
-    BudgetAllocated, ExpenseClaimed, ExpenseApproved, ExpenseRejected,
-    DocumentSubmitted, DocumentAccepted, DocumentReturned,
-), NOTES)
+CATALOGUE = Catalogue(
+    "activity.events",
+    "activity",
+    (
+        SessionScheduled,
+        SessionHeld,
+        SessionCancelled,
+        ConnectionReported,
+        SpaceBooked,
+        SpaceReleased,
+        BudgetAllocated,
+        ExpenseClaimed,
+        ExpenseApproved,
+        ExpenseRejected,
+        DocumentSubmitted,
+        DocumentAccepted,
+        DocumentReturned,
+    ),
+    NOTES,
+)

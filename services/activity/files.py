@@ -6,6 +6,7 @@ deleted again if the commit fails: only committed documents point at a file.
 A file is written in GridFS's layout by this module, chunk by chunk from the upload's stream and hashed on the
 way, so that memory holds a few chunks whatever the file's size: pymongo's own writer (4.9+) buffers a whole
 file of up to 48 MB and encodes it into one message, about three copies of it."""
+
 from __future__ import annotations
 
 import hashlib
@@ -54,9 +55,16 @@ class DocumentFiles:
                     batch = []
             if batch:
                 self.db[f"{BUCKET}.chunks"].insert_many(batch)
-            self.db[f"{BUCKET}.files"].insert_one({
-                "_id": document_id, "length": size, "chunkSize": CHUNK_BYTES, "filename": filename,
-                "uploadDate": _now_ms(), "metadata": {"contentType": content_type}})
+            self.db[f"{BUCKET}.files"].insert_one(
+                {
+                    "_id": document_id,
+                    "length": size,
+                    "chunkSize": CHUNK_BYTES,
+                    "filename": filename,
+                    "uploadDate": _now_ms(),
+                    "metadata": {"contentType": content_type},
+                }
+            )
         except BaseException:
             self.delete(document_id)
             raise
@@ -83,8 +91,10 @@ class DocumentFiles:
         ids = [doc["_id"] for doc in files]
         if not ids:
             return 0
-        stored = {doc["subject"] for doc in events.find({"subject": {"$in": ids}, "type": DocumentSubmitted.name},
-                                                        {"subject": 1})}
+        stored = {
+            doc["subject"]
+            for doc in events.find({"subject": {"$in": ids}, "type": DocumentSubmitted.name}, {"subject": 1})
+        }
         orphans = [file_id for file_id in ids if file_id not in stored]
         for file_id in orphans:
             self.delete(file_id)

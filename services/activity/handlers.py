@@ -1,4 +1,5 @@
 """Command handlers: load, decide, commit. `build_handlers(deps)` binds them to activity's read side."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,11 +11,30 @@ from jajo.errors import Conflict, NotFound, RuleViolation
 from jajo.mongo import CommitOutcomeUnknown
 from jajo.unit_of_work import UnitOfWork
 from services.activity.commands import (
-    AcceptDocument, AllocateBudget, ReportConnection, ApproveExpense, CancelSession, ClaimExpense, RecordAttendance, RejectExpense, ScheduleSeries,
-    ReturnDocument, ScheduleSession, SubmitDocument,
+    AcceptDocument,
+    AllocateBudget,
+    ReportConnection,
+    ApproveExpense,
+    CancelSession,
+    ClaimExpense,
+    RecordAttendance,
+    RejectExpense,
+    ScheduleSeries,
+    ReturnDocument,
+    ScheduleSession,
+    SubmitDocument,
 )
 from services.activity.domain import (
-    Budget, Document, Session, Space, SpaceDay, budget_id, check_slot, check_upload, series_dates, space_day_id,
+    Budget,
+    Document,
+    Session,
+    Space,
+    SpaceDay,
+    budget_id,
+    check_slot,
+    check_upload,
+    series_dates,
+    space_day_id,
 )
 from services.activity.files import DocumentFiles, peek
 from services.activity.views import ActivityViews
@@ -37,13 +57,27 @@ class SeriesResult:
 def book_space(uow: UnitOfWork, session: Session) -> None:
     if session.in_center:
         uow.load_optional(SpaceDay, space_day_id(session.venue, session.date)).book(
-            session.id, session.group_id, session.start, session.end)
+            session.id, session.group_id, session.start, session.end
+        )
 
 
 def schedule_session(cmd: ScheduleSession, uow: UnitOfWork, deps: Deps) -> Session:
     group = deps.views.require_group(cmd.group_id)
-    session = uow.add(Session.schedule(new_id(), group, cmd.date, cmd.start, cmd.end, cmd.kind, cmd.venue,
-                                       deps.spaces, title=cmd.title, meeting_url=cmd.meeting_url, dial_in=cmd.dial_in))
+    session = uow.add(
+        Session.schedule(
+            new_id(),
+            group,
+            cmd.date,
+            cmd.start,
+            cmd.end,
+            cmd.kind,
+            cmd.venue,
+            deps.spaces,
+            title=cmd.title,
+            meeting_url=cmd.meeting_url,
+            dial_in=cmd.dial_in,
+        )
+    )
     book_space(uow, session)
     uow.commit()
     return session
@@ -55,9 +89,20 @@ def schedule_series(cmd: ScheduleSeries, uow: UnitOfWork, deps: Deps) -> SeriesR
     dates = series_dates(cmd.first_date, cmd.frequency, interval=cmd.interval, count=cmd.count, until=cmd.until)
     series_id, booked, conflicts = new_id(), [], []
     for day in dates:
-        session = Session.schedule(new_id(), group, day, cmd.start, cmd.end, cmd.kind, cmd.venue, deps.spaces,
-                                   title=cmd.title, series_id=series_id, meeting_url=cmd.meeting_url,
-                                   dial_in=cmd.dial_in)
+        session = Session.schedule(
+            new_id(),
+            group,
+            day,
+            cmd.start,
+            cmd.end,
+            cmd.kind,
+            cmd.venue,
+            deps.spaces,
+            title=cmd.title,
+            series_id=series_id,
+            meeting_url=cmd.meeting_url,
+            dial_in=cmd.dial_in,
+        )
         try:
             book_space(uow, session)
         except Conflict as clash:
@@ -65,8 +110,10 @@ def schedule_series(cmd: ScheduleSeries, uow: UnitOfWork, deps: Deps) -> SeriesR
             continue
         booked.append(uow.add(session))
     if not booked:
-        raise Conflict("every date of the series clashes with another booking",
-                       errors={c["date"]: [c["detail"]] for c in conflicts})
+        raise Conflict(
+            "every date of the series clashes with another booking",
+            errors={c["date"]: [c["detail"]] for c in conflicts},
+        )
     uow.commit()
     return SeriesResult(series_id, booked, conflicts)
 
@@ -117,8 +164,15 @@ def claim_expense(cmd: ClaimExpense, uow: UnitOfWork, deps: Deps) -> tuple[Budge
     deps.views.require_group(cmd.group_id)
     _check_links(deps, cmd.group_id, cmd.session_id, cmd.document_ids)
     budget, expense_id = uow.load_optional(Budget, budget_id(cmd.group_id, cmd.date.year)), new_id()
-    budget.claim(expense_id, date=cmd.date.isoformat(), amount=cmd.amount, category=cmd.category,
-                 session_id=cmd.session_id, description=cmd.description, document_ids=cmd.document_ids)
+    budget.claim(
+        expense_id,
+        date=cmd.date.isoformat(),
+        amount=cmd.amount,
+        category=cmd.category,
+        session_id=cmd.session_id,
+        description=cmd.description,
+        document_ids=cmd.document_ids,
+    )
     uow.after_append.append(deps.views.expense_writer(budget, expense_id))
     uow.commit()
     return budget, expense_id
@@ -150,8 +204,10 @@ def reject_expense(cmd: RejectExpense, uow: UnitOfWork, deps: Deps) -> tuple[Bud
 def _document_year(deps: Deps, cmd: SubmitDocument, group_year: int | None) -> int | None:
     errors: dict[str, list[str]] = {}
     years = []
-    for field, record in (("session_id", cmd.session_id and deps.views.session(cmd.session_id)),
-                          ("expense_id", cmd.expense_id and deps.views.expense(cmd.expense_id))):
+    for field, record in (
+        ("session_id", cmd.session_id and deps.views.session(cmd.session_id)),
+        ("expense_id", cmd.expense_id and deps.views.expense(cmd.expense_id)),
+    ):
         value = getattr(cmd, field)
         if value is not None and (not record or record["group_id"] != cmd.group_id):
             errors[field] = [f"{value} is not a {field[:-3]} of group {cmd.group_id}"]
@@ -168,9 +224,18 @@ def submit_document(cmd: SubmitDocument, uow: UnitOfWork, deps: Deps) -> Documen
     year, document_id = _document_year(deps, cmd, group.year), new_id()
     stored = deps.files.put(document_id, cmd.file, cmd.filename, content_type)
     try:
-        document = uow.add(Document.submit(document_id, group_id=cmd.group_id, year=year, kind=cmd.kind,
-                                           file=stored, filename=cmd.filename, session_id=cmd.session_id,
-                                           expense_id=cmd.expense_id))
+        document = uow.add(
+            Document.submit(
+                document_id,
+                group_id=cmd.group_id,
+                year=year,
+                kind=cmd.kind,
+                file=stored,
+                filename=cmd.filename,
+                session_id=cmd.session_id,
+                expense_id=cmd.expense_id,
+            )
+        )
         uow.commit()
     except CommitOutcomeUnknown:
         raise  # it may have committed: the file stays (the sweep removes it if no DocumentSubmitted was stored)
@@ -196,9 +261,17 @@ def return_document(cmd: ReturnDocument, uow: UnitOfWork, deps: Deps) -> Documen
 
 def build_handlers(deps: Deps) -> dict:
     handlers: dict[type, Callable[..., Any]] = {
-        ScheduleSession: schedule_session, ScheduleSeries: schedule_series, RecordAttendance: record_attendance,
-        CancelSession: cancel_session, AllocateBudget: allocate_budget, ClaimExpense: claim_expense,
-        ApproveExpense: approve_expense, RejectExpense: reject_expense, SubmitDocument: submit_document,
-        AcceptDocument: accept_document, ReturnDocument: return_document, ReportConnection: report_connection,
+        ScheduleSession: schedule_session,
+        ScheduleSeries: schedule_series,
+        RecordAttendance: record_attendance,
+        CancelSession: cancel_session,
+        AllocateBudget: allocate_budget,
+        ClaimExpense: claim_expense,
+        ApproveExpense: approve_expense,
+        RejectExpense: reject_expense,
+        SubmitDocument: submit_document,
+        AcceptDocument: accept_document,
+        ReturnDocument: return_document,
+        ReportConnection: report_connection,
     }
     return {command: partial(handler, deps=deps) for command, handler in handlers.items()}

@@ -19,28 +19,52 @@ def _id(description: str, **kwargs) -> fields.String:
 
 
 def _krw(description: str) -> fields.Integer:
-    return fields.Integer(required=True, strict=True, validate=validate.Range(1, MAX_KRW),
-                          metadata={"description": f"{description}; whole KRW, 1 to {MAX_KRW:,}"})
+    return fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(1, MAX_KRW),
+        metadata={"description": f"{description}; whole KRW, 1 to {MAX_KRW:,}"},
+    )
 
 
 class _Slot(Schema):
-    group_id = _id("an approved, open group as activity knows it from registration's events (409 + Retry-After "
-                   "while unknown)", required=True)
+    group_id = _id(
+        "an approved, open group as activity knows it from registration's events (409 + Retry-After while unknown)",
+        required=True,
+    )
     start = ClockTime(required=True, metadata={"description": "HH:MM; inside the space's opening hours"})
     end = ClockTime(required=True, metadata={"description": "HH:MM, after start"})
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS),
-                         metadata={"description": "regular, special (특별활동) or online (온라인 간담회)"})
-    venue = fields.String(required=True, validate=validate.OneOf(VENUES), metadata={
-        "description": f"a center space ({', '.join(CENTER_SPACES)}), external or online; online ⇔ kind online"})
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(KINDS),
+        metadata={"description": "regular, special (특별활동) or online (온라인 간담회)"},
+    )
+    venue = fields.String(
+        required=True,
+        validate=validate.OneOf(VENUES),
+        metadata={
+            "description": f"a center space ({', '.join(CENTER_SPACES)}), external or online; online ⇔ kind online"
+        },
+    )
     title = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
     meeting_url = fields.String(
-        load_default=None, allow_none=True,
+        load_default=None,
+        allow_none=True,
         validate=[validate.Length(max=500), validate.URL(schemes={"https"}, error="must be an https:// URL")],
-        metadata={"description": "kind online only (else 422): the meeting link, https only",
-                  "example": "https://meet.example.kr/jajo-0512"})
-    dial_in = Text(load_default=None, allow_none=True, validate=validate.Length(1, 100), metadata={
-        "description": "kind online only (else 422): a phone dial-in for those who cannot join by video",
-        "example": "02-1234-5678 (회의 ID 123 456)"})
+        metadata={
+            "description": "kind online only (else 422): the meeting link, https only",
+            "example": "https://meet.example.kr/jajo-0512",
+        },
+    )
+    dial_in = Text(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(1, 100),
+        metadata={
+            "description": "kind online only (else 422): a phone dial-in for those who cannot join by video",
+            "example": "02-1234-5678 (회의 ID 123 456)",
+        },
+    )
 
 
 class SessionIn(_Slot):
@@ -49,12 +73,21 @@ class SessionIn(_Slot):
 
 class SeriesIn(_Slot):
     first_date = IsoDate(required=True, metadata={"description": "the first session's date"})
-    frequency = fields.String(required=True, validate=validate.OneOf(["weekly", "monthly"]), metadata={
-        "description": "weekly: same weekday; monthly: same day of the month (the last day in shorter months)"})
-    interval = fields.Integer(load_default=1, strict=True, validate=validate.Range(1, 12),
-                              metadata={"description": "every n weeks or months"})
-    count = fields.Integer(strict=True, validate=validate.Range(1, MAX_SERIES),
-                           metadata={"description": f"number of sessions (1–{MAX_SERIES}); give count or until"})
+    frequency = fields.String(
+        required=True,
+        validate=validate.OneOf(["weekly", "monthly"]),
+        metadata={
+            "description": "weekly: same weekday; monthly: same day of the month (the last day in shorter months)"
+        },
+    )
+    interval = fields.Integer(
+        load_default=1, strict=True, validate=validate.Range(1, 12), metadata={"description": "every n weeks or months"}
+    )
+    count = fields.Integer(
+        strict=True,
+        validate=validate.Range(1, MAX_SERIES),
+        metadata={"description": f"number of sessions (1–{MAX_SERIES}); give count or until"},
+    )
     until = IsoDate(metadata={"description": "last possible date (inclusive); give count or until"})
 
     @validates_schema
@@ -64,10 +97,18 @@ class SeriesIn(_Slot):
 
 
 class AttendanceIn(Schema):
-    guardians = fields.List(fields.String(validate=Id), required=True, validate=validate.Length(max=500),
-                            metadata={"description": "member ids of the attending guardians: current members, no duplicates"})
-    children = fields.List(fields.String(validate=Id), required=True, validate=validate.Length(max=500),
-                           metadata={"description": "child ids of attending children of current members, no duplicates"})
+    guardians = fields.List(
+        fields.String(validate=Id),
+        required=True,
+        validate=validate.Length(max=500),
+        metadata={"description": "member ids of the attending guardians: current members, no duplicates"},
+    )
+    children = fields.List(
+        fields.String(validate=Id),
+        required=True,
+        validate=validate.Length(max=500),
+        metadata={"description": "child ids of attending children of current members, no duplicates"},
+    )
     notes = Text(multiline=True, load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
@@ -79,8 +120,10 @@ class SessionConnection(Schema):
     member_id = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(CONNECTION_STATUSES))
     note = fields.String(allow_none=True)
-    report_no = fields.Integer(required=True, metadata={
-        "description": "1 for the guardian's first report on this session, 2 when it replaced one, …"})
+    report_no = fields.Integer(
+        required=True,
+        metadata={"description": "1 for the guardian's first report on this session, 2 when it replaced one, …"},
+    )
 
 
 class SessionOut(Schema):
@@ -104,18 +147,36 @@ class SessionOut(Schema):
     reason = fields.String(allow_none=True, metadata={"description": "why it was cancelled"})
     meeting_url = fields.String(allow_none=True, metadata={"description": "online sessions: the meeting link"})
     dial_in = fields.String(allow_none=True, metadata={"description": "online sessions: the phone dial-in"})
-    connections = fields.List(fields.Nested(SessionConnection), metadata={
-        "description": "held online sessions: each guardian's latest connection report"})
+    connections = fields.List(
+        fields.Nested(SessionConnection),
+        metadata={"description": "held online sessions: each guardian's latest connection report"},
+    )
 
 
 class ConnectionIn(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(CONNECTION_STATUSES), metadata={
-        "description": "ok (잘 됨), audio (소리 문제), video (화면 문제), dropped (끊김), could_not_join (접속 못 함)"})
-    note = Text(multiline=True, load_default=None, allow_none=True, validate=validate.Length(max=500),
-                metadata={"description": "optional, at most 500 characters"})
-    member_id = fields.String(load_default=None, allow_none=True, validate=Id, metadata={
-        "description": "staff recording for a guardian: that guardian's member id (required then, else 422); a "
-                       "guardian reports for itself and may leave it out (another member id → 403)"})
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(CONNECTION_STATUSES),
+        metadata={
+            "description": "ok (잘 됨), audio (소리 문제), video (화면 문제), dropped (끊김), could_not_join (접속 못 함)"
+        },
+    )
+    note = Text(
+        multiline=True,
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=500),
+        metadata={"description": "optional, at most 500 characters"},
+    )
+    member_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=Id,
+        metadata={
+            "description": "staff recording for a guardian: that guardian's member id (required then, else 422); a "
+            "guardian reports for itself and may leave it out (another member id → 403)"
+        },
+    )
 
 
 class ConnectionOut(SessionConnection):
@@ -140,8 +201,9 @@ class SeriesConflict(Schema):
 class SeriesOut(Schema):
     series_id = fields.String(required=True)
     booked = fields.List(fields.Nested(SessionOut), required=True)
-    conflicts = fields.List(fields.Nested(SeriesConflict), required=True,
-                            metadata={"description": "the dates not booked and why"})
+    conflicts = fields.List(
+        fields.Nested(SeriesConflict), required=True, metadata={"description": "the dates not booked and why"}
+    )
 
 
 class SpaceOut(Schema):
@@ -190,11 +252,16 @@ class ExpenseIn(Schema):
     session_id = _id("the session the money was spent for (of the same group)", load_default=None, allow_none=True)
     date = IsoDate(required=True, metadata={"description": "when it was spent; its year picks the budget"})
     amount = _krw("claimed; at most the remaining budget")
-    category = Text(required=True, validate=validate.Length(1, 50),
-                             metadata={"description": "e.g. 재료비, 간식비, 강사비"})
+    category = Text(
+        required=True, validate=validate.Length(1, 50), metadata={"description": "e.g. 재료비, 간식비, 강사비"}
+    )
     description = Text(multiline=True, load_default=None, allow_none=True, validate=validate.Length(max=2000))
-    document_ids = fields.List(fields.String(validate=Id), load_default=list, validate=validate.Length(max=50),
-                               metadata={"description": "documents of the same group (e.g. the receipt)"})
+    document_ids = fields.List(
+        fields.String(validate=Id),
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={"description": "documents of the same group (e.g. the receipt)"},
+    )
 
 
 class RejectIn(Schema):
@@ -224,12 +291,16 @@ class BudgetsQuery(Schema):
 class ExpenseQuery(Schema):
     group_id = fields.String(validate=Id, metadata={"description": "only this group's claims"})
     year = fields.Integer(validate=Year, metadata={"description": "only claims of this program year"})
-    status = fields.String(validate=validate.OneOf(["claimed", "approved", "rejected"]), metadata={
-        "description": "`claimed` = waiting for a decision (the claims queue)"})
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500), metadata={
-        "description": "claims per page, 1–500"})
-    cursor = fields.String(validate=validate.Length(1, 200), metadata={
-        "description": "the `next_cursor` of the previous page"})
+    status = fields.String(
+        validate=validate.OneOf(["claimed", "approved", "rejected"]),
+        metadata={"description": "`claimed` = waiting for a decision (the claims queue)"},
+    )
+    limit = fields.Integer(
+        load_default=100, validate=validate.Range(1, 500), metadata={"description": "claims per page, 1–500"}
+    )
+    cursor = fields.String(
+        validate=validate.Length(1, 200), metadata={"description": "the `next_cursor` of the previous page"}
+    )
 
     @validates_schema
     def _some_filter(self, data, **kwargs):
@@ -238,8 +309,11 @@ class ExpenseQuery(Schema):
 
 
 class ExpenseList(Schema):
-    expenses = fields.List(fields.Nested(ExpenseOut), required=True, metadata={
-        "description": "ordered by date, then id, with their `document_ids`"})
+    expenses = fields.List(
+        fields.Nested(ExpenseOut),
+        required=True,
+        metadata={"description": "ordered by date, then id, with their `document_ids`"},
+    )
     next_cursor = fields.String(allow_none=True, metadata={"description": "null on the last page"})
 
 
@@ -269,20 +343,31 @@ class DocumentUpload(Schema):
 
 
 class ContentQuery(Schema):
-    download = fields.Boolean(load_default=False, metadata={
-        "description": "true: `Content-Disposition: attachment` (download); default `inline` (preview)"})
+    download = fields.Boolean(
+        load_default=False,
+        metadata={"description": "true: `Content-Disposition: attachment` (download); default `inline` (preview)"},
+    )
 
 
 class ReviewOut(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(["submitted", "accepted", "returned"]), metadata={
-        "description": "`submitted` until staff accept or return it; a `returned` document no longer counts as "
-                       "handed in (a new file for the same requirement answers it)"})
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(["submitted", "accepted", "returned"]),
+        metadata={
+            "description": "`submitted` until staff accept or return it; a `returned` document no longer counts as "
+            "handed in (a new file for the same requirement answers it)"
+        },
+    )
     reason = fields.String(allow_none=True, metadata={"description": "why it was returned"})
 
 
 class ReturnIn(Schema):
-    reason = Text(multiline=True, required=True, validate=validate.Length(1, 500),
-                  metadata={"description": "why the document goes back to the group, 1–500 characters"})
+    reason = Text(
+        multiline=True,
+        required=True,
+        validate=validate.Length(1, 500),
+        metadata={"description": "why the document goes back to the group, 1–500 characters"},
+    )
 
 
 class DocumentOut(Schema):
@@ -317,5 +402,10 @@ class MissingOut(Schema):
 
 
 class BudgetList(Schema):
-    budgets = fields.List(fields.Nested(BudgetTotals), required=True, metadata={
-        "description": "one per group with a budget that year, ordered by group id; their claims: `GET /expenses`"})
+    budgets = fields.List(
+        fields.Nested(BudgetTotals),
+        required=True,
+        metadata={
+            "description": "one per group with a budget that year, ordered by group id; their claims: `GET /expenses`"
+        },
+    )

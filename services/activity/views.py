@@ -1,4 +1,5 @@
 """Activity's read side: its view of registration's groups, and queries over its own current-state views."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -54,7 +55,6 @@ class RegistrationView:
             changes[f"members.{_member_key(data['member_id'])}.left"] = True
         self.db[GROUPS].update_one({"_id": group_id}, {"$set": changes}, upsert=True, session=session)
 
-
     def _hear_of(self, people: list[str], group_id: str, session: ClientSession) -> None:
         for person in people:
             self.db[PEOPLE].update_one({"_id": person}, {"$set": {"group_id": group_id}}, upsert=True, session=session)
@@ -104,7 +104,9 @@ class ActivityViews:
         wanted = list(dict.fromkeys(people))
         heard = {doc["_id"] for doc in self.db[PEOPLE].find({"_id": {"$in": wanted}}, {"_id": 1})}
         if len(heard) < len(wanted):
-            raise NotYetKnown(f"{len(wanted) - len(heard)} listed people are not known to activity (yet): retry shortly")
+            raise NotYetKnown(
+                f"{len(wanted) - len(heard)} listed people are not known to activity (yet): retry shortly"
+            )
 
     def guardian_group(self, member_id: str) -> str:
         """The group of a current member acting as guardian: 409 (retry) while registration's join has not
@@ -146,8 +148,10 @@ class ActivityViews:
         return _found(self.db["expense_views"].find_one({"_id": expense_id}))
 
     def expenses(self, group_id: str, year: int) -> list[dict]:
-        return sorted((_doc(v) for v in self.db["expense_views"].find({"group_id": group_id, "year": year})),
-                      key=lambda e: (e["date"], e["id"]))
+        return sorted(
+            (_doc(v) for v in self.db["expense_views"].find({"group_id": group_id, "year": year})),
+            key=lambda e: (e["date"], e["id"]),
+        )
 
     def expense_page(self, query: dict, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
         """Claims matching indexed filters (group_id, year, status), a page at a time by (date, id). Sorted here

@@ -1,4 +1,5 @@
 """Background worker of activity: its outbox relay, its view of registration's groups and the file sweep."""
+
 from jajo.worker import serve, worker_loops
 from services.activity.bootstrap import bootstrap
 

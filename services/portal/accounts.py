@@ -1,4 +1,5 @@
 """Staff accounts (roles `staff`, `viewer`) in the portal's own database, with argon2id password hashes."""
+
 from __future__ import annotations
 
 import re
@@ -73,8 +74,14 @@ class Accounts:
         if role not in ROLES:
             raise AccountError("역할은 staff 또는 viewer입니다.", "role")
         check_password(password)
-        doc = {"_id": username, "role": role, "display_name": display_name or username, "active": True,
-               "password": _hasher.hash(password), "created_at": datetime.now(timezone.utc)}
+        doc = {
+            "_id": username,
+            "role": role,
+            "display_name": display_name or username,
+            "active": True,
+            "password": _hasher.hash(password),
+            "created_at": datetime.now(timezone.utc),
+        }
         try:
             self.collection.insert_one(doc)
         except DuplicateKeyError:

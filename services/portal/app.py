@@ -2,6 +2,7 @@
 
 A feature is one view module in views/ (a Blueprint), one template folder templates/views/<feature>/ and one
 API client in clients/; register it in FEATURES below and, when it has a page, in navigation.NAV."""
+
 from __future__ import annotations
 
 import secrets
@@ -22,8 +23,19 @@ from services.portal.clients.base import ApiError
 from services.portal.sessions import COOKIE, SessionStore, SigninLimiter, same_token
 from services.portal.settings import PortalSettings, load_portal_settings
 from services.portal.links import Links
-from services.portal.views import (audit, auth, dashboard, documents, funding, groups, links, operations, parents,
-                                   schedule, surveys)
+from services.portal.views import (
+    audit,
+    auth,
+    dashboard,
+    documents,
+    funding,
+    groups,
+    links,
+    operations,
+    parents,
+    schedule,
+    surveys,
+)
 from services.portal.web import render
 
 FEATURES = [auth, dashboard, groups, links, schedule, funding, documents, surveys, audit, operations, parents]
@@ -76,10 +88,16 @@ def _load_session() -> None:
     portal = _portal()
     g.session = portal.sessions.load(request.cookies.get(COOKIE)) if request.endpoint not in ("assets.serve",) else None
     g.account = Account(g.session.username, g.session.role, g.session.username, True) if g.session else None
-    if request.endpoint in portal.public_endpoints or request.endpoint is None or request.blueprint in PUBLIC_BLUEPRINTS:
+    if (
+        request.endpoint in portal.public_endpoints
+        or request.endpoint is None
+        or request.blueprint in PUBLIC_BLUEPRINTS
+    ):
         return None
     if g.session is None:
-        return _to_signin("로그인이 필요합니다." if request.method == "GET" else "세션이 만료되었습니다. 다시 로그인해 주세요.")
+        return _to_signin(
+            "로그인이 필요합니다." if request.method == "GET" else "세션이 만료되었습니다. 다시 로그인해 주세요."
+        )
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         offered = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
         if not same_token(offered, g.session.csrf):
@@ -106,10 +124,14 @@ def _flashes() -> dict:
 
 def _secure_headers(response):
     nonce = g.get("csp_nonce", "")
-    response.headers.setdefault("Content-Security-Policy", (
-        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; frame-src 'self'; object-src 'self'; "
-        "base-uri 'self'; form-action 'self'; frame-ancestors 'self'"))
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        (
+            f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; frame-src 'self'; object-src 'self'; "
+            "base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
+        ),
+    )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     if response.mimetype == "text/html":
@@ -125,8 +147,12 @@ def _portal() -> Portal:
 
 
 def _error_page(exc: HTTPException):
-    messages = {403: "이 화면을 볼 권한이 없습니다.", 404: "찾는 화면이 없습니다.", 405: "허용되지 않는 요청입니다.",
-                413: "파일이 너무 큽니다(10MB 이하)."}
+    messages = {
+        403: "이 화면을 볼 권한이 없습니다.",
+        404: "찾는 화면이 없습니다.",
+        405: "허용되지 않는 요청입니다.",
+        413: "파일이 너무 큽니다(10MB 이하).",
+    }
     message = messages.get(exc.code or 500, "요청을 처리하지 못했습니다.")
     return render("error.html", title=f"{exc.code} 오류", message=message), exc.code
 

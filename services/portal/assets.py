@@ -2,6 +2,7 @@
 
 Only the folders named in PACKAGES are served; nothing is copied into the repository and no CDN is used.
 `asset_url("htmx", "htmx.min.js")` → `/assets/htmx/htmx.min.js?v=<hash>` (cached for a year)."""
+
 from __future__ import annotations
 
 import hashlib

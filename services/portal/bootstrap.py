@@ -15,10 +15,16 @@ def bootstrap(settings: Settings, portal: PortalSettings | None = None) -> Servi
     staff sessions, sign-in limiter and guardian links, and `portal` (its settings)."""
     portal = portal or load_portal_settings()
     client, db = database("portal", settings)
-    return Service("portal", settings, client, db, parts={
-        "portal": portal,
-        "accounts": Accounts(db),
-        "links": Links(db),
-        "sessions": SessionStore(db, timedelta(hours=portal.session_hours), timedelta(minutes=portal.idle_minutes)),
-        "limiter": SigninLimiter(db, portal.signin_attempts, timedelta(minutes=portal.signin_window_minutes)),
-    })
+    return Service(
+        "portal",
+        settings,
+        client,
+        db,
+        parts={
+            "portal": portal,
+            "accounts": Accounts(db),
+            "links": Links(db),
+            "sessions": SessionStore(db, timedelta(hours=portal.session_hours), timedelta(minutes=portal.idle_minutes)),
+            "limiter": SigninLimiter(db, portal.signin_attempts, timedelta(minutes=portal.signin_window_minutes)),
+        },
+    )

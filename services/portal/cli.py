@@ -1,12 +1,13 @@
 """Staff accounts from the command line: `python -m services.portal.cli add|disable|enable|reset|list|first-admin`.
 
-    add <username> [--role staff|viewer] [--name 표시이름]   prints a new random password (or reads PORTAL_PASSWORD)
-    disable <username> | enable <username>                 a disabled account cannot sign in; its sessions end
-    reset <username>                                        a new random password (or PORTAL_PASSWORD); sessions end
-    list
-    first-admin --file .data/portal-admin                  `make up`: the first staff account from PORTAL_ADMIN
-                                                            (name:password) when no account exists, else a random one
+add <username> [--role staff|viewer] [--name 표시이름]   prints a new random password (or reads PORTAL_PASSWORD)
+disable <username> | enable <username>                 a disabled account cannot sign in; its sessions end
+reset <username>                                        a new random password (or PORTAL_PASSWORD); sessions end
+list
+first-admin --file .data/portal-admin                  `make up`: the first staff account from PORTAL_ADMIN
+                                                        (name:password) when no account exists, else a random one
 """
+
 from __future__ import annotations
 
 import argparse

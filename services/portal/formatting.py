@@ -1,4 +1,5 @@
 """Korean formats: dates `2025. 3. 14.(금)`, amounts `400,000원`, times, percentages (Jinja filters)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -11,12 +12,25 @@ WEEKDAYS = "월화수목금토일"
 KINDS = {"regular": "정기모임", "special": "특별활동", "online": "온라인 간담회"}
 VENUES = {**{name: name for name in CENTER.space_names}, "external": "외부 장소", "online": "온라인"}
 STATUS = {
-    "formed": "신청", "approved": "승인", "closed": "종료", "scheduled": "예정", "held": "진행 완료",
-    "cancelled": "취소", "claimed": "심사 중", "rejected": "반려", "open": "진행 중",
-    "submitted": "제출", "accepted": "확인", "returned": "보완 요청",
+    "formed": "신청",
+    "approved": "승인",
+    "closed": "종료",
+    "scheduled": "예정",
+    "held": "진행 완료",
+    "cancelled": "취소",
+    "claimed": "심사 중",
+    "rejected": "반려",
+    "open": "진행 중",
+    "submitted": "제출",
+    "accepted": "확인",
+    "returned": "보완 요청",
 }
-DOCUMENT_KINDS = {"activity_plan": "활동계획서", "result_report": "결과보고서", "receipt": "영수증",
-                  "attendance_sheet": "출석부"}
+DOCUMENT_KINDS = {
+    "activity_plan": "활동계획서",
+    "result_report": "결과보고서",
+    "receipt": "영수증",
+    "attendance_sheet": "출석부",
+}
 
 
 def as_date(value) -> date | None:
@@ -62,7 +76,13 @@ def label(value, table: dict) -> str:
 
 
 FILTERS = {
-    "kdate": korean_date, "kdatetime": korean_datetime, "won": won, "num": number, "pct": percent,
-    "kind": lambda v: label(v, KINDS), "venue": lambda v: label(v, VENUES), "status": lambda v: label(v, STATUS),
+    "kdate": korean_date,
+    "kdatetime": korean_datetime,
+    "won": won,
+    "num": number,
+    "pct": percent,
+    "kind": lambda v: label(v, KINDS),
+    "venue": lambda v: label(v, VENUES),
+    "status": lambda v: label(v, STATUS),
     "doc_kind": lambda v: label(v, DOCUMENT_KINDS),
 }

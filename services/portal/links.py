@@ -5,6 +5,7 @@ A link is a random 32-byte token in the URL path (`/join/<token>`, `/p/<token>`)
 in the portal's own database. Links expire (default: the end of the group's program year, Seoul time) and can
 be revoked. After the first visit of a personal link the guardian keeps a server-side session in an HttpOnly
 SameSite=Lax first-party cookie (`jajo_parent`), tied to the link: revoking the link ends that session too."""
+
 from __future__ import annotations
 
 import hashlib
@@ -47,8 +48,15 @@ class Link:
 
     @classmethod
     def of(cls, doc: dict) -> "Link":
-        return cls(doc["_id"], doc["kind"], doc["group_id"], doc.get("member_id"), doc["created_by"],
-                   _aware(doc["expires_at"]), _aware(doc.get("revoked_at")))
+        return cls(
+            doc["_id"],
+            doc["kind"],
+            doc["group_id"],
+            doc.get("member_id"),
+            doc["created_by"],
+            _aware(doc["expires_at"]),
+            _aware(doc.get("revoked_at")),
+        )
 
     @property
     def invite_actor(self) -> str:
@@ -64,6 +72,7 @@ class Link:
 @dataclass(frozen=True)
 class Guardian:
     """A guardian's session: who (member, group), through which link, and the CSRF token of its forms."""
+
     session_id: str
     member_id: str
     group_id: str
@@ -97,13 +106,27 @@ class Links:
         self.sessions.create_index("link_id")
         self.links.create_index("group_id")
 
-    def create(self, kind: str, group_id: str, year: int, created_by: str, member_id: str | None = None,
-               expires_at: datetime | None = None) -> tuple[str, Link]:
+    def create(
+        self,
+        kind: str,
+        group_id: str,
+        year: int,
+        created_by: str,
+        member_id: str | None = None,
+        expires_at: datetime | None = None,
+    ) -> tuple[str, Link]:
         """A new link; the token is returned once (for the QR code and the text to copy) and never stored."""
         token = secrets.token_urlsafe(32)
-        doc = {"_id": _hash(token), "kind": kind, "group_id": group_id, "member_id": member_id,
-               "created_by": created_by, "created_at": now(), "expires_at": expires_at or end_of_year(year),
-               "revoked_at": None}
+        doc = {
+            "_id": _hash(token),
+            "kind": kind,
+            "group_id": group_id,
+            "member_id": member_id,
+            "created_by": created_by,
+            "created_at": now(),
+            "expires_at": expires_at or end_of_year(year),
+            "revoked_at": None,
+        }
         self.links.insert_one(doc)
         return token, Link.of(doc)
 
@@ -111,8 +134,12 @@ class Links:
         return [Link.of(d) for d in self.links.find({"group_id": group_id}).sort("created_at", -1)]
 
     def revoke(self, link_id: str, group_id: str) -> bool:
-        done = self.links.update_one({"_id": link_id, "group_id": group_id, "revoked_at": None},
-                                     {"$set": {"revoked_at": now()}}).modified_count == 1
+        done = (
+            self.links.update_one(
+                {"_id": link_id, "group_id": group_id, "revoked_at": None}, {"$set": {"revoked_at": now()}}
+            ).modified_count
+            == 1
+        )
         self.sessions.delete_many({"link_id": link_id})
         return done
 
@@ -123,15 +150,24 @@ class Links:
             raise LinkError("이 링크는 없는 링크입니다. 주소를 다시 확인하거나 센터에 새 링크를 요청해 주세요.", 404)
         link = Link.of(doc)
         if link.revoked_at is not None:
-            raise LinkError("이 링크는 더 이상 쓸 수 없습니다(센터에서 사용을 중지했습니다). 센터에 새 링크를 요청해 주세요.", 410)
+            raise LinkError(
+                "이 링크는 더 이상 쓸 수 없습니다(센터에서 사용을 중지했습니다). 센터에 새 링크를 요청해 주세요.", 410
+            )
         if not link.usable:
             raise LinkError("이 링크는 사용 기간이 지났습니다. 센터에 새 링크를 요청해 주세요.", 410)
         return link
 
     def start_session(self, link: Link, member_id: str) -> tuple[str, Guardian]:
         token = secrets.token_urlsafe(32)
-        doc: dict[str, Any] = {"_id": _hash(token), "member_id": member_id, "group_id": link.group_id, "link_id": link.id,
-               "csrf": secrets.token_urlsafe(24), "seen_at": now(), "expires_at": link.expires_at}
+        doc: dict[str, Any] = {
+            "_id": _hash(token),
+            "member_id": member_id,
+            "group_id": link.group_id,
+            "link_id": link.id,
+            "csrf": secrets.token_urlsafe(24),
+            "seen_at": now(),
+            "expires_at": link.expires_at,
+        }
         self.sessions.insert_one(doc)
         return token, Guardian(doc["_id"], member_id, link.group_id, link.id, doc["csrf"])
 
@@ -141,8 +177,12 @@ class Links:
             return None
         link = self.links.find_one({"_id": doc["link_id"]})
         at = now()
-        if (link is None or not Link.of(link).usable or at >= _aware(doc["expires_at"])
-                or at - _aware(doc["seen_at"]) >= timedelta(days=SESSION_DAYS)):
+        if (
+            link is None
+            or not Link.of(link).usable
+            or at >= _aware(doc["expires_at"])
+            or at - _aware(doc["seen_at"]) >= timedelta(days=SESSION_DAYS)
+        ):
             self.sessions.delete_one({"_id": doc["_id"]})
             return None
         if at - _aware(doc["seen_at"]) >= timedelta(hours=1):
@@ -159,4 +199,4 @@ def qr_svg(url: str) -> str:
     buffer = io.BytesIO()
     image.save(buffer)
     svg = buffer.getvalue().decode()
-    return svg[svg.index("<svg"):]
+    return svg[svg.index("<svg") :]

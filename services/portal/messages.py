@@ -1,4 +1,5 @@
 """Korean messages for the services' problems: the title by status, field messages by their English text."""
+
 from __future__ import annotations
 
 import re
@@ -7,10 +8,17 @@ from jajo.center import CENTER
 
 AGE = CENTER.max_child_age
 BY_STATUS = {
-    400: "요청을 처리할 수 없습니다.", 401: "인증이 필요합니다.", 403: "이 작업을 할 권한이 없습니다.",
-    404: "찾을 수 없습니다.", 409: "현재 상태에서는 할 수 없는 작업입니다.", 412: "다른 사람이 먼저 수정했습니다. 새로 고친 뒤 다시 시도하세요.",
-    413: "파일이 너무 큽니다(10MB 이하).", 415: "지원하지 않는 파일 형식입니다.", 422: "입력한 내용을 확인해 주세요.",
-    429: "요청이 너무 많습니다. 잠시 후 다시 시도하세요.", 503: "서비스가 잠시 응답하지 않습니다. 잠시 후 다시 시도하세요.",
+    400: "요청을 처리할 수 없습니다.",
+    401: "인증이 필요합니다.",
+    403: "이 작업을 할 권한이 없습니다.",
+    404: "찾을 수 없습니다.",
+    409: "현재 상태에서는 할 수 없는 작업입니다.",
+    412: "다른 사람이 먼저 수정했습니다. 새로 고친 뒤 다시 시도하세요.",
+    413: "파일이 너무 큽니다(10MB 이하).",
+    415: "지원하지 않는 파일 형식입니다.",
+    422: "입력한 내용을 확인해 주세요.",
+    429: "요청이 너무 많습니다. 잠시 후 다시 시도하세요.",
+    503: "서비스가 잠시 응답하지 않습니다. 잠시 후 다시 시도하세요.",
 }
 PATTERNS = [
     (r"missing data for required field|field may not be null|required", "필수 입력 항목입니다."),
@@ -47,8 +55,10 @@ def korean(message: str) -> str:
 
 
 def korean_errors(errors: dict) -> dict[str, list[str]]:
-    return {field: [korean(str(m)) for m in (messages if isinstance(messages, list) else [messages])]
-            for field, messages in errors.items()}
+    return {
+        field: [korean(str(m)) for m in (messages if isinstance(messages, list) else [messages])]
+        for field, messages in errors.items()
+    }
 
 
 def korean_problem(status: int, problem: dict) -> str:

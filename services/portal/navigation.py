@@ -1,4 +1,5 @@
 """The navigation bar: (endpoint, label, who may see it). Add a feature's page here."""
+
 NAV = [
     ("dashboard.index", "대시보드", ("staff", "viewer")),
     ("groups.index", "모임", ("staff",)),

@@ -1,5 +1,6 @@
 """A small JPEG of an uploaded photo, so that staff and parents see any photo in any browser: HEIC (iPhone)
 photos through pillow-heif, JPEG and PNG through Pillow. PDFs get no preview (the page shows a PDF badge)."""
+
 from __future__ import annotations
 
 import io

@@ -2,6 +2,7 @@
 
 Each session carries its CSRF token; it ends on sign-out, after `session_hours`, after `idle_minutes` unused,
 and when the account is disabled or its password reset (accounts.Accounts deletes its sessions)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -45,8 +46,16 @@ class SessionStore:
     def create(self, username: str, role: str) -> tuple[str, Session]:
         token = secrets.token_urlsafe(32)
         at = now()
-        doc: dict[str, Any] = {"_id": _hash(token), "username": username, "role": role, "csrf": secrets.token_urlsafe(24),
-               "created_at": at, "seen_at": at, "expires_at": at + self.lifetime, "flash": []}
+        doc: dict[str, Any] = {
+            "_id": _hash(token),
+            "username": username,
+            "role": role,
+            "csrf": secrets.token_urlsafe(24),
+            "created_at": at,
+            "seen_at": at,
+            "expires_at": at + self.lifetime,
+            "flash": [],
+        }
         self.collection.insert_one(doc)
         return token, Session(doc["_id"], username, role, doc["csrf"])
 
@@ -68,7 +77,9 @@ class SessionStore:
         self.collection.delete_one({"_id": session.id})
 
     def flash(self, session: Session, message: str, category: str = "success") -> None:
-        self.collection.update_one({"_id": session.id}, {"$push": {"flash": {"message": message, "category": category}}})
+        self.collection.update_one(
+            {"_id": session.id}, {"$push": {"flash": {"message": message, "category": category}}}
+        )
 
     def take_flash(self, session: Session) -> list:
         if not session.flash:
@@ -94,8 +105,10 @@ class SigninLimiter:
 
     def blocked(self, username: str, address: str) -> bool:
         since = now() - self.window
-        return any(doc["count"] >= self.attempts and doc["since"] > since
-                   for doc in self.collection.find({"_id": {"$in": self._keys(username, address)}}))
+        return any(
+            doc["count"] >= self.attempts and doc["since"] > since
+            for doc in self.collection.find({"_id": {"$in": self._keys(username, address)}})
+        )
 
     def failed(self, username: str, address: str) -> None:
         """A fixed window that starts with the first failure: `count` failures since `since`."""

@@ -1,4 +1,5 @@
 """The portal's settings: the services' URLs, its token, cookie and session rules (env, overridable in tests)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -58,4 +59,3 @@ def load_portal_settings() -> PortalSettings:
         secure_cookies=env.bool("PORTAL_SECURE_COOKIES", False),
         signin_attempts=env.int("PORTAL_SIGNIN_ATTEMPTS", 5),
     )
-

@@ -1,4 +1,5 @@
 """What every view shares: full page or htmx fragment, sign-in and role checks, form keys, form errors."""
+
 from __future__ import annotations
 
 import uuid

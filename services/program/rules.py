@@ -1,4 +1,5 @@
 """Rules of the center's program that activity and reporting both apply, each to its own read side."""
+
 from __future__ import annotations
 
 from typing import Iterable
@@ -38,15 +39,37 @@ def documents_owed(
         owed.append(_owed("activity_plan", year, None, None, None, f"the activity plan for {year}"))
     for s in sorted(held_special_sessions, key=lambda s: (s["date"], s["id"])):
         if s["id"] not in reported:
-            owed.append(_owed("result_report", year, s["id"], None, s["date"],
-                              f"a result report for the special session of {s['date']}"))
+            owed.append(
+                _owed(
+                    "result_report",
+                    year,
+                    s["id"],
+                    None,
+                    s["date"],
+                    f"a result report for the special session of {s['date']}",
+                )
+            )
     for c in sorted(open_claims, key=lambda c: (str(c["date"]), c["id"])):
         if c["id"] not in receipt_claims and not receipt_ids.intersection(c.get("document_ids") or ()):
-            owed.append(_owed("receipt", year, c.get("session_id"), c["id"], c["date"],
-                              f"a receipt for the claim of {c['amount']} KRW on {c['date']}"))
+            owed.append(
+                _owed(
+                    "receipt",
+                    year,
+                    c.get("session_id"),
+                    c["id"],
+                    c["date"],
+                    f"a receipt for the claim of {c['amount']} KRW on {c['date']}",
+                )
+            )
     return owed
 
 
 def _owed(kind, year, session_id, expense_id, date, detail) -> dict:
-    return {"kind": kind, "year": year, "session_id": session_id, "expense_id": expense_id, "date": date,
-            "detail": detail}
+    return {
+        "kind": kind,
+        "year": year,
+        "session_id": session_id,
+        "expense_id": expense_id,
+        "date": date,
+        "detail": detail,
+    }

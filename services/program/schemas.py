@@ -1,4 +1,5 @@
 """The schema of what a group still owes, as activity's and reporting's APIs both answer it."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields

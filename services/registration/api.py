@@ -1,4 +1,5 @@
 """Registration's HTTP blueprint."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -43,8 +44,17 @@ def form_group(body: dict):
 
 @blp.post("/groups/<group_id>/approve")
 @blp.response(200, GroupOut)
-@problem_responses(blp, *AUTH, 404, 409, 412, 422, 503, s409="the group is closed",
-                   s422="an `Idempotency-Key` was reused with a different request")
+@problem_responses(
+    blp,
+    *AUTH,
+    404,
+    409,
+    412,
+    422,
+    503,
+    s409="the group is closed",
+    s422="an `Idempotency-Key` was reused with a different request",
+)
 @header_parameters(blp, IDEMPOTENCY_KEY, IF_MATCH)
 def approve_group(group_id: str):
     """Approve a group
@@ -72,13 +82,19 @@ def close_group(group_id: str):
 @blp.arguments(MemberIn)
 @blp.response(201, MemberOut, headers={"Location": {"schema": {"type": "string"}}})
 @problem_responses(
-    blp, *AUTH, *BODY, 404, 409, 412, 503,
+    blp,
+    *AUTH,
+    *BODY,
+    404,
+    409,
+    412,
+    503,
     s409="the group is closed, or a guardian with the same name and phone is already a current member",
     s422=f"the body breaks the schema or a rule, naming the field: `district` is not {CENTER.district}; "
-         f"`children.<i>.birth_date` is in the future or the child is not younger than {CENTER.max_child_age} "
-         "on the join date; "
-         "`children` is empty; `consent` is missing or does not cover every child (`consent.children`); "
-         "or an `Idempotency-Key` was reused with a different request",
+    f"`children.<i>.birth_date` is in the future or the child is not younger than {CENTER.max_child_age} "
+    "on the join date; "
+    "`children` is empty; `consent` is missing or does not cover every child (`consent.children`); "
+    "or an `Idempotency-Key` was reused with a different request",
 )
 @header_parameters(blp, IDEMPOTENCY_KEY, IF_MATCH)
 def join_group(body: dict, group_id: str):
@@ -94,8 +110,9 @@ def join_group(body: dict, group_id: str):
     """
     children = tuple(NewChild(child["birth_date"], child["name"]) for child in body.pop("children"))
     given = body.pop("consent")
-    consent = GivenConsent(given["notice_version"], given["given_at"].isoformat(), tuple(given["items"]),
-                        tuple(given["children"]))
+    consent = GivenConsent(
+        given["notice_version"], given["given_at"].isoformat(), tuple(given["items"]), tuple(given["children"])
+    )
     group, member = dispatch(JoinGroup(group_id=group_id, children=children, consent=consent, **body))
     return member_view(group, member), {"Location": f"/api/v1/groups/{group_id}/members/{member.id}"}
 
@@ -117,7 +134,13 @@ def leave_group(group_id: str, member_id: str):
 @blp.get("/groups")
 @blp.arguments(GroupQuery, location="query", unknown=RAISE)
 @blp.response(200, GroupList)
-@problem_responses(blp, *AUTH, 422, 503, s422=f"`year` is not an integer in {CENTER.first_year}–{CENTER.last_year}, or an unknown parameter")
+@problem_responses(
+    blp,
+    *AUTH,
+    422,
+    503,
+    s422=f"`year` is not an integer in {CENTER.first_year}–{CENTER.last_year}, or an unknown parameter",
+)
 def list_groups(query: dict):
     """List groups
 

@@ -10,7 +10,10 @@ from services.registration.clock import Clock, seoul_today
 def create_app(settings: Settings | None = None, *, clock: Clock = seoul_today, **options):
     """`clock` gives "today" (the join and leave date); tests pass a fixed one."""
     return create_service_app(
-        "registration", [api.blp, outbox.blp], partial(bootstrap.bootstrap, clock=clock), settings,
+        "registration",
+        [api.blp, outbox.blp],
+        partial(bootstrap.bootstrap, clock=clock),
+        settings,
         description=(
             "Groups (자조모임), their guardians and children. Every change is an event on `registration.events` "
             "(CloudEvents envelope, `dataversion` 1; see docs/events.md). Personal data (names, phones, birth "

@@ -1,4 +1,5 @@
-""""Today" for registration rules (join and leave dates): the center's calendar day in Seoul; injectable in tests."""
+""" "Today" for registration rules (join and leave dates): the center's calendar day in Seoul; injectable in tests."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone

@@ -5,6 +5,7 @@ once" are decided against one consistent state and one version sequence.
 
 Rule messages never carry personal data (names, phones, birth dates): they name the field instead.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,6 +26,7 @@ NAME_LENGTH = (1, 100)  # a group's name, not blank
 
 
 # --- value helpers ---------------------------------------------------------------------------------------------
+
 
 def normalize_text(value: str) -> str:
     """NFC (a macOS client may send decomposed Hangul jamo), trimmed, inner whitespace collapsed."""
@@ -52,6 +54,7 @@ def age_on(birth_date: date, on: date) -> int:
 
 
 # --- state -----------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class JoiningChild:
@@ -118,6 +121,7 @@ class Member:
 
 # --- the aggregate ---------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Group(Aggregate):
     aggregate_type = "group"
@@ -167,8 +171,14 @@ class Group(Aggregate):
             raise NotFound(f"member {member_id} is not in group {self.id}") from None
 
     def join(
-        self, member_id: str, guardian_name: str, district: str, phone: str | None,
-        children: Sequence[JoiningChild], today: date, consent: GivenConsent | None,
+        self,
+        member_id: str,
+        guardian_name: str,
+        district: str,
+        phone: str | None,
+        children: Sequence[JoiningChild],
+        today: date,
+        consent: GivenConsent | None,
     ) -> Member:
         """A guardian joins with their children on `today` (the join date), having consented for themselves
         and for every child."""
@@ -184,10 +194,18 @@ class Group(Aggregate):
             raise Conflict("this guardian (same name and phone) is already a member of the group")
         self.record(
             events.MemberJoined,
-            group_id=self.id, year=self.year, member_id=member_id, joined_on=today.isoformat(), district=district,
+            group_id=self.id,
+            year=self.year,
+            member_id=member_id,
+            joined_on=today.isoformat(),
+            district=district,
             children=[{"child_id": child.child_id} for child in children],
-            consent={"notice_version": consent.notice_version, "given_at": consent.given_at,
-                     "items": list(consent.items), "children": [children[i].child_id for i in consent.children]},
+            consent={
+                "notice_version": consent.notice_version,
+                "given_at": consent.given_at,
+                "items": list(consent.items),
+                "children": [children[i].child_id for i in consent.children],
+            },
             personal={
                 "guardian_name": guardian_name,
                 "phone": phone,
@@ -202,7 +220,9 @@ class Group(Aggregate):
         """A member leaves; the membership stays in the history. Leaving again changes nothing."""
         member = self.member(member_id)
         if member.current:
-            self.record(events.MemberLeft, group_id=self.id, year=self.year, member_id=member_id, left_on=today.isoformat())
+            self.record(
+                events.MemberLeft, group_id=self.id, year=self.year, member_id=member_id, left_on=today.isoformat()
+            )
         return member
 
     # event appliers
@@ -240,8 +260,11 @@ class Group(Aggregate):
     def view(self) -> dict:
         current = self.current_members()
         return {
-            "name": self.name, "year": self.year, "theme": self.theme,
-            "description": self.description, "status": self.status,
+            "name": self.name,
+            "year": self.year,
+            "theme": self.theme,
+            "description": self.description,
+            "status": self.status,
             "member_count": len(current),
             "children_count": sum(len(member.children) for member in current),
             "members": [member.view() for member in current],

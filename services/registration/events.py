@@ -1,4 +1,5 @@
 """Registration's events on `registration.events`: the group's lifecycle and its members."""
+
 from __future__ import annotations
 
 from jajo.events import Catalogue, EventType
@@ -7,7 +8,8 @@ GroupFormed = EventType("GroupFormed", "group id", ("group_id", "name", "year", 
 GroupApproved = EventType("GroupApproved", "group id", ("group_id", "year"))
 GroupClosed = EventType("GroupClosed", "group id", ("group_id", "year"))
 MemberJoined = EventType(
-    "MemberJoined", "group id",
+    "MemberJoined",
+    "group id",
     ("group_id", "year", "member_id", "joined_on", "district", "children", "consent", "personal"),
     shapes={
         "children": "[{child_id}]",
@@ -35,5 +37,9 @@ closed group and removing a member who already left emit nothing.
 but activity and survey already apply it (an erased member is no guardian and answers no surveys).
 """
 
-CATALOGUE = Catalogue("registration.events", "registration",
-                      (GroupFormed, GroupApproved, GroupClosed, MemberJoined, MemberLeft, MemberErased), NOTES)
+CATALOGUE = Catalogue(
+    "registration.events",
+    "registration",
+    (GroupFormed, GroupApproved, GroupClosed, MemberJoined, MemberLeft, MemberErased),
+    NOTES,
+)

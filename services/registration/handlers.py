@@ -1,4 +1,5 @@
 """Command handlers: load, decide, commit."""
+
 from __future__ import annotations
 
 from functools import partial
@@ -34,8 +35,9 @@ def close_group(cmd: CloseGroup, uow: UnitOfWork) -> Group:
 def join_group(cmd: JoinGroup, uow: UnitOfWork, *, clock: Clock) -> tuple[Group, Member]:
     group = uow.get(Group, cmd.group_id)
     children = [JoiningChild(new_id(), child.birth_date, child.name) for child in cmd.children]
-    member = group.join(new_id(), cmd.guardian_name, cmd.district, cmd.phone, children, today=clock(),
-                        consent=cmd.consent)
+    member = group.join(
+        new_id(), cmd.guardian_name, cmd.district, cmd.phone, children, today=clock(), consent=cmd.consent
+    )
     uow.commit()
     return group, member
 
@@ -50,6 +52,9 @@ def leave_group(cmd: LeaveGroup, uow: UnitOfWork, *, clock: Clock) -> tuple[Grou
 def handlers(clock: Clock = seoul_today) -> dict[type, Handler]:
     """The handler table; `clock` says what "today" is (tests pin it)."""
     return {
-        FormGroup: form_group, ApproveGroup: approve_group, CloseGroup: close_group,
-        JoinGroup: partial(join_group, clock=clock), LeaveGroup: partial(leave_group, clock=clock),
+        FormGroup: form_group,
+        ApproveGroup: approve_group,
+        CloseGroup: close_group,
+        JoinGroup: partial(join_group, clock=clock),
+        LeaveGroup: partial(leave_group, clock=clock),
     }

@@ -1,6 +1,7 @@
 """What an invite link may do in registration: the portal names a person who opened a group's invite link as
 `invite:<group_id>/<link>`, and that person may only ask to join that group (`POST /groups/<group_id>/members`).
 Everything else → 403 (jajo.http.guardians)."""
+
 from __future__ import annotations
 
 from jajo.http.guardians import GuardianPolicy, path_value, require

@@ -1,4 +1,5 @@
 """Request and response bodies of registration. Unknown fields are rejected (marshmallow's default RAISE)."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -18,23 +19,36 @@ def date_out(description: str, **options) -> fields.String:
 
 # --- groups ----------------------------------------------------------------------------------------------------
 
+
 class GroupIn(Schema):
     name = Text(
-        required=True, validate=[validate.Length(*NAME_LENGTH), NOT_BLANK],
-        metadata={"description": f"the group's name, {NAME_LENGTH[0]}–{NAME_LENGTH[1]} characters, not blank",
-                  "example": "햇살 놀이 모임"},
+        required=True,
+        validate=[validate.Length(*NAME_LENGTH), NOT_BLANK],
+        metadata={
+            "description": f"the group's name, {NAME_LENGTH[0]}–{NAME_LENGTH[1]} characters, not blank",
+            "example": "햇살 놀이 모임",
+        },
     )
     year = fields.Integer(
-        required=True, strict=True, validate=validate.Range(CENTER.first_year, CENTER.last_year),
-        metadata={"description": f"the program year the group belongs to, {CENTER.first_year}–{CENTER.last_year}",
-                  "example": 2026},
+        required=True,
+        strict=True,
+        validate=validate.Range(CENTER.first_year, CENTER.last_year),
+        metadata={
+            "description": f"the program year the group belongs to, {CENTER.first_year}–{CENTER.last_year}",
+            "example": 2026,
+        },
     )
     theme = Text(
-        load_default=None, allow_none=True, validate=validate.Length(max=200),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=200),
         metadata={"description": "optional theme, at most 200 characters", "example": "숲 놀이"},
     )
     description = Text(
-        multiline=True, load_default=None, allow_none=True, validate=validate.Length(max=2000),
+        multiline=True,
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=2000),
         metadata={"description": "optional description, at most 2,000 characters"},
     )
 
@@ -61,14 +75,20 @@ class MemberOut(Schema):
     joined_on = date_out("the join date (the center's day in Seoul)", required=True)
     left_on = date_out("the day the member left; null while current", allow_none=True)
     status = fields.String(
-        required=True, validate=validate.OneOf(["current", "left"]),
+        required=True,
+        validate=validate.OneOf(["current", "left"]),
         metadata={"description": "`left` members stay in the history"},
     )
     children = fields.List(
         fields.Nested(ChildOut), required=True, metadata={"description": "the children, in the order they were sent"}
     )
-    consent = fields.Nested(ConsentOut, allow_none=True, metadata={
-        "description": "the consent recorded with the join (null for members who joined before consent was asked)"})
+    consent = fields.Nested(
+        ConsentOut,
+        allow_none=True,
+        metadata={
+            "description": "the consent recorded with the join (null for members who joined before consent was asked)"
+        },
+    )
     version = fields.Integer(
         required=True,
         metadata={"description": "the group's version (members live inside the group aggregate); use it in If-Match"},
@@ -88,7 +108,8 @@ class GroupSummary(Schema):
     theme = fields.String(allow_none=True)
     description = fields.String(allow_none=True)
     status = fields.String(
-        required=True, validate=validate.OneOf(["formed", "approved", "closed"]),
+        required=True,
+        validate=validate.OneOf(["formed", "approved", "closed"]),
         metadata={"description": "formed → approved → closed"},
     )
     member_count = fields.Integer(required=True, metadata={"description": "current members (guardians)"})
@@ -97,9 +118,11 @@ class GroupSummary(Schema):
 
 class GroupOut(GroupSummary):
     members = fields.List(
-        fields.Nested(GroupMemberOut), required=True,
-        metadata={"description": "current members with their children, in join order (members who left are not "
-                                 "listed)"},
+        fields.Nested(GroupMemberOut),
+        required=True,
+        metadata={
+            "description": "current members with their children, in join order (members who left are not listed)"
+        },
     )
 
 
@@ -112,23 +135,27 @@ class GroupQuery(Schema):
 
 class GroupList(Schema):
     groups = fields.List(
-        fields.Nested(GroupSummary), required=True,
+        fields.Nested(GroupSummary),
+        required=True,
         metadata={"description": "ordered by name, then id"},
     )
 
 
 # --- members ---------------------------------------------------------------------------------------------------
 
+
 class ChildIn(Schema):
     name = Text(
-        load_default=None, allow_none=True, validate=[validate.Length(1, 100), NOT_BLANK],
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(1, 100), NOT_BLANK],
         metadata={"description": "optional name, 1–100 characters", "example": "김하늘"},
     )
     birth_date = IsoDate(
         required=True,
         metadata={
             "description": f"YYYY-MM-DD; not in the future and the child is younger than {MAX_CHILD_AGE} "
-                           "(만 나이) on the join date, else 422 naming `children.<index>.birth_date`",
+            "(만 나이) on the join date, else 422 naming `children.<index>.birth_date`",
             "example": "2022-05-14",
         },
     )
@@ -136,48 +163,68 @@ class ChildIn(Schema):
 
 class ConsentIn(Schema):
     notice_version = fields.String(
-        required=True, validate=[validate.Length(1, 50), NOT_BLANK],
-        metadata={"description": "the version of the privacy notice (개인정보 수집·이용 안내) shown", "example": "2026-01"},
+        required=True,
+        validate=[validate.Length(1, 50), NOT_BLANK],
+        metadata={
+            "description": "the version of the privacy notice (개인정보 수집·이용 안내) shown",
+            "example": "2026-01",
+        },
     )
-    given_at = Timestamp(required=True, metadata={"description": "when the guardian consented (RFC 3339)",
-                                                  "example": "2026-03-02T10:15:00+09:00"})
+    given_at = Timestamp(
+        required=True,
+        metadata={"description": "when the guardian consented (RFC 3339)", "example": "2026-03-02T10:15:00+09:00"},
+    )
     items = fields.List(
-        fields.String(validate=[validate.Length(1, 100), NOT_BLANK]), required=True, validate=validate.Length(1, 20),
+        fields.String(validate=[validate.Length(1, 100), NOT_BLANK]),
+        required=True,
+        validate=validate.Length(1, 20),
         metadata={"description": "the consented items, 1–20", "example": ["personal_data", "children_data"]},
     )
     children = fields.List(
-        fields.Integer(strict=True, validate=validate.Range(0, 19)), required=True, validate=validate.Length(0, 20),
-        metadata={"description": "the children consented for, as indexes into `children` (0 = the first; their "
-                                 "ids do not exist before the join): every child must be listed, else 422 "
-                                 "`consent.children`", "example": [0]},
+        fields.Integer(strict=True, validate=validate.Range(0, 19)),
+        required=True,
+        validate=validate.Length(0, 20),
+        metadata={
+            "description": "the children consented for, as indexes into `children` (0 = the first; their "
+            "ids do not exist before the join): every child must be listed, else 422 "
+            "`consent.children`",
+            "example": [0],
+        },
     )
 
 
 class MemberIn(Schema):
     guardian_name = Text(
-        required=True, validate=[validate.Length(1, 100), NOT_BLANK],
+        required=True,
+        validate=[validate.Length(1, 100), NOT_BLANK],
         metadata={"description": "the guardian's name, 1–100 characters", "example": "김보호"},
     )
     district = Text(
-        required=True, validate=validate.Length(1, 50),
+        required=True,
+        validate=validate.Length(1, 50),
         metadata={
             "description": f"must be `{SERVED_DISTRICT}` (the center serves its own district), else 422",
             "example": SERVED_DISTRICT,
         },
     )
     phone = Text(
-        load_default=None, allow_none=True, validate=validate.Regexp(PHONE, error="not a phone number"),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(PHONE, error="not a phone number"),
         metadata={
             "description": "optional phone: digits with optional `+`, spaces, dashes or parentheses. A guardian "
-                           "with the same name and phone as a current member of the group → 409",
+            "with the same name and phone as a current member of the group → 409",
             "example": "010-1234-5678",
         },
     )
     children = fields.List(
-        fields.Nested(ChildIn), required=True, validate=validate.Length(1, 20),
+        fields.Nested(ChildIn),
+        required=True,
+        validate=validate.Length(1, 20),
         metadata={"description": "one to twenty children; their ids come back in this order"},
     )
     consent = fields.Nested(
-        ConsentIn, required=True,
+        ConsentIn,
+        required=True,
         metadata={"description": "the guardian's consent for themselves and every child; missing → 422 `consent`"},
     )

@@ -1,5 +1,6 @@
 """Registration's read side: queries over `group_views`, the current-state document of each group that the
 unit of work writes in the same transaction as the group's events."""
+
 from __future__ import annotations
 
 from pymongo import ASCENDING

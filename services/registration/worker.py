@@ -1,4 +1,5 @@
 """Background worker of registration: its outbox relay."""
+
 from jajo.worker import serve, worker_loops
 from services.registration.bootstrap import bootstrap
 

@@ -1,4 +1,5 @@
 """Reporting's HTTP blueprints: reports, exports, audit history, projection status and admin."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,20 @@ from jajo.http.app import service
 from jajo.http.auth import current_principal
 from services.reporting import audit, exports
 from services.reporting.schemas import (
-    AnnualReport, AsOfQuery, AuditPageQuery, AuditQuery, DeadLetterList, DeadLetterQuery, EventList, EventPage, GroupReport,
-    ProjectionStatus, RebuildIn, RebuildOut, RedriveOut, SubjectQuery,
+    AnnualReport,
+    AsOfQuery,
+    AuditPageQuery,
+    AuditQuery,
+    DeadLetterList,
+    DeadLetterQuery,
+    EventList,
+    EventPage,
+    GroupReport,
+    ProjectionStatus,
+    RebuildIn,
+    RebuildOut,
+    RedriveOut,
+    SubjectQuery,
 )
 
 reports = Blueprint("reports", __name__, description="The annual report and the group reports")
@@ -38,8 +51,9 @@ def _require_staff() -> None:
 
 def _check_year(year: int) -> None:
     if not CENTER.is_program_year(year):
-        raise RuleViolation("year is out of range",
-                            errors={"year": [f"must be between {CENTER.first_year} and {CENTER.last_year}"]})
+        raise RuleViolation(
+            "year is out of range", errors={"year": [f"must be between {CENTER.first_year} and {CENTER.last_year}"]}
+        )
 
 
 def _annual(year: int, query: dict) -> dict:
@@ -63,24 +77,31 @@ def annual_report(query: dict, year: int):
 
 @reports.get("/reports/annual/<int:year>.xlsx")
 @reports.arguments(AsOfQuery, location="query", unknown=RAISE)
-@reports.doc(responses={"200": {"description": "Excel workbook: 요약 and one sheet per breakdown",
-                                "content": {XLSX: {}}}})
+@reports.doc(
+    responses={"200": {"description": "Excel workbook: 요약 and one sheet per breakdown", "content": {XLSX: {}}}}
+)
 def annual_report_xlsx(query: dict, year: int):
     """The annual report as an Excel workbook (Korean headers; a summary sheet and one per breakdown)."""
     body = exports.xlsx(_annual(year, query))
-    return Response(body, mimetype=XLSX,
-                     headers={"Content-Disposition": f'attachment; filename="jajo-annual-{year}.xlsx"'})
+    return Response(
+        body, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="jajo-annual-{year}.xlsx"'}
+    )
 
 
 @reports.get("/reports/annual/<int:year>.csv")
 @reports.arguments(AsOfQuery, location="query", unknown=RAISE)
-@reports.doc(responses={"200": {"description": "CSV (UTF-8 with BOM): 구분, 항목, 세부, 값",
-                                "content": {"text/csv": {}}}})
+@reports.doc(
+    responses={"200": {"description": "CSV (UTF-8 with BOM): 구분, 항목, 세부, 값", "content": {"text/csv": {}}}}
+)
 def annual_report_csv(query: dict, year: int):
     """The annual report as CSV in long format (구분, 항목, 세부, 값)."""
     body = exports.csv_text(_annual(year, query))
-    return Response(body.encode("utf-8"), mimetype="text/csv", content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="jajo-annual-{year}.csv"'})
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="jajo-annual-{year}.csv"'},
+    )
 
 
 @reports.get("/reports/groups/<group_id>")
@@ -127,8 +148,14 @@ def audit_events(query: dict):
 
 @blp.get("/audit/events.jsonl")
 @blp.arguments(AuditQuery, location="query", unknown=RAISE)
-@blp.doc(responses={"200": {"description": "one CloudEvents envelope per line, oldest first",
-                            "content": {"application/x-ndjson": {}}}})
+@blp.doc(
+    responses={
+        "200": {
+            "description": "one CloudEvents envelope per line, oldest first",
+            "content": {"application/x-ndjson": {}},
+        }
+    }
+)
 def audit_export(query: dict):
     """Stream the filtered history as JSON Lines. `personal=false` leaves out `data.personal`
     (always so for viewers)."""
@@ -140,8 +167,11 @@ def audit_export(query: dict):
             shown = envelope if personal else audit.strip_personal(envelope)
             yield json.dumps(shown, ensure_ascii=False) + "\n"
 
-    return Response(stream_with_context(lines()), mimetype="application/x-ndjson",
-                    headers={"Content-Disposition": 'attachment; filename="audit-events.jsonl"'})
+    return Response(
+        stream_with_context(lines()),
+        mimetype="application/x-ndjson",
+        headers={"Content-Disposition": 'attachment; filename="audit-events.jsonl"'},
+    )
 
 
 @blp.get("/audit/subjects/<subject>")
@@ -174,8 +204,10 @@ def dead_letters(query: dict):
     personal data)."""
     _require_staff()
     db = service().db
-    return {"dead_letters": consumer.dead_letters(db, query["offset"], query["limit"]),
-            "total": consumer.dead_letter_count(db)}
+    return {
+        "dead_letters": consumer.dead_letters(db, query["offset"], query["limit"]),
+        "total": consumer.dead_letter_count(db),
+    }
 
 
 @admin.post("/admin/dead-letters/<letter_id>/redrive")

@@ -7,6 +7,7 @@ record that a concurrent batch commits later.
 Reads go through closed ranges of `seq` (or one subject): SecantusDB applies a limit only after it has
 walked the whole of an open range, so `seq > n` with a limit costs the entire history after n.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -39,8 +40,15 @@ def record(db: Database, envelopes: list[dict], first_seq: int, session: ClientS
     try:
         db[COLLECTION].insert_many(
             [
-                {"_id": e["id"], "seq": first_seq + offset, "subject": e["subject"], "type": e["type"],
-                 "source": e["source"], "at": event_time(e), "envelope": e}
+                {
+                    "_id": e["id"],
+                    "seq": first_seq + offset,
+                    "subject": e["subject"],
+                    "type": e["type"],
+                    "source": e["source"],
+                    "at": event_time(e),
+                    "envelope": e,
+                }
                 for offset, e in enumerate(envelopes)
             ],
             session=session,
@@ -63,8 +71,14 @@ def subject_history(db: Database, subject: str) -> list[dict]:
     return [doc["envelope"] for doc in cursor.sort("envelope.aggregateversion", ASCENDING)]
 
 
-def _filter(subject: str | None = None, type: str | None = None, source: str | None = None,
-            since: datetime | None = None, until: datetime | None = None, after: int = 0) -> dict:
+def _filter(
+    subject: str | None = None,
+    type: str | None = None,
+    source: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    after: int = 0,
+) -> dict:
     query: dict[str, Any] = {"seq": {"$gt": after}}
     if subject:
         query["subject"] = subject
@@ -94,8 +108,10 @@ def page(db: Database, limit: int, after: int = 0, **filters: Any) -> tuple[list
     if filters.get("subject"):
         query = _filter(**filters)
         del query["seq"]  # an equality on the subject alone, so that its index is the one used
-        docs = sorted((d for d in db[COLLECTION].find(query, {"seq": 1, "envelope": 1}) if d["seq"] > after),
-                      key=lambda d: d["seq"])
+        docs = sorted(
+            (d for d in db[COLLECTION].find(query, {"seq": 1, "envelope": 1}) if d["seq"] > after),
+            key=lambda d: d["seq"],
+        )
     else:
         docs, start, width, last = [], after, limit + 1, last_seq(db)
         while len(docs) <= limit and start < last:

@@ -8,6 +8,13 @@ def bootstrap(settings: Settings) -> Service:
     """Reporting stores no events of its own: its projector, its queries and `rebuilds` (requested here, run by the worker)."""
     client, db = database("reporting", settings)
     rebuilds = Rebuilds(client, db)
-    return Service("reporting", settings, client, db, views=ReportingViews(db, settings),
-                   projection=lambda: ReportingProjection(db, settings), parts={"rebuilds": rebuilds},
-                   background=[lambda service: rebuilds.runner()])
+    return Service(
+        "reporting",
+        settings,
+        client,
+        db,
+        views=ReportingViews(db, settings),
+        projection=lambda: ReportingProjection(db, settings),
+        parts={"rebuilds": rebuilds},
+        background=[lambda service: rebuilds.runner()],
+    )

@@ -1,4 +1,5 @@
 """Reporting's command line: `python -m services.reporting.cli rebuild [--force]` (`make rebuild`)."""
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """The annual report as an Excel workbook and as CSV for the district office (Korean headers)."""
+
 from __future__ import annotations
 
 import csv
@@ -11,8 +12,13 @@ from openpyxl.styles import Font
 
 KIND_NAMES = {"regular": "정기모임", "special": "특별활동", "online": "온라인 간담회"}
 VENUE_NAMES = {"external": "외부", "online": "온라인"}
-CONNECTION_NAMES = {"ok": "잘 됨", "audio": "소리 문제", "video": "화면 문제", "dropped": "끊김",
-                    "could_not_join": "접속 못 함"}
+CONNECTION_NAMES = {
+    "ok": "잘 됨",
+    "audio": "소리 문제",
+    "video": "화면 문제",
+    "dropped": "끊김",
+    "could_not_join": "접속 못 함",
+}
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection: what a spreadsheet reads as a formula
@@ -63,23 +69,51 @@ def sheets(r: dict) -> dict[str, tuple[list[str], list[list]]]:
     """Sheet name -> (headers, rows): the summary and one sheet per breakdown."""
     return {
         "요약": (["항목", "값"], [list(row) for row in summary_rows(r)]),
-        "활동유형별": (["활동 유형", "코드", "진행 회기"],
-                  [[KIND_NAMES.get(k, k), k, n] for k, n in r["sessions"]["by_kind"].items()]),
-        "월별": (["월", "진행 회기", "보호자 참여", "아동 참여", "취소 회기"],
-               [[m["month"], m["sessions"], m["parents"], m["children"], m.get("cancelled", 0)]
-                for m in r["by_month"]]),
-        "장소별": (["장소", "진행 회기", "시간"],
-                [[VENUE_NAMES.get(v, v), s["sessions"], s["hours"]] for v, s in r["venues"].items()]),
-        "예산": (["구분", "금액(원)"],
-               [["배정", r["budget"]["allocated"]], ["청구", r["budget"]["claimed"]],
-                ["승인", r["budget"]["approved"]], ["반려", r["budget"].get("rejected", 0)]]),
-        "만족도": (["문항", "문항 내용", "영역", "응답 수", "긍정 응답(4·5점)", "긍정률", "평균", "100점 환산"],
-                [[q["id"], q.get("text"), q.get("category"), q["responses"], q["positive"], q["positive_rate"],
-                  q["mean"], q["score100"]] for q in r["satisfaction"]["questions"]]),
-        "온라인접속": (["접속 상태", "코드", "보고 수"],
-                  [[CONNECTION_NAMES.get(k, k), k, n] for k, n in r["online"]["by_status"].items()]),
-        "선택문항": (["문항", "선택지", "응답 수"],
-                 [[qid, option, n] for qid, counts in r["choices"].items() for option, n in counts.items()]),
+        "활동유형별": (
+            ["활동 유형", "코드", "진행 회기"],
+            [[KIND_NAMES.get(k, k), k, n] for k, n in r["sessions"]["by_kind"].items()],
+        ),
+        "월별": (
+            ["월", "진행 회기", "보호자 참여", "아동 참여", "취소 회기"],
+            [[m["month"], m["sessions"], m["parents"], m["children"], m.get("cancelled", 0)] for m in r["by_month"]],
+        ),
+        "장소별": (
+            ["장소", "진행 회기", "시간"],
+            [[VENUE_NAMES.get(v, v), s["sessions"], s["hours"]] for v, s in r["venues"].items()],
+        ),
+        "예산": (
+            ["구분", "금액(원)"],
+            [
+                ["배정", r["budget"]["allocated"]],
+                ["청구", r["budget"]["claimed"]],
+                ["승인", r["budget"]["approved"]],
+                ["반려", r["budget"].get("rejected", 0)],
+            ],
+        ),
+        "만족도": (
+            ["문항", "문항 내용", "영역", "응답 수", "긍정 응답(4·5점)", "긍정률", "평균", "100점 환산"],
+            [
+                [
+                    q["id"],
+                    q.get("text"),
+                    q.get("category"),
+                    q["responses"],
+                    q["positive"],
+                    q["positive_rate"],
+                    q["mean"],
+                    q["score100"],
+                ]
+                for q in r["satisfaction"]["questions"]
+            ],
+        ),
+        "온라인접속": (
+            ["접속 상태", "코드", "보고 수"],
+            [[CONNECTION_NAMES.get(k, k), k, n] for k, n in r["online"]["by_status"].items()],
+        ),
+        "선택문항": (
+            ["문항", "선택지", "응답 수"],
+            [[qid, option, n] for qid, counts in r["choices"].items() for option, n in counts.items()],
+        ),
     }
 
 
@@ -116,8 +150,13 @@ def csv_text(r: dict) -> str:
         writer.writerow(["장소별", VENUE_NAMES.get(venue, venue), "진행 회기", s["sessions"]])
         writer.writerow(["장소별", VENUE_NAMES.get(venue, venue), "시간", s["hours"]])
     for q in r["satisfaction"]["questions"]:
-        for label, key in (("응답 수", "responses"), ("긍정 응답", "positive"), ("긍정률", "positive_rate"),
-                           ("평균", "mean"), ("100점 환산", "score100")):
+        for label, key in (
+            ("응답 수", "responses"),
+            ("긍정 응답", "positive"),
+            ("긍정률", "positive_rate"),
+            ("평균", "mean"),
+            ("100점 환산", "score100"),
+        ):
             writer.writerow(["만족도", q["id"], label, q[key]])
     for qid, counts in r["choices"].items():
         for option, n in counts.items():

@@ -5,6 +5,7 @@ the audit sequence counter, the `current` generation the queries read and, durin
 `building` one that the live projector also writes to. The projector changes this document in
 every batch's transaction, so a batch and the start or the swap of a rebuild never interleave.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -19,8 +20,7 @@ from services.reporting.projection import COLLECTIONS, Op
 
 STATE_ID = "projector"
 FIRST_GENERATION = 1
-INDEXED = {"groups": "year", "sessions": "group_id", "expenses": "group_id", "documents": "group_id",
-           "surveys": "year"}
+INDEXED = {"groups": "year", "sessions": "group_id", "expenses": "group_id", "documents": "group_id", "surveys": "year"}
 
 
 def collection_name(generation: int, name: str) -> str:
@@ -111,8 +111,10 @@ class MongoModels:
 
     def dump(self) -> dict[str, dict[str, dict]]:
         """Every document (sets sorted) for comparing generations."""
-        return {name: {doc["_id"]: _normalise(doc) for doc in self.db[collection_name(self.generation, name)].find()}
-                for name in COLLECTIONS}
+        return {
+            name: {doc["_id"]: _normalise(doc) for doc in self.db[collection_name(self.generation, name)].find()}
+            for name in COLLECTIONS
+        }
 
 
 def _normalise(value: Any) -> Any:

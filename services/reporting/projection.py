@@ -14,6 +14,7 @@ Read models (collection -> document id):
 - `documents` -> document id: the submitted document's facts, `accepted`/`returned` flags of its review.
 - `surveys`   -> survey id: definition, response counter, per-question histograms of the answers.
 """
+
 from __future__ import annotations
 
 import copy
@@ -154,13 +155,25 @@ def _session_held(d: dict) -> list[Op]:
     guardians, kids = list(d["guardian_ids"]), list(d["child_ids"])
     year, month = _year_month(facts["date"])
     kind, venue = esc(facts["kind"]), esc(facts["venue"])
-    held = {**facts, "held": True, "parents": parents, "children": children,
-            "guardian_ids": guardians, "child_ids": kids, "notes": d.get("notes")}
+    held = {
+        **facts,
+        "held": True,
+        "parents": parents,
+        "children": children,
+        "guardian_ids": guardians,
+        "child_ids": kids,
+        "notes": d.get("notes"),
+    }
     counters: dict[str, int | float] = {
-        "sessions.held": 1, f"sessions.by_kind.{kind}": 1,
-        "participation.parents": parents, "participation.children": children,
-        f"months.{month}.sessions": 1, f"months.{month}.parents": parents, f"months.{month}.children": children,
-        f"venues.{venue}.sessions": 1, f"venues.{venue}.minutes": _minutes(facts["start"], facts["end"]),
+        "sessions.held": 1,
+        f"sessions.by_kind.{kind}": 1,
+        "participation.parents": parents,
+        "participation.children": children,
+        f"months.{month}.sessions": 1,
+        f"months.{month}.parents": parents,
+        f"months.{month}.children": children,
+        f"venues.{venue}.sessions": 1,
+        f"venues.{venue}.minutes": _minutes(facts["start"], facts["end"]),
     }
     return [
         Op("sessions", d["session_id"], set=held),
@@ -183,8 +196,12 @@ def _connection_reported(d: dict) -> list[Op]:
     guardian per session, so the reports commute."""
     facts = _session_facts(d)
     year, _ = _year_month(facts["date"])
-    entry = {"session_id": d["session_id"], "member_id": str(d["member_id"]),
-             "report_no": _count(d["report_no"], "report_no"), "status": str(d["status"])}
+    entry = {
+        "session_id": d["session_id"],
+        "member_id": str(d["member_id"]),
+        "report_no": _count(d["report_no"], "report_no"),
+        "status": str(d["status"]),
+    }
     return [Op("years", year, add={"online_reports": [entry]})]
 
 
@@ -202,9 +219,15 @@ def _budget_allocated(d: dict) -> list[Op]:
 
 def _expense_claimed(d: dict) -> list[Op]:
     facts = {
-        "group_id": d["group_id"], "year": int(d["year"]), "session_id": d.get("session_id"), "date": d["date"],
-        "amount": d["amount"], "category": d["category"], "description": d.get("description"),
-        "document_ids": list(d.get("document_ids") or []), "claimed": True,
+        "group_id": d["group_id"],
+        "year": int(d["year"]),
+        "session_id": d.get("session_id"),
+        "date": d["date"],
+        "amount": d["amount"],
+        "category": d["category"],
+        "description": d.get("description"),
+        "document_ids": list(d.get("document_ids") or []),
+        "claimed": True,
     }
     return [*_budget(d, "claimed"), Op("expenses", d["expense_id"], set=facts)]
 
@@ -242,8 +265,14 @@ def _document_reviewed(flag: str) -> Callable[[dict], list[Op]]:
 
 def _survey_published(d: dict) -> list[Op]:
     questions = [
-        {"id": q["id"], "text": q.get("text"), "kind": q["kind"], "category": q.get("category"),
-         "options": list(q.get("options") or []), "multiple": bool(q.get("multiple"))}
+        {
+            "id": q["id"],
+            "text": q.get("text"),
+            "kind": q["kind"],
+            "category": q.get("category"),
+            "options": list(q.get("options") or []),
+            "multiple": bool(q.get("multiple")),
+        }
         for q in d["questions"]
     ]
     facts = {"year": int(d["year"]), "title": d.get("title"), "questions": questions, "published": True}
@@ -263,20 +292,30 @@ def _survey_closed(d: dict) -> list[Op]:
     return [Op("surveys", d["survey_id"], set={"year": int(d["year"]), "closed": True})]
 
 
-PROJECTORS: dict[str, Callable[[dict], list[Op]]] = {event.name: projector for event, projector in (
-    (registration.GroupFormed, _group_formed), (registration.GroupApproved, _group_approved),
-    (registration.GroupClosed, _group_closed),
-    (registration.MemberJoined, _member_joined), (registration.MemberLeft, _member_left),
-    (activity.SessionScheduled, _session_scheduled), (activity.SessionHeld, _session_held),
-    (activity.SessionCancelled, _session_cancelled), (activity.ConnectionReported, _connection_reported),
-    (activity.BudgetAllocated, _budget_allocated), (activity.ExpenseClaimed, _expense_claimed),
-    (activity.ExpenseApproved, _expense_approved), (activity.ExpenseRejected, _expense_rejected),
-    (activity.DocumentSubmitted, _document_submitted),
-    (activity.DocumentAccepted, _document_reviewed("accepted")),
-    (activity.DocumentReturned, _document_reviewed("returned")),
-    (survey.SurveyPublished, _survey_published), (survey.SurveySubmitted, _survey_submitted),
-    (survey.SurveyClosed, _survey_closed),
-)}
+PROJECTORS: dict[str, Callable[[dict], list[Op]]] = {
+    event.name: projector
+    for event, projector in (
+        (registration.GroupFormed, _group_formed),
+        (registration.GroupApproved, _group_approved),
+        (registration.GroupClosed, _group_closed),
+        (registration.MemberJoined, _member_joined),
+        (registration.MemberLeft, _member_left),
+        (activity.SessionScheduled, _session_scheduled),
+        (activity.SessionHeld, _session_held),
+        (activity.SessionCancelled, _session_cancelled),
+        (activity.ConnectionReported, _connection_reported),
+        (activity.BudgetAllocated, _budget_allocated),
+        (activity.ExpenseClaimed, _expense_claimed),
+        (activity.ExpenseApproved, _expense_approved),
+        (activity.ExpenseRejected, _expense_rejected),
+        (activity.DocumentSubmitted, _document_submitted),
+        (activity.DocumentAccepted, _document_reviewed("accepted")),
+        (activity.DocumentReturned, _document_reviewed("returned")),
+        (survey.SurveyPublished, _survey_published),
+        (survey.SurveySubmitted, _survey_submitted),
+        (survey.SurveyClosed, _survey_closed),
+    )
+}
 EVENT_TYPES = frozenset(PROJECTORS) | AUDIT_ONLY
 
 

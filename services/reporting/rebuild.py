@@ -19,6 +19,7 @@ chunk). A rebuild whose heartbeat stopped for STALE_SECONDS (its process died) i
 which drops its half-built generation and starts afresh; the swap happens only if the state still names this
 holder's generation as `building`, so a rebuild that was taken over never swaps in what it built.
 """
+
 from __future__ import annotations
 
 import logging
@@ -80,14 +81,25 @@ def prepare(client: MongoClient, db: Database, force: bool = False, *, run_here:
         if _running(doc) and not force and doc["building"] != number:
             raise Conflict(f"a rebuild into generation {doc['building']} is running", retry_after=5)
         now = datetime.now(timezone.utc)
-        rebuild = {"generation": number, "status": "running", "processed": 0, "total": None,
-                   "started_at": now, "heartbeat_at": now, "holder": holder, "finished_at": None,
-                   "upto": doc["seq"]}
+        rebuild = {
+            "generation": number,
+            "status": "running",
+            "processed": 0,
+            "total": None,
+            "started_at": now,
+            "heartbeat_at": now,
+            "holder": holder,
+            "finished_at": None,
+            "upto": doc["seq"],
+        }
         db["state"].update_one(
             {"_id": generation.STATE_ID},
-            {"$set": {"building": number, "rebuild": rebuild},
-             "$setOnInsert": {"seq": 0, "current": generation.FIRST_GENERATION}},
-            upsert=True, session=session,
+            {
+                "$set": {"building": number, "rebuild": rebuild},
+                "$setOnInsert": {"seq": 0, "current": generation.FIRST_GENERATION},
+            },
+            upsert=True,
+            session=session,
         )
         return {**doc, "building": number}
 
@@ -112,8 +124,10 @@ def execute(client: MongoClient, db: Database, plan: Plan, progress: Callable[[i
         done += len(chunk)
         if progress:
             progress(len(chunk))
-        beat = db["state"].update_one({"_id": generation.STATE_ID, "rebuild.holder": plan.holder},
-                                      {"$set": {"rebuild.processed": done, "rebuild.heartbeat_at": datetime.now(timezone.utc)}})
+        beat = db["state"].update_one(
+            {"_id": generation.STATE_ID, "rebuild.holder": plan.holder},
+            {"$set": {"rebuild.processed": done, "rebuild.heartbeat_at": datetime.now(timezone.utc)}},
+        )
         chunk.clear()
         if beat.matched_count == 0:
             raise RebuildAbandoned(f"generation {plan.generation} was taken over by another rebuild")
@@ -129,15 +143,23 @@ def execute(client: MongoClient, db: Database, plan: Plan, progress: Callable[[i
         _drop_if_abandoned(db, plan.generation)
         raise
     except Exception:
-        db["state"].update_one({"_id": generation.STATE_ID, "building": plan.generation, "rebuild.holder": plan.holder},
-                               {"$set": {"building": None, "rebuild.status": "failed"}})
+        db["state"].update_one(
+            {"_id": generation.STATE_ID, "building": plan.generation, "rebuild.holder": plan.holder},
+            {"$set": {"building": None, "rebuild.status": "failed"}},
+        )
         raise
 
     def swap(session) -> bool:
         swapped = db["state"].update_one(
             {"_id": generation.STATE_ID, "building": plan.generation, "rebuild.holder": plan.holder},
-            {"$set": {"current": plan.generation, "building": None, "rebuild.status": "done",
-                      "rebuild.finished_at": datetime.now(timezone.utc)}},
+            {
+                "$set": {
+                    "current": plan.generation,
+                    "building": None,
+                    "rebuild.status": "done",
+                    "rebuild.finished_at": datetime.now(timezone.utc),
+                }
+            },
             session=session,
         )
         return swapped.matched_count == 1
@@ -163,9 +185,14 @@ def claim(db: Database, holder: str) -> Plan | None:
     if not _running(doc) or request.get("holder") is not None:
         return None
     taken = db["state"].update_one(
-        {"_id": generation.STATE_ID, "building": doc["building"], "rebuild.holder": None,
-         "rebuild.heartbeat_at": request["heartbeat_at"]},
-        {"$set": {"rebuild.holder": holder, "rebuild.heartbeat_at": datetime.now(timezone.utc)}})
+        {
+            "_id": generation.STATE_ID,
+            "building": doc["building"],
+            "rebuild.holder": None,
+            "rebuild.heartbeat_at": request["heartbeat_at"],
+        },
+        {"$set": {"rebuild.holder": holder, "rebuild.heartbeat_at": datetime.now(timezone.utc)}},
+    )
     if taken.matched_count == 0:
         return None  # another runner took it, or a new request replaced it
     return Plan(doc["building"], doc["current"], request["upto"], request.get("total") or 0, holder)
@@ -205,8 +232,13 @@ def execute_logged(client: MongoClient, db: Database, plan: Plan) -> None:
 
 def rebuild(client: MongoClient, db: Database, force: bool = False, show_progress: bool = False) -> Plan:
     plan = prepare(client, db, force)
-    with tqdm(total=plan.total, unit="event", desc=f"rebuild → generation {plan.generation}",
-              disable=not show_progress, file=sys.stderr) as bar:
+    with tqdm(
+        total=plan.total,
+        unit="event",
+        desc=f"rebuild → generation {plan.generation}",
+        disable=not show_progress,
+        file=sys.stderr,
+    ) as bar:
         execute(client, db, plan, bar.update)
     return plan
 

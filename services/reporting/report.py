@@ -1,4 +1,5 @@
 """The annual and group reports, computed from read models (MongoDB's or the in-memory replay's)."""
+
 from __future__ import annotations
 
 from typing import Any, Protocol
@@ -42,10 +43,15 @@ def _satisfaction(surveys: list[dict]) -> tuple[list[dict], dict[str, dict[str, 
         for question in survey.get("questions") or []:
             histogram = histograms.get(esc(question["id"]), {})
             if question["kind"] == "likert5":
-                questions.append({
-                    "id": question["id"], "survey_id": survey["_id"], "text": question.get("text"),
-                    "category": question.get("category"), **likert_summary(histogram),
-                })
+                questions.append(
+                    {
+                        "id": question["id"],
+                        "survey_id": survey["_id"],
+                        "text": question.get("text"),
+                        "category": question.get("category"),
+                        **likert_summary(histogram),
+                    }
+                )
             elif question["kind"] == "choice":
                 counts = choices.setdefault(question["id"], {})
                 for option in question.get("options") or []:
@@ -64,8 +70,12 @@ def online(year_doc: dict, sessions_held: int) -> dict:
     for r in latest.values():
         by_status[r["status"]] = by_status.get(r["status"], 0) + 1
     reports = len(latest)
-    return {"sessions_held": sessions_held, "reports": reports, "by_status": by_status,
-            "problem_rate": _ratio(reports - by_status["ok"], reports, 4)}
+    return {
+        "sessions_held": sessions_held,
+        "reports": reports,
+        "by_status": by_status,
+        "problem_rate": _ratio(reports - by_status["ok"], reports, 4),
+    }
 
 
 def _groups(groups: list[dict]) -> dict:
@@ -89,7 +99,8 @@ def annual(models: ReadModels, year: int, as_of: str) -> dict:
         "members": {"guardians": len(y.get("member_ids", [])), "children": len(y.get("member_child_ids", []))},
         "sessions": {"held": sessions.get("held", 0), "cancelled": sessions.get("cancelled", 0), "by_kind": by_kind},
         "participation": {
-            "parents": participation.get("parents", 0), "children": participation.get("children", 0),
+            "parents": participation.get("parents", 0),
+            "children": participation.get("children", 0),
             "unique_parents": len(y.get("attended_parents", [])),
             "unique_children": len(y.get("attended_children", [])),
         },
@@ -153,22 +164,46 @@ def group(models: ReadModels, group_id: str) -> dict | None:
     members, left = g.get("members", []), set(g.get("left", []))
     status = "closed" if g.get("closed") else "approved" if g.get("approved") else "formed" if g.get("formed") else None
     return {
-        "group_id": group_id, "name": g.get("name"), "year": g.get("year"), "status": status,
-        "members": {"joined": len(members), "current": len([m for m in members if m not in left]),
-                    "children": len(g.get("children", []))},
-        "attendance": {"held": len(held), "cancelled": sum(1 for s in sessions if s.get("cancelled")),
-                       "parents": sum(s.get("parents", 0) for s in held),
-                       "children": sum(s.get("children", 0) for s in held)},
+        "group_id": group_id,
+        "name": g.get("name"),
+        "year": g.get("year"),
+        "status": status,
+        "members": {
+            "joined": len(members),
+            "current": len([m for m in members if m not in left]),
+            "children": len(g.get("children", [])),
+        },
+        "attendance": {
+            "held": len(held),
+            "cancelled": sum(1 for s in sessions if s.get("cancelled")),
+            "parents": sum(s.get("parents", 0) for s in held),
+            "children": sum(s.get("children", 0) for s in held),
+        },
         "sessions": [
-            {"id": s["_id"], "date": s["date"], "start": s["start"], "end": s["end"], "kind": s["kind"],
-             "venue": s["venue"], "title": s.get("title"), "status": session_status(s),
-             "parents": s.get("parents", 0), "children": s.get("children", 0)}
+            {
+                "id": s["_id"],
+                "date": s["date"],
+                "start": s["start"],
+                "end": s["end"],
+                "kind": s["kind"],
+                "venue": s["venue"],
+                "title": s.get("title"),
+                "status": session_status(s),
+                "parents": s.get("parents", 0),
+                "children": s.get("children", 0),
+            }
             for s in sessions
         ],
         "budget": budget,
         "expenses": [
-            {"id": e["_id"], "date": e.get("date"), "amount": e.get("amount"), "category": e.get("category"),
-             "session_id": e.get("session_id"), "status": expense_status(e)}
+            {
+                "id": e["_id"],
+                "date": e.get("date"),
+                "amount": e.get("amount"),
+                "category": e.get("category"),
+                "session_id": e.get("session_id"),
+                "status": expense_status(e),
+            }
             for e in expenses
         ],
         "missing_documents": missing_documents(g.get("year"), sessions, expenses, documents),

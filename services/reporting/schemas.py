@@ -20,32 +20,45 @@ class Query(Schema):
 
 class AsOfQuery(Query):
     as_of = Timestamp(
-        metadata={"description": "RFC 3339 timestamp with offset: the report as the recorded events stood at that "
-                                 "moment (events whose envelope `time` is at or before it), replayed from the audit "
-                                 "history; omitted = the live read models"})
+        metadata={
+            "description": "RFC 3339 timestamp with offset: the report as the recorded events stood at that "
+            "moment (events whose envelope `time` is at or before it), replayed from the audit "
+            "history; omitted = the live read models"
+        }
+    )
 
 
 class GroupCounts(Schema):
     formed = fields.Integer(required=True, metadata={"description": "groups of the year ever formed"})
     approved = fields.Integer(required=True, metadata={"description": "groups of the year approved"})
-    active = fields.Integer(required=True, metadata={"description": "groups of the year with at least one held session"})
+    active = fields.Integer(
+        required=True, metadata={"description": "groups of the year with at least one held session"}
+    )
 
 
 class MemberCounts(Schema):
-    guardians = fields.Integer(required=True, metadata={"description": "distinct guardians who ever joined the year's groups"})
+    guardians = fields.Integer(
+        required=True, metadata={"description": "distinct guardians who ever joined the year's groups"}
+    )
     children = fields.Integer(required=True, metadata={"description": "distinct children of those guardians"})
 
 
 class SessionCounts(Schema):
     held = fields.Integer(required=True, metadata={"description": "held sessions dated in the year"})
     cancelled = fields.Integer(required=True)
-    by_kind = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
-                          metadata={"description": "held sessions per kind: regular, special, online"})
+    by_kind = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "held sessions per kind: regular, special, online"},
+    )
 
 
 class Participation(Schema):
     parents = fields.Integer(required=True, metadata={"description": "cumulative: attendees summed over held sessions"})
-    children = fields.Integer(required=True, metadata={"description": "cumulative: attendees summed over held sessions"})
+    children = fields.Integer(
+        required=True, metadata={"description": "cumulative: attendees summed over held sessions"}
+    )
     unique_parents = fields.Integer(required=True, metadata={"description": "distinct guardians who attended"})
     unique_children = fields.Integer(required=True, metadata={"description": "distinct children who attended"})
 
@@ -80,13 +93,17 @@ class LikertQuestion(Schema):
     positive_rate = fields.Float(required=True, metadata={"description": "positive / responses (0–1, four decimals)"})
     mean = fields.Float(required=True, metadata={"description": "mean answer, 1–5 (four decimals)"})
     score100 = fields.Float(required=True, metadata={"description": SCORE100})
-    distribution = fields.Dict(keys=fields.String(), values=fields.Integer(),
-                               metadata={"description": "answers per value 1–5"})
+    distribution = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), metadata={"description": "answers per value 1–5"}
+    )
 
 
 class Satisfaction(Schema):
-    questions = fields.List(fields.Nested(LikertQuestion), required=True,
-                            metadata={"description": "one entry per likert5 question of the year's surveys. " + SCORE100})
+    questions = fields.List(
+        fields.Nested(LikertQuestion),
+        required=True,
+        metadata={"description": "one entry per likert5 question of the year's surveys. " + SCORE100},
+    )
 
 
 class ConnectionCounts(Schema):
@@ -99,11 +116,14 @@ class ConnectionCounts(Schema):
 
 class Online(Schema):
     sessions_held = fields.Integer(required=True, metadata={"description": "held online sessions (온라인 간담회)"})
-    reports = fields.Integer(required=True, metadata={
-        "description": "guardians' connection reports, the latest per guardian per session"})
+    reports = fields.Integer(
+        required=True, metadata={"description": "guardians' connection reports, the latest per guardian per session"}
+    )
     by_status = fields.Nested(ConnectionCounts, required=True, metadata={"description": "reports by status"})
-    problem_rate = fields.Float(required=True, metadata={
-        "description": "reports other than ok / reports (0–1, four decimals); 0.0 when there are none"})
+    problem_rate = fields.Float(
+        required=True,
+        metadata={"description": "reports other than ok / reports (0–1, four decimals); 0.0 when there are none"},
+    )
 
 
 class AnnualReport(Schema):
@@ -116,8 +136,12 @@ class AnnualReport(Schema):
     venues = fields.Dict(keys=fields.String(), values=fields.Nested(Venue), required=True)
     budget = fields.Nested(Budget, required=True)
     satisfaction = fields.Nested(Satisfaction, required=True)
-    choices = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()),
-                          required=True, metadata={"description": "question id -> option -> times chosen"})
+    choices = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.Integer()),
+        required=True,
+        metadata={"description": "question id -> option -> times chosen"},
+    )
     online = fields.Nested(Online, required=True, metadata={"description": "online sessions and connection reports"})
     as_of = fields.String(required=True, metadata={"description": "RFC 3339: the moment the report describes"})
 
@@ -153,41 +177,61 @@ class GroupReport(Schema):
     name = fields.String(allow_none=True)
     year = fields.Integer(allow_none=True)
     status = fields.String(allow_none=True)
-    members = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
-                          metadata={"description": "joined (ever), current (not left), children"})
-    attendance = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
-                             metadata={"description": "held and cancelled sessions, cumulative parents and children"})
+    members = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "joined (ever), current (not left), children"},
+    )
+    attendance = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "held and cancelled sessions, cumulative parents and children"},
+    )
     sessions = fields.List(fields.Nested(GroupSession), required=True)
     budget = fields.Nested(GroupBudget, required=True)
     expenses = fields.List(fields.Nested(GroupExpense), required=True)
     missing_documents = fields.List(
-        fields.Nested(OwedDocument), required=True,
-        metadata={"description": "an activity plan for the year, a result report per held special session, "
-                                 "a receipt per expense claim that was not rejected"})
+        fields.Nested(OwedDocument),
+        required=True,
+        metadata={
+            "description": "an activity plan for the year, a result report per held special session, "
+            "a receipt per expense claim that was not rejected"
+        },
+    )
 
 
 class AuditQuery(Query):
     subject = fields.String(validate=validate.Length(1, 300), metadata={"description": "aggregate id"})
     type = fields.String(validate=validate.OneOf(sorted(EVENT_TYPES)))
-    source = fields.String(validate=validate.OneOf(["/registration", "/activity", "/survey",
-                                                    "registration", "activity", "survey"]))
+    source = fields.String(
+        validate=validate.OneOf(["/registration", "/activity", "/survey", "registration", "activity", "survey"])
+    )
     since = Timestamp(metadata={"description": "events whose `time` is at or after this (RFC 3339)"})
     until = Timestamp(metadata={"description": "events whose `time` is at or before this (RFC 3339)"})
     personal = fields.Boolean(
-        metadata={"description": "include `data.personal` (staff only; default true for staff, always false for "
-                                 "viewers)"})
+        metadata={
+            "description": "include `data.personal` (staff only; default true for staff, always false for viewers)"
+        }
+    )
 
 
 class AuditPageQuery(AuditQuery):
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
-    cursor = fields.String(validate=validate.Regexp(r"^\d{1,18}$", error="not a cursor returned by this API"),
-                           metadata={"description": "`next_cursor` of the previous page"})
+    cursor = fields.String(
+        validate=validate.Regexp(r"^\d{1,18}$", error="not a cursor returned by this API"),
+        metadata={"description": "`next_cursor` of the previous page"},
+    )
 
 
 class EventPage(Schema):
     events = fields.List(fields.Dict(), required=True, metadata={"description": "CloudEvents envelopes, oldest first"})
-    next_cursor = fields.String(allow_none=True, required=True,
-                                metadata={"description": "null on the last page; stable under concurrent writes"})
+    next_cursor = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "null on the last page; stable under concurrent writes"},
+    )
 
 
 class SubjectQuery(Query):
@@ -207,8 +251,9 @@ class ProjectionStatus(Schema):
     stalled = fields.Boolean(metadata={"description": "a projector member made no progress for a while"})
     consumers = fields.List(fields.Nested(ConsumerMember), metadata={"description": "the projector's members"})
     lag = fields.Integer(required=True, metadata={"description": "events published but not yet projected"})
-    last_event_time = fields.String(allow_none=True, required=True,
-                                    metadata={"description": "time of the latest event projected (RFC 3339)"})
+    last_event_time = fields.String(
+        allow_none=True, required=True, metadata={"description": "time of the latest event projected (RFC 3339)"}
+    )
     dead_letters = fields.Integer(required=True)
     generation = fields.Integer(metadata={"description": "the read-model generation queries read"})
     rebuild = fields.Dict(allow_none=True, metadata={"description": "the latest rebuild's progress"})
@@ -228,8 +273,11 @@ class DeadLetter(Schema):
 
 class DeadLetterQuery(Query):
     limit = fields.Integer(load_default=1000, validate=validate.Range(1, 1000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(0, 10_000_000),
-                            metadata={"description": "dead letters to skip, oldest first"})
+    offset = fields.Integer(
+        load_default=0,
+        validate=validate.Range(0, 10_000_000),
+        metadata={"description": "dead letters to skip, oldest first"},
+    )
 
 
 class DeadLetterList(Schema):

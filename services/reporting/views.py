@@ -6,6 +6,7 @@ to it): reserve audit sequence numbers, append the envelopes unchanged, apply th
 of the batch with one bulk write per collection to the current generation and, while a rebuild runs, to the
 generation being built.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -84,13 +85,20 @@ class ReportingViews:
         state = generation.state(self.db)
         last = state.get("last_event_at")
         rebuild = state.get("rebuild")
-        consumers = [{**member, "failing_since": rfc3339(member["failing_since"]) if member["failing_since"] else None}
-                     for member in consumer_health(self.db, self.settings.consumer_stalled_seconds)]
+        consumers = [
+            {**member, "failing_since": rfc3339(member["failing_since"]) if member["failing_since"] else None}
+            for member in consumer_health(self.db, self.settings.consumer_stalled_seconds)
+        ]
         return {
-            "stalled": any(member["stalled"] for member in consumers), "consumers": consumers,
-            "lag": lag, "last_event_time": rfc3339(last) if isinstance(last, datetime) else None,
-            "dead_letters": dead_letter_count(self.db), "generation": state["current"],
-            "rebuild": {k: (rfc3339(v) if isinstance(v, datetime) else v) for k, v in rebuild.items()} if rebuild else None,
+            "stalled": any(member["stalled"] for member in consumers),
+            "consumers": consumers,
+            "lag": lag,
+            "last_event_time": rfc3339(last) if isinstance(last, datetime) else None,
+            "dead_letters": dead_letter_count(self.db),
+            "generation": state["current"],
+            "rebuild": {k: (rfc3339(v) if isinstance(v, datetime) else v) for k, v in rebuild.items()}
+            if rebuild
+            else None,
         }
 
     # --- audit history ----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """Survey's HTTP blueprint. No GET ever returns individual answers, only counts."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -9,7 +10,13 @@ from jajo.http.schemas import IDEMPOTENCY_KEY, IF_MATCH, header_parameters, prob
 from services.survey import guardians
 from services.survey.commands import CloseSurvey, CopySurvey, PublishSurvey, SubmitResponse
 from services.survey.schemas import (
-    CopyIn, ResponseIn, ResponseOut, SurveyIn, SurveyList, SurveyOut, SurveyQuery,
+    CopyIn,
+    ResponseIn,
+    ResponseOut,
+    SurveyIn,
+    SurveyList,
+    SurveyOut,
+    SurveyQuery,
 )
 
 blp = Blueprint("surveys", __name__, description="Satisfaction surveys (만족도 조사) and their responses")
@@ -62,10 +69,19 @@ def close_survey(survey_id: str):
 @blp.post("/surveys/<survey_id>/responses")
 @blp.arguments(ResponseIn)
 @blp.response(201, ResponseOut)
-@problem_responses(blp, *AUTH, *BODY, 404, 409, 412, 503, s409="the survey is closed, the member already "
-                   "responded, or the member is not known here yet (then with `Retry-After`)",
-                   s422="the body breaks the schema, an answer does not fit its question (`answers.<id>`), "
-                   "no question is answered, or the respondent is a member of another year's group only")
+@problem_responses(
+    blp,
+    *AUTH,
+    *BODY,
+    404,
+    409,
+    412,
+    503,
+    s409="the survey is closed, the member already "
+    "responded, or the member is not known here yet (then with `Retry-After`)",
+    s422="the body breaks the schema, an answer does not fit its question (`answers.<id>`), "
+    "no question is answered, or the respondent is a member of another year's group only",
+)
 @header_parameters(blp, IDEMPOTENCY_KEY, IF_MATCH)
 def submit_response(body: dict, survey_id: str):
     """Submit a member's answers: one response per member per survey (409 on a second), the survey must be
@@ -73,8 +89,13 @@ def submit_response(body: dict, survey_id: str):
     member is not known here yet). Emits `SurveySubmitted`. The answers are not echoed back. An `If-Match`
     names the survey's version."""
     response = dispatch(SubmitResponse(survey_id, **body))
-    return {"id": response.response_id, "subject": response.id, "survey_id": response.survey_id,
-            "respondent": response.respondent, "version": response.version}
+    return {
+        "id": response.response_id,
+        "subject": response.id,
+        "survey_id": response.survey_id,
+        "respondent": response.respondent,
+        "version": response.version,
+    }
 
 
 @blp.get("/surveys")

@@ -6,7 +6,10 @@ from services.survey import api, bootstrap, guardians
 
 def create_app(settings: Settings | None = None, **options):
     return create_service_app(
-        "survey", [api.blp, outbox.blp], bootstrap.bootstrap, settings,
+        "survey",
+        [api.blp, outbox.blp],
+        bootstrap.bootstrap,
+        settings,
         description=(
             "Satisfaction surveys (만족도 조사): questions of kind likert5 (1–5, 5 = 매우 만족), choice and text; "
             "one response per member per survey. Members are learned from `registration.events`. Every change "

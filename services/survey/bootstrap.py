@@ -7,5 +7,6 @@ from services.survey.views import MembersProjection, SurveyViews
 def bootstrap(settings: Settings) -> Service:
     """Survey's write side, its queries and the members view it keeps from `registration.events`."""
     _, db = database("survey", settings)
-    return write_service("survey", settings, HANDLERS, views=SurveyViews(db),
-                         projection=lambda: MembersProjection(db, settings))
+    return write_service(
+        "survey", settings, HANDLERS, views=SurveyViews(db), projection=lambda: MembersProjection(db, settings)
+    )

@@ -3,6 +3,7 @@
 Pure Python, no I/O. Every rule raises a jajo error; validation errors name the offending field the
 way the HTTP layer names schema errors (`questions.1.options`, `answers.q3`).
 """
+
 from __future__ import annotations
 
 import re
@@ -42,8 +43,9 @@ class Problems:
 
     def raise_if_any(self, detail: str) -> None:
         if self.errors:
-            raise RuleViolation(f"{detail}: {'; '.join(f'{k}: {v[0]}' for k, v in self.errors.items())}",
-                                errors=self.errors)
+            raise RuleViolation(
+                f"{detail}: {'; '.join(f'{k}: {v[0]}' for k, v in self.errors.items())}", errors=self.errors
+            )
 
 
 def _is_text(value: Any, max_length: int) -> bool:
@@ -103,7 +105,10 @@ def _normalize_question(question: dict, name: str, seen: set[str], problems: Pro
         if multiple:
             problems.add(f"{name}.multiple", "only choice questions allow several answers")
     return {
-        "id": qid, "text": question.get("text"), "kind": kind, "category": category,
+        "id": qid,
+        "text": question.get("text"),
+        "kind": kind,
+        "category": category,
         "options": list(options) if kind == CHOICE and isinstance(options, list) else None,
         "multiple": bool(multiple) if kind == CHOICE else False,
     }
@@ -181,8 +186,10 @@ def check_respondent(respondent: Any, year: int, member_years: set[int] | None) 
 
 def check_member_id(respondent: Any) -> None:
     if not isinstance(respondent, str) or not MEMBER_ID_PATTERN.match(respondent):
-        raise RuleViolation("respondent is not a member id",
-                            errors={"respondent": ["must be a member id: 1–64 letters, digits, '_' or '-'"]})
+        raise RuleViolation(
+            "respondent is not a member id",
+            errors={"respondent": ["must be a member id: 1–64 letters, digits, '_' or '-'"]},
+        )
 
 
 def response_subject(survey_id: str, member_id: str) -> str:
@@ -209,14 +216,21 @@ class Survey(Aggregate):
         normalized = normalize_questions(questions, problems)
         problems.raise_if_any("the survey is not valid")
         survey = cls(id=survey_id)
-        survey.record(events.SurveyPublished, survey_id=survey_id, title=title, year=year, questions=normalized,
-                      copied_from=copied_from)
+        survey.record(
+            events.SurveyPublished,
+            survey_id=survey_id,
+            title=title,
+            year=year,
+            questions=normalized,
+            copied_from=copied_from,
+        )
         return survey
 
     def copy(self, new_id: str, year: Any, title: str | None = None) -> "Survey":
         """A new open survey asking the same questions, for another year (the center asks them yearly)."""
-        return Survey.publish(new_id, self.title if title is None else title, year,
-                              [dict(q) for q in self.questions], copied_from=self.id)
+        return Survey.publish(
+            new_id, self.title if title is None else title, year, [dict(q) for q in self.questions], copied_from=self.id
+        )
 
     def close(self) -> None:
         if self.status != CLOSED:
@@ -236,8 +250,11 @@ class Survey(Aggregate):
 
     def view(self) -> dict:
         return {
-            "title": self.title, "year": self.year, "status": self.status,
-            "questions": self.questions, "copied_from": self.copied_from,
+            "title": self.title,
+            "year": self.year,
+            "status": self.status,
+            "questions": self.questions,
+            "copied_from": self.copied_from,
         }
 
 
@@ -254,15 +271,22 @@ class Response(Aggregate):
     def submitted(self) -> bool:
         return self.version > 0
 
-    def submit(self, survey: Survey, response_id: str, respondent: str, answers: Any,
-               member_years: set[int] | None) -> None:
+    def submit(
+        self, survey: Survey, response_id: str, respondent: str, answers: Any, member_years: set[int] | None
+    ) -> None:
         survey.check_accepts_responses()
         kept = normalize_answers(survey.questions, answers)
         check_respondent(respondent, survey.year, member_years)
         if self.submitted:
             raise Conflict(f"member {respondent} already answered survey {survey.id}; one response per member")
-        self.record(events.SurveySubmitted, survey_id=survey.id, year=survey.year, response_id=response_id,
-                    respondent=respondent, answers=kept)
+        self.record(
+            events.SurveySubmitted,
+            survey_id=survey.id,
+            year=survey.year,
+            response_id=response_id,
+            respondent=respondent,
+            answers=kept,
+        )
 
     def on_survey_submitted(self, data: dict) -> None:
         self.response_id, self.survey_id, self.respondent = data["response_id"], data["survey_id"], data["respondent"]

@@ -1,15 +1,20 @@
 """Survey's events on `survey.events`: a survey's lifecycle and one response per member."""
+
 from __future__ import annotations
 
 from jajo.events import Catalogue, EventType
 
 SurveyPublished = EventType(
-    "SurveyPublished", "survey id", ("survey_id", "title", "year", "questions", "copied_from"),
+    "SurveyPublished",
+    "survey id",
+    ("survey_id", "title", "year", "questions", "copied_from"),
     shapes={"questions": "[{id, text, kind, category, options, multiple}]"},
 )
 SurveySubmitted = EventType(
-    "SurveySubmitted", "`response:<survey_id>:<member_id>`",
-    ("survey_id", "year", "response_id", "respondent", "answers"), shapes={"answers": "{question_id: value}"},
+    "SurveySubmitted",
+    "`response:<survey_id>:<member_id>`",
+    ("survey_id", "year", "response_id", "respondent", "answers"),
+    shapes={"answers": "{question_id: value}"},
 )
 SurveyClosed = EventType("SurveyClosed", "survey id", ("survey_id", "year"))
 

@@ -1,6 +1,7 @@
 """What a guardian (a member, through the portal) may do in survey: read the open surveys and answer them as
 itself. Everything else → 403 (jajo.http.guardians). A member who left or was erased → 403; one survey has
 not heard of yet → 409 with Retry-After (as for a respondent it does not know yet)."""
+
 from __future__ import annotations
 
 from jajo.errors import NotYetKnown
@@ -32,8 +33,10 @@ def visible(query: dict) -> dict:
     return {**query, "status": OPEN} if guardian_actor() else query
 
 
-POLICY = GuardianPolicy({
-    "surveys.list_surveys": current_member,
-    "surveys.get_survey": _open_survey,
-    "surveys.submit_response": _own_response,
-})
+POLICY = GuardianPolicy(
+    {
+        "surveys.list_surveys": current_member,
+        "surveys.get_survey": _open_survey,
+        "surveys.submit_response": _own_response,
+    }
+)

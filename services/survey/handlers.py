@@ -1,4 +1,5 @@
 """Command handlers: load, decide, commit."""
+
 from __future__ import annotations
 
 from jajo.commands import Handler

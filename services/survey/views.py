@@ -7,6 +7,7 @@ unit of work in the same transaction as the survey's events).
 survey's events and every response, so the count never drifts and a response racing a close
 conflicts on this document instead of slipping in after it.
 """
+
 from __future__ import annotations
 
 from pymongo import ASCENDING
@@ -17,8 +18,9 @@ from jajo.config import Settings
 from jajo.errors import Conflict
 from services.registration import events as registration
 
-MEMBER_EVENTS = frozenset({registration.MemberJoined.name, registration.MemberLeft.name,
-                           registration.MemberErased.name})
+MEMBER_EVENTS = frozenset(
+    {registration.MemberJoined.name, registration.MemberLeft.name, registration.MemberErased.name}
+)
 
 
 # --- members --------------------------------------------------------------------------------------
@@ -38,8 +40,9 @@ class MembersProjection:
             return
         data = envelope["data"]
         if envelope["type"] == registration.MemberErased.name:  # an erased member answers no more surveys
-            self.db["members"].update_one({"_id": str(data["member_id"])}, {"$set": {"erased": True}}, upsert=True,
-                                          session=session)
+            self.db["members"].update_one(
+                {"_id": str(data["member_id"])}, {"$set": {"erased": True}}, upsert=True, session=session
+            )
             return
         member_id, year, group_id = data["member_id"], data["year"], data["group_id"]
         if not isinstance(member_id, str) or not member_id or isinstance(year, bool) or not isinstance(year, int):

@@ -1,4 +1,5 @@
 """Background worker of survey: its outbox relay and the members view fed by `registration.events`."""
+
 from jajo.worker import serve, worker_loops
 from services.survey.bootstrap import bootstrap
 

@@ -1,4 +1,5 @@
 """Browser tests: real headless Chromium (Debian's, via Playwright's executable_path) against live servers."""
+
 from __future__ import annotations
 
 import os
@@ -13,9 +14,17 @@ from tests.browser.live import PASSWORD, live_system
 ROOT = Path(__file__).resolve().parents[2]
 NODE_MODULES = ROOT / "node_modules"
 CHROMIUM = os.environ.get("JAJO_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--disable-dev-shm-usage", "--lang=ko-KR",
-               "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]  # the parents' connection check
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--lang=ko-KR",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+]  # the parents' connection check
 
 
 def pytest_collection_modifyitems(items):
@@ -53,8 +62,13 @@ class OutsideRequests(list):
 @pytest.fixture
 def page(browser, live):
     outside = OutsideRequests()
-    context = browser.new_context(locale="ko-KR", timezone_id="Asia/Seoul", viewport={"width": 1280, "height": 900},
-                                  bypass_csp=False, accept_downloads=True)
+    context = browser.new_context(
+        locale="ko-KR",
+        timezone_id="Asia/Seoul",
+        viewport={"width": 1280, "height": 900},
+        bypass_csp=False,
+        accept_downloads=True,
+    )
     context.set_default_timeout(15_000)
 
     def guard(route):

@@ -1,5 +1,6 @@
 """The whole system as live HTTP servers for browser tests: the four services and the portal on free ports
 (werkzeug threads), their workers' loops in threads, on the session's Kafka and MongoDB."""
+
 from __future__ import annotations
 
 import logging
@@ -51,7 +52,9 @@ def _serve(app) -> tuple[object, str]:
 def _loops(settings: Settings) -> list:
     import importlib
 
-    return [loop for name in API_SERVICES for loop in importlib.import_module(f"services.{name}.worker").loops(settings)]
+    return [
+        loop for name in API_SERVICES for loop in importlib.import_module(f"services.{name}.worker").loops(settings)
+    ]
 
 
 def _app(name: str, settings: Settings):
@@ -66,9 +69,16 @@ def live_system(infra, node_modules) -> Iterator[Live]:
     portal_role = "portal" in ROLES  # the services know the `portal` role (contract v2)
     tokens = f"staff:alice:{STAFF_TOKEN},viewer:victor:{VIEWER_TOKEN}"
     tokens += f",portal:web:{PORTAL_TOKEN}" if portal_role else ""
-    settings = Settings(kafka_bootstrap_servers=infra.kafka_bootstrap_servers, mongodb_uri=infra.mongodb_uri,
-                        db_prefix=prefix, topic_prefix=prefix, topic_partitions=2, api_tokens=tokens,
-                        relay_idle_seconds=0.02, log_level="WARNING")
+    settings = Settings(
+        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
+        mongodb_uri=infra.mongodb_uri,
+        db_prefix=prefix,
+        topic_prefix=prefix,
+        topic_partitions=2,
+        api_tokens=tokens,
+        relay_idle_seconds=0.02,
+        log_level="WARNING",
+    )
     initialise(settings, timeout_seconds=60)
     stop = threading.Event()
     workers = [threading.Thread(target=run_loop, args=(loop, stop, 0.02), daemon=True) for loop in _loops(settings)]
@@ -81,8 +91,12 @@ def live_system(infra, node_modules) -> Iterator[Live]:
             server, urls[name] = _serve(_app(name, settings))
             servers.append(server)
         portal_settings = PortalSettings(
-            service_urls=urls, api_token=PORTAL_TOKEN if portal_role else STAFF_TOKEN,
-            token_name="web", names_the_person=portal_role, node_modules=node_modules)
+            service_urls=urls,
+            api_token=PORTAL_TOKEN if portal_role else STAFF_TOKEN,
+            token_name="web",
+            names_the_person=portal_role,
+            node_modules=node_modules,
+        )
         app = portal_app(settings, portal_settings)
         server, portal_url = _serve(app)
         servers.append(server)

@@ -1,4 +1,5 @@
 """Page objects: what a person does in the portal, in the words of its pages (labels, buttons, headings)."""
+
 from __future__ import annotations
 
 import json
@@ -23,9 +24,13 @@ def axe_violations(page: Page) -> list[dict]:
         page.evaluate(AXE)  # evaluated, not a <script>: the portal's CSP allows no inline script
     result = page.evaluate(
         "async () => JSON.stringify((await axe.run(document, {runOnly: {type: 'tag', values: "
-        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})).violations)")
-    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in json.loads(result) if v["impact"] in SERIOUS]
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})).violations)"
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in json.loads(result)
+        if v["impact"] in SERIOUS
+    ]
 
 
 class Portal:
@@ -58,7 +63,9 @@ class Portal:
 
     def nav(self, label: str) -> None:
         self.page.get_by_role("navigation", name="주 메뉴").get_by_role("link", name=label).click()
-        expect(self.page.get_by_role("heading", level=1)).to_contain_text(label if label != "활동 일정" else "활동 일정")
+        expect(self.page.get_by_role("heading", level=1)).to_contain_text(
+            label if label != "활동 일정" else "활동 일정"
+        )
 
     def notice(self):
         return self.page.locator(".portal-notice").first

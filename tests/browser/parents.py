@@ -1,5 +1,6 @@
 """Page objects of the parents' phone pages (issue 12), in the words of the pages, and the test's fixtures:
 a phone context (390 × 844, touch, fake camera and microphone) and photo files (a 4 MB JPEG, a HEIC)."""
+
 from __future__ import annotations
 
 import io
@@ -10,9 +11,14 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.pages import Portal
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2,
-         "user_agent": "Mozilla/5.0 (Linux; Android 14; SM-S921N) AppleWebKit/537.36 (KHTML, like Gecko) "
-                       "Chrome/131.0 Mobile Safari/537.36 KAKAOTALK 10.8.0"}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+    "user_agent": "Mozilla/5.0 (Linux; Android 14; SM-S921N) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0 Mobile Safari/537.36 KAKAOTALK 10.8.0",
+}
 
 
 def jpeg_of(path: Path, megabytes: float) -> Path:

@@ -1,5 +1,6 @@
 """Every page, fetched as a signed-in person and parsed: a title, lang="ko", unique ids, a label on every
 control and a CSRF token in every form (the notifications-admin `client_request` idea, over live servers)."""
+
 from __future__ import annotations
 
 import re
@@ -10,8 +11,17 @@ import requests
 
 from tests.browser.live import PASSWORD
 
-PAGES = ["/", "/groups/", "/schedule/", "/schedule/new", "/funding/", "/documents/", "/surveys/", "/audit/",
-         "/operations/"]
+PAGES = [
+    "/",
+    "/groups/",
+    "/schedule/",
+    "/schedule/new",
+    "/funding/",
+    "/documents/",
+    "/surveys/",
+    "/audit/",
+    "/operations/",
+]
 NS = "{http://www.w3.org/1999/xhtml}"
 
 
@@ -19,8 +29,12 @@ def signed_in(live, username: str) -> requests.Session:
     http = requests.Session()
     page = http.get(f"{live.portal_url}/signin", timeout=10).text
     token = re.findall(r'name="csrf_token" value="([^"]+)"', page)[0]
-    answer = http.post(f"{live.portal_url}/signin", data={"csrf_token": token, "username": username,
-                                                          "password": PASSWORD}, timeout=10, allow_redirects=False)
+    answer = http.post(
+        f"{live.portal_url}/signin",
+        data={"csrf_token": token, "username": username, "password": PASSWORD},
+        timeout=10,
+        allow_redirects=False,
+    )
     assert answer.status_code == 303
     return http
 
@@ -36,12 +50,16 @@ def problems(html: str) -> list[str]:
     found += [f"duplicate id {i}" for i, n in ids.items() if n > 1]
     labelled = {e.get("for") for e in root.iter(f"{NS}label")}
     for control in [*root.iter(f"{NS}input"), *root.iter(f"{NS}select"), *root.iter(f"{NS}textarea")]:
-        if control.get("type") not in ("hidden", "submit") and control.get("id") not in labelled \
-                and not control.get("aria-label"):
+        if (
+            control.get("type") not in ("hidden", "submit")
+            and control.get("id") not in labelled
+            and not control.get("aria-label")
+        ):
             found.append(f"control without label: {control.get('name')}")
     for form in root.iter(f"{NS}form"):
         if (form.get("method") or "get").lower() == "post" and not any(
-                i.get("name") == "csrf_token" for i in form.iter(f"{NS}input")):
+            i.get("name") == "csrf_token" for i in form.iter(f"{NS}input")
+        ):
             found.append(f"form without CSRF token: {form.get('action')}")
     return found
 
@@ -51,8 +69,10 @@ def test_every_page_is_well_formed_for_staff(live):
     for path in PAGES:
         answer = http.get(live.portal_url + path, timeout=20)
         assert answer.status_code == 200, (path, answer.status_code)
-        assert answer.headers["Vary"] == "HX-Request" and "script-src 'self' 'nonce-" in answer.headers[
-            "Content-Security-Policy"]
+        assert (
+            answer.headers["Vary"] == "HX-Request"
+            and "script-src 'self' 'nonce-" in answer.headers["Content-Security-Policy"]
+        )
         assert problems(answer.text) == [], path
 
 

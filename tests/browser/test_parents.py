@@ -2,6 +2,7 @@
 in receipts (a 4 MB JPEG from the camera, a HEIC photo), answers a return with a new file, answers the survey,
 checks the connection before an online meeting and says how the last one went; staff see it and the annual
 report counts it. At a phone viewport (390 × 844, touch), with axe on every phone page."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from tests.waiting import eventually
 
 def _api(live, service: str, method: str, path: str, body: dict | None = None, headers: dict = STAFF) -> dict:
     """A staff call; waits while a service has not heard of the group or member yet (409 + Retry-After)."""
+
     def call():
         answer = requests.request(method, live.api(service) + path, json=body, headers=headers, timeout=10)
         return None if answer.status_code == 409 and "Retry-After" in answer.headers else answer
@@ -58,16 +60,53 @@ def test_a_parent_with_a_phone_and_a_link(page, phone, own, tmp_path):
     for g in (group, other):
         _api(live, "registration", "POST", f"/groups/{g['id']}/approve")
     meeting = "https://meet.example.org/dotori"
-    upcoming = _api(live, "activity", "POST", "/sessions", {
-        "group_id": group["id"], "date": (today + timedelta(days=7)).isoformat(), "start": "20:00", "end": "21:00",
-        "kind": "online", "venue": "online", "title": "온라인 간담회", "meeting_url": meeting, "dial_in": "02-123-4567"})
-    held = _api(live, "activity", "POST", "/sessions", {
-        "group_id": group["id"], "date": today.isoformat(), "start": "07:00", "end": "08:00", "kind": "online",
-        "venue": "online", "meeting_url": meeting})
+    upcoming = _api(
+        live,
+        "activity",
+        "POST",
+        "/sessions",
+        {
+            "group_id": group["id"],
+            "date": (today + timedelta(days=7)).isoformat(),
+            "start": "20:00",
+            "end": "21:00",
+            "kind": "online",
+            "venue": "online",
+            "title": "온라인 간담회",
+            "meeting_url": meeting,
+            "dial_in": "02-123-4567",
+        },
+    )
+    held = _api(
+        live,
+        "activity",
+        "POST",
+        "/sessions",
+        {
+            "group_id": group["id"],
+            "date": today.isoformat(),
+            "start": "07:00",
+            "end": "08:00",
+            "kind": "online",
+            "venue": "online",
+            "meeting_url": meeting,
+        },
+    )
     _api(live, "activity", "POST", f"/groups/{group['id']}/budget", {"year": year, "amount": 300000})
-    _api(live, "survey", "POST", "/surveys", {"title": f"{year}년 부모 만족도", "year": year, "questions": [
-        {"id": "q1", "text": "모임 활동에 만족하시나요?", "kind": "likert5", "category": "activity_support"},
-        {"id": "q2", "text": "가장 어려운 점은?", "kind": "choice", "options": ["시간", "서류 제출의 어려움"]}]})
+    _api(
+        live,
+        "survey",
+        "POST",
+        "/surveys",
+        {
+            "title": f"{year}년 부모 만족도",
+            "year": year,
+            "questions": [
+                {"id": "q1", "text": "모임 활동에 만족하시나요?", "kind": "likert5", "category": "activity_support"},
+                {"id": "q2", "text": "가장 어려운 점은?", "kind": "choice", "options": ["시간", "서류 제출의 어려움"]},
+            ],
+        },
+    )
 
     # Staff make the invite link on the group's page (the QR code and the address to copy).
     staff = Portal(page, live.portal_url)
@@ -92,22 +131,43 @@ def test_a_parent_with_a_phone_and_a_link(page, phone, own, tmp_path):
     expect(phone.locator(".portal-notice.success")).to_contain_text("가입했습니다")
     parent.check_accessibility("가입 완료")
     personal = phone.locator("#link-url").input_value()
-    [member] = [m for m in _api(live, "registration", "GET", f"/groups/{group['id']}")["members"]
-                if m["guardian_name"] == "최하늘"]
+    [member] = [
+        m
+        for m in _api(live, "registration", "GET", f"/groups/{group['id']}")["members"]
+        if m["guardian_name"] == "최하늘"
+    ]
     assert member["consent"]["notice_version"] and len(member["consent"]["children"]) == 1
-    [joined] = eventually(lambda: [e for e in _api(live, "reporting", "GET", f"/audit/subjects/{group['id']}")["events"]
-                                   if e["type"] == "MemberJoined"], what="the join in the audit history")
+    [joined] = eventually(
+        lambda: [
+            e
+            for e in _api(live, "reporting", "GET", f"/audit/subjects/{group['id']}")["events"]
+            if e["type"] == "MemberJoined"
+        ],
+        what="the join in the audit history",
+    )
     assert joined["actor"].startswith(f"invite:{group['id']}/")  # the invite link joined, not the staff who made it
     assert joined["actorvia"] == "portal:web"
     staff.open(f"/groups/{group['id']}")
     expect(page.locator("#members tr", has_text="010-2222-3333")).to_contain_text("새싹")  # staff see the new member
 
     # Two claims are made; the group owes a receipt for each (and its activity plan).
-    claims = [_api(live, "activity", "POST", "/expenses", {"group_id": group["id"], "date": today.isoformat(),
-                                                          "amount": amount, "category": "재료비"})
-              for amount in (40000, 25000)]
-    _api(live, "activity", "POST", f"/sessions/{held['id']}/attendance",
-         {"guardians": [member["id"]], "children": [member["children"][0]["id"]]})
+    claims = [
+        _api(
+            live,
+            "activity",
+            "POST",
+            "/expenses",
+            {"group_id": group["id"], "date": today.isoformat(), "amount": amount, "category": "재료비"},
+        )
+        for amount in (40000, 25000)
+    ]
+    _api(
+        live,
+        "activity",
+        "POST",
+        f"/sessions/{held['id']}/attendance",
+        {"guardians": [member["id"]], "children": [member["children"][0]["id"]]},
+    )
     phone.goto(personal)  # the token leaves the address bar: a cookie holds the guardian's session
     expect(phone).to_have_url(f"{live.portal_url}/p/")
     expect(parent.owed("receipt")).to_have_count(2)
@@ -122,7 +182,9 @@ def test_a_parent_with_a_phone_and_a_link(page, phone, own, tmp_path):
     parent.upload(parent.owed("receipt").first, [heic_of(tmp_path / "IMG_0001.HEIC")])
     expect(parent.done()).to_have_count(2)
     expect(parent.owed("receipt")).to_have_count(0)
-    phone.wait_for_function("() => [...document.querySelectorAll('#done img')].every(i => i.complete && i.naturalWidth > 0)")
+    phone.wait_for_function(
+        "() => [...document.querySelectorAll('#done img')].every(i => i.complete && i.naturalWidth > 0)"
+    )
     docs = _api(live, "activity", "GET", f"/groups/{group['id']}/documents")["documents"]
     assert sorted(d["content_type"] for d in docs) == ["image/heic", "image/jpeg"]  # each stored once
     assert {d["expense_id"] for d in docs} == {c["id"] for c in claims}
@@ -177,13 +239,19 @@ def test_a_parent_with_a_phone_and_a_link(page, phone, own, tmp_path):
 
     # A personal link acts for its member only: the services refuse the rest (403), whatever the portal asks.
     guardian = {"Authorization": f"Bearer {PORTAL_TOKEN}", "X-Jajo-Actor": f"guardian:{member['id']}"}
-    for method, service, path in (("GET", "activity", f"/groups/{other['id']}/documents/missing"),
-                                  ("GET", "activity", f"/sessions?group_id={other['id']}"),
-                                  ("GET", "registration", f"/groups/{group['id']}")):
+    for method, service, path in (
+        ("GET", "activity", f"/groups/{other['id']}/documents/missing"),
+        ("GET", "activity", f"/sessions?group_id={other['id']}"),
+        ("GET", "registration", f"/groups/{group['id']}"),
+    ):
         assert requests.request(method, live.api(service) + path, headers=guardian, timeout=10).status_code == 403
-    stolen = requests.post(live.api("activity") + "/documents", headers=guardian, timeout=10,
-                           data={"group_id": other["id"], "kind": "activity_plan"},
-                           files={"file": ("plan.jpg", photo.read_bytes()[:2048], "image/jpeg")})
+    stolen = requests.post(
+        live.api("activity") + "/documents",
+        headers=guardian,
+        timeout=10,
+        data={"group_id": other["id"], "kind": "activity_plan"},
+        files={"file": ("plan.jpg", photo.read_bytes()[:2048], "image/jpeg")},
+    )
     assert stolen.status_code == 403
 
     # Revoked and expired links answer a Korean error page, and the portal's API a 401.
@@ -193,8 +261,14 @@ def test_a_parent_with_a_phone_and_a_link(page, phone, own, tmp_path):
     assert answer.status_code == 410 and "더 이상 쓸 수 없습니다" in answer.text
     assert answer.headers["Referrer-Policy"] == "no-referrer"
     links = live.portal.extensions["portal"].links
-    token, _ = links.create("personal", group["id"], year, "kim", member["id"],
-                            expires_at=datetime.now(ZoneInfo("UTC")) - timedelta(minutes=1))
+    token, _ = links.create(
+        "personal",
+        group["id"],
+        year,
+        "kim",
+        member["id"],
+        expires_at=datetime.now(ZoneInfo("UTC")) - timedelta(minutes=1),
+    )
     phone.goto(f"{live.portal_url}/p/{token}")
     expect_korean_error(phone, "사용 기간이 지났습니다")
     parent.check_accessibility("링크 오류")

@@ -1,4 +1,5 @@
 """A program year's tasks done in the browser by a staff member, checked against the services' own answers."""
+
 from __future__ import annotations
 
 import base64
@@ -83,8 +84,9 @@ def test_a_program_year_in_the_portal(page, live, tmp_path):
     eventually(fresh, timeout=30, interval=0.2, what="dashboard says every record is in")
     expect(page.locator(".portal-freshness")).to_contain_text("모든 기록 반영됨")
     report = requests.get(f"{live.api('reporting')}/reports/annual/{year}", headers=STAFF, timeout=10).json()
-    shown = {el.get_attribute("data-metric"): el.get_attribute("data-value")
-             for el in page.locator("[data-metric]").all()}
+    shown = {
+        el.get_attribute("data-metric"): el.get_attribute("data-value") for el in page.locator("[data-metric]").all()
+    }
     for path, value in shown.items():
         expected = report
         for part in path.split("."):
@@ -96,8 +98,9 @@ def test_a_program_year_in_the_portal(page, live, tmp_path):
     portal.check_accessibility("대시보드 (자료)", "dashboard")
 
     # Who approved the claim? The audit history names the person.
-    history = requests.get(f"{live.api('reporting')}/audit/events", params={"type": "ExpenseApproved"},
-                           headers=STAFF, timeout=10).json()["events"]
+    history = requests.get(
+        f"{live.api('reporting')}/audit/events", params={"type": "ExpenseApproved"}, headers=STAFF, timeout=10
+    ).json()["events"]
     [approval] = [e for e in history if e["data"].get("expense_id", e["subject"]) in (claim_id, e["subject"])]
     if live.portal_names_people:
         assert approval["actor"] == "staff:kim" and approval["actorvia"] == "portal:web"

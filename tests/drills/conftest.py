@@ -4,6 +4,7 @@
 on the session's embedded servers, or on a private embedded pair when the session's servers are not ours to
 stop (testcontainers, env URIs). Under `--run-drills` a long drill that skips is a failure.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,10 +30,13 @@ class Scale:
 
 def pytest_generate_tests(metafunc):
     if "scale" in metafunc.fixturenames:
-        metafunc.parametrize("scale", [
-            pytest.param(Scale(False), id="short"),
-            pytest.param(Scale(True), id="long", marks=pytest.mark.drill),
-        ])
+        metafunc.parametrize(
+            "scale",
+            [
+                pytest.param(Scale(False), id="short"),
+                pytest.param(Scale(True), id="long", marks=pytest.mark.drill),
+            ],
+        )
 
 
 @pytest.fixture(autouse=True)

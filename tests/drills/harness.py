@@ -3,6 +3,7 @@
 Every command carries its own `X-Correlation-ID` (and, for a POST, the same value as `Idempotency-Key`), so
 each accepted command can be found in the audit history by the `correlationid` of its events.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -76,8 +77,12 @@ class Stack:
         self.activity = bootstrap_activity(settings).ensure_indexes()
         self.survey = bootstrap_survey(settings).ensure_indexes()
         self.reporting = bootstrap_reporting(settings).ensure_indexes()
-        self.apps = {"registration": registration_app(settings), "activity": activity_app(settings),
-                     "survey": survey_app(settings), "reporting": reporting_app(settings)}
+        self.apps = {
+            "registration": registration_app(settings),
+            "activity": activity_app(settings),
+            "survey": survey_app(settings),
+            "reporting": reporting_app(settings),
+        }
         self.outcomes: dict[str, Outcome] = {}  # correlation id -> last answer
         self.answers: dict[str, list[str]] = defaultdict(list)  # correlation id -> every answer, for the report
         self.unknown: set[str] = set()  # commands answered 503 that had committed after all (a retry replayed them)
@@ -92,20 +97,37 @@ class Stack:
             clients[service] = self.apps[service].test_client()
         return clients[service]
 
-    def call(self, service: str, method: str, path: str, body: Any = None, cid: str | None = None,
-             headers: dict | None = None) -> tuple[str, Outcome]:
+    def call(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        body: Any = None,
+        cid: str | None = None,
+        headers: dict | None = None,
+    ) -> tuple[str, Outcome]:
         cid = cid or uuid.uuid4().hex
         sent = {**STAFF, "X-Correlation-ID": cid, **(headers or {})}
         if method == "POST":
             sent.setdefault("Idempotency-Key", cid)
         response = self.client(service).open(f"/api/v1{path}", method=method, json=body, headers=sent)
-        outcome = Outcome(service, method, path, response.status_code, response.get_json(silent=True),
-                          response.headers.get("Retry-After"), body, response.headers.get("Idempotent-Replayed") == "true")
+        outcome = Outcome(
+            service,
+            method,
+            path,
+            response.status_code,
+            response.get_json(silent=True),
+            response.headers.get("Retry-After"),
+            body,
+            response.headers.get("Idempotent-Replayed") == "true",
+        )
         with self._lock:
             if method != "GET":
                 self.outcomes[cid] = outcome
-                self.answers[cid].append(f"{time.strftime('%H:%M:%S')} {outcome.status} {outcome.slug} "
-                                         f"{(outcome.body or {}).get('detail', '') if not outcome.ok else ''}".strip())
+                self.answers[cid].append(
+                    f"{time.strftime('%H:%M:%S')} {outcome.status} {outcome.slug} "
+                    f"{(outcome.body or {}).get('detail', '') if not outcome.ok else ''}".strip()
+                )
             if outcome.status >= 500 and outcome.status != 503:
                 self.server_errors.append(outcome)
         return cid, outcome
@@ -115,8 +137,13 @@ class Stack:
 
     def write_loops(self) -> list:
         """Relays and the write services' own consumers (activity's and survey's view of registration)."""
-        return [self.registration.relay(), self.activity.relay(), self.activity.consumer(),
-                self.survey.relay(), self.survey.consumer()]
+        return [
+            self.registration.relay(),
+            self.activity.relay(),
+            self.activity.consumer(),
+            self.survey.relay(),
+            self.survey.consumer(),
+        ]
 
     def pending(self) -> int:
         return sum(service.store.pending_count() for service in self.write_services().values())
@@ -143,16 +170,26 @@ class Stack:
         settings = self.settings
         environment = {
             **os.environ,
-            "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers, "MONGODB_URI": settings.mongodb_uri,
-            "JAJO_DB_PREFIX": settings.db_prefix, "JAJO_TOPIC_PREFIX": settings.topic_prefix,
+            "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+            "MONGODB_URI": settings.mongodb_uri,
+            "JAJO_DB_PREFIX": settings.db_prefix,
+            "JAJO_TOPIC_PREFIX": settings.topic_prefix,
             "JAJO_TOPIC_PARTITIONS": str(settings.topic_partitions),
-            "JAJO_RELAY_IDLE_SECONDS": str(settings.relay_idle_seconds), "LOG_LEVEL": os.environ.get("JAJO_DRILL_WORKER_LOG_LEVEL", "WARNING"),
-            "PYTHONWARNINGS": "ignore", **env,
+            "JAJO_RELAY_IDLE_SECONDS": str(settings.relay_idle_seconds),
+            "LOG_LEVEL": os.environ.get("JAJO_DRILL_WORKER_LOG_LEVEL", "WARNING"),
+            "PYTHONWARNINGS": "ignore",
+            **env,
         }
         log = open(log_path, "ab")
         try:
-            return subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=environment, stdout=log,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+            return subprocess.Popen(
+                [sys.executable, "-m", module],
+                cwd=ROOT,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         finally:
             log.close()
 
@@ -248,8 +285,9 @@ class Load:
             heapq.heappush(self._heap, (time.monotonic() + delay, next(self._seq), command))
 
     def start(self) -> "Load":
-        _, out = self.stack.call("survey", "POST", "/surveys",
-                                 {"title": "2025 만족도 조사", "year": YEAR, "questions": QUESTIONS})
+        _, out = self.stack.call(
+            "survey", "POST", "/surveys", {"title": "2025 만족도 조사", "year": YEAR, "questions": QUESTIONS}
+        )
         assert out.status == 201, out.body
         self.survey_id = out.body["id"]
         self._generating.set()
@@ -264,8 +302,12 @@ class Load:
     def drain(self, timeout: float = 120) -> None:
         """Stop starting new units (after `max_units` of them, when set) and finish the follow-ups."""
         if self.max_units is not None:
-            eventually(lambda: self.units >= self.max_units, timeout=timeout, interval=0.1,  # type: ignore[operator]
-                       what="units started")
+            eventually(
+                lambda: self.units >= self.max_units,
+                timeout=timeout,
+                interval=0.1,  # type: ignore[operator]
+                what="units started",
+            )
         self.stop_generating()
         eventually(lambda: self.idle(), timeout=timeout, interval=0.1, what="load drained")
         self._halt.set()
@@ -305,8 +347,11 @@ class Load:
     # --- one unit of the program: a group with two members, approved, a session held, answers --------------
     def planned(self) -> dict:
         """What the units started plan to produce."""
-        return {"units": len(self.plans), "held": sum(1 for p in self.plans if p["hold"]),
-                "cancelled": sum(1 for p in self.plans if not p["hold"])}
+        return {
+            "units": len(self.plans),
+            "held": sum(1 for p in self.plans if p["hold"]),
+            "cancelled": sum(1 for p in self.plans if not p["hold"]),
+        }
 
     def _unit(self, n: int) -> Command:
         state: dict[str, Any] = {"members": [], "children": [], "hold": n % 5 != 0, "budget": n % 3 == 0}
@@ -322,9 +367,13 @@ class Load:
             self.schedule(join(0))
 
         def join(i: int) -> Command:
-            body = {"guardian_name": f"보호자{n}-{i}", "district": "용산구", "phone": f"010-{n % 10000:04d}-{i:04d}",
-                    "children": [{"name": f"아이{n}-{i}", "birth_date": f"{2021 + i}-0{1 + n % 9}-1{i}"}],
-                    "consent": consent_block(1)}
+            body = {
+                "guardian_name": f"보호자{n}-{i}",
+                "district": "용산구",
+                "phone": f"010-{n % 10000:04d}-{i:04d}",
+                "children": [{"name": f"아이{n}-{i}", "birth_date": f"{2021 + i}-0{1 + n % 9}-1{i}"}],
+                "consent": consent_block(1),
+            }
 
             def joined(member: dict) -> None:
                 state["members"].append(member["id"])
@@ -339,8 +388,14 @@ class Load:
                 for member in state["members"]:
                     self.schedule(answer(member))
                 if state["budget"]:
-                    self.schedule(command("activity", f"/groups/{state['group']}/budget",
-                                          {"year": YEAR, "amount": 100_000 + 10_000 * (n % 7)}, allocated))
+                    self.schedule(
+                        command(
+                            "activity",
+                            f"/groups/{state['group']}/budget",
+                            {"year": YEAR, "amount": 100_000 + 10_000 * (n % 7)},
+                            allocated,
+                        )
+                    )
 
             return command("registration", f"/groups/{state['group']}/approve", None, approved)
 
@@ -359,8 +414,13 @@ class Load:
                 state["claimed"] = state.get("claimed") or bool(ready)
             if not ready:
                 return
-            body = {"group_id": state["group"], "session_id": state["session"], "date": day.isoformat(),
-                    "amount": 40_000 + 1_000 * (n % 10), "category": "간식비"}
+            body = {
+                "group_id": state["group"],
+                "session_id": state["session"],
+                "date": day.isoformat(),
+                "amount": 40_000 + 1_000 * (n % 10),
+                "category": "간식비",
+            }
 
             def claimed(expense: dict) -> None:
                 if n % 2 == 0:
@@ -371,16 +431,29 @@ class Load:
             self.schedule(command("activity", "/expenses", body, claimed))
 
         def schedule() -> Command:
-            body = {"group_id": state["group"], "date": day.isoformat(), "start": "10:00", "end": "12:00",
-                    "kind": "regular", "venue": venue, "title": f"{n}회 정기모임"}
+            body = {
+                "group_id": state["group"],
+                "date": day.isoformat(),
+                "start": "10:00",
+                "end": "12:00",
+                "kind": "regular",
+                "venue": venue,
+                "title": f"{n}회 정기모임",
+            }
 
             def scheduled(session: dict) -> None:
                 state["session"] = session["id"]
                 if not state["hold"]:
                     self.schedule(command("activity", f"/sessions/{session['id']}/cancel", {"reason": "우천"}))
                 else:
-                    self.schedule(command("activity", f"/sessions/{session['id']}/attendance",
-                                          {"guardians": state["members"], "children": state["children"][:1]}, held))
+                    self.schedule(
+                        command(
+                            "activity",
+                            f"/sessions/{session['id']}/attendance",
+                            {"guardians": state["members"], "children": state["children"][:1]},
+                            held,
+                        )
+                    )
 
             return command("activity", "/sessions", body, scheduled)
 
@@ -394,6 +467,7 @@ class Load:
 # --- the closing check ----------------------------------------------------------------------------------
 def settle(stack: Stack, timeout: float = 120) -> None:
     """Every stored event is off the outboxes and in reporting's audit history."""
+
     def done() -> bool:
         if stack.pending():
             return False
@@ -403,8 +477,16 @@ def settle(stack: Stack, timeout: float = 120) -> None:
     eventually(done, timeout=timeout, interval=0.2, what="outboxes drained and everything projected")
 
 
-def verify(stack: Stack, drill: str, *, load: Load | None = None, faults: str = "", held: str = "",
-           timeout: float = 120, extra: dict | None = None) -> dict:
+def verify(
+    stack: Stack,
+    drill: str,
+    *,
+    load: Load | None = None,
+    faults: str = "",
+    held: str = "",
+    timeout: float = 120,
+    extra: dict | None = None,
+) -> dict:
     """The report equals a clean rebuild and the stores' events; every accepted command's events are in the
     audit history exactly once. Returns the figures of docs/reliability.md."""
     settle(stack, timeout)
@@ -421,19 +503,25 @@ def verify(stack: Stack, drill: str, *, load: Load | None = None, faults: str = 
     accepted = {cid for cid, out in stack.outcomes.items() if out.ok}
     applied = accepted
     emits = expected_events(stack)
-    wrong_events = {cid: (sorted(emits[cid]), sorted(e["type"] for e in by_cid.get(cid, [])))
-                    for cid in applied if sorted(emits[cid]) != sorted(e["type"] for e in by_cid.get(cid, []))}
+    wrong_events = {
+        cid: (sorted(emits[cid]), sorted(e["type"] for e in by_cid.get(cid, [])))
+        for cid in applied
+        if sorted(emits[cid]) != sorted(e["type"] for e in by_cid.get(cid, []))
+    }
     without_event = {cid for cid in wrong_events if cid not in by_cid}
-    rejected_with_events = {cid for cid, out in stack.outcomes.items()
-                            if not out.ok and cid in by_cid}
+    rejected_with_events = {cid for cid, out in stack.outcomes.items() if not out.ok and cid in by_cid}
     unasked = set(by_cid) - set(stack.outcomes)
     assert not lost, f"{len(lost)} stored events never reached the audit history"
     assert not foreign and not duplicated_records
-    assert not without_event, f"{len(without_event)} accepted commands have no event in the audit history: " \
-                              f"{[(cid, stack.outcomes[cid].path, stack.answers[cid]) for cid in sorted(without_event)][:3]}"
+    assert not without_event, (
+        f"{len(without_event)} accepted commands have no event in the audit history: "
+        f"{[(cid, stack.outcomes[cid].path, stack.answers[cid]) for cid in sorted(without_event)][:3]}"
+    )
     assert not rejected_with_events, f"{len(rejected_with_events)} rejected commands emitted events"
-    assert not wrong_events, f"{len(wrong_events)} commands did not emit exactly their events (expected, found): " \
-                             f"{list(wrong_events.values())[:3]}"
+    assert not wrong_events, (
+        f"{len(wrong_events)} commands did not emit exactly their events (expected, found): "
+        f"{list(wrong_events.values())[:3]}"
+    )
     assert not unasked, f"{len(unasked)} correlation ids in the audit that no command of the drill sent"
     if load is not None:
         assert not load.rejected, f"{len(load.rejected)} commands of the plan rejected, e.g. {load.rejected[:3]}"
@@ -444,8 +532,10 @@ def verify(stack: Stack, drill: str, *, load: Load | None = None, faults: str = 
     assert live_report == expected, "the live report differs from the stores' events replayed"
     outside = expected_report(stack)
     seen = {key: {k: live_report[key][k] for k in value} for key, value in outside.items() if key != "likert"}
-    seen["likert"] = {q["id"]: {"responses": q["responses"], "distribution": q["distribution"]}
-                      for q in live_report["satisfaction"]["questions"]}
+    seen["likert"] = {
+        q["id"]: {"responses": q["responses"], "distribution": q["distribution"]}
+        for q in live_report["satisfaction"]["questions"]
+    }
     assert seen == outside, f"the live report differs from the plan's accepted commands: {seen} != {outside}"
     if load is not None:
         plan = load.planned()
@@ -455,16 +545,22 @@ def verify(stack: Stack, drill: str, *, load: Load | None = None, faults: str = 
     assert stack.models() == live_models, "the live read models differ from a clean rebuild"
     assert stack.annual() == live_report
     figures = {
-        "drill": drill, "load": held, "faults": faults,
+        "drill": drill,
+        "load": held,
+        "faults": faults,
         "commands_accepted": len(accepted),
         "commands_rejected": len(load.rejected) if load else len(stack.outcomes) - len(accepted),
         "answered_non_2xx": len(stack.outcomes) - len(accepted),
         "sessions_planned": load.planned()["held"] if load else None,
         "retried_not_yet_known": load.retried if load else 0,
-        "unknown_outcome": len(stack.unknown), "answered_503": load.unavailable if load else 0,
-        "events_accepted": len(stored), "events_in_report": len(set(audit_ids)),
-        "lost": len(lost) + len(without_event), "duplicated": duplicated_records + sum(1 for e, f in wrong_events.values() if len(f) > len(e)),
-        "sessions_held": live_report["sessions"]["held"], **(extra or {}),
+        "unknown_outcome": len(stack.unknown),
+        "answered_503": load.unavailable if load else 0,
+        "events_accepted": len(stored),
+        "events_in_report": len(set(audit_ids)),
+        "lost": len(lost) + len(without_event),
+        "duplicated": duplicated_records + sum(1 for e, f in wrong_events.values() if len(f) > len(e)),
+        "sessions_held": live_report["sessions"]["held"],
+        **(extra or {}),
     }
     record(figures)
     return figures
@@ -477,12 +573,21 @@ EMITS: list[tuple[str, str, str, Callable[[Outcome, dict], list[str]]]] = [
     ("registration", "POST", "/groups", lambda o, s: ["GroupFormed"]),
     ("registration", "POST", f"/groups/{ID}/members", lambda o, s: ["MemberJoined"]),
     ("registration", "POST", f"/groups/{ID}/approve", lambda o, s: ["GroupApproved"]),
-    ("activity", "POST", "/sessions",
-     lambda o, s: ["SessionScheduled"] + (["SpaceBooked"] if o.request["venue"] in SPACES else [])),
+    (
+        "activity",
+        "POST",
+        "/sessions",
+        lambda o, s: ["SessionScheduled"] + (["SpaceBooked"] if o.request["venue"] in SPACES else []),
+    ),
     ("activity", "POST", f"/sessions/{ID}/attendance", lambda o, s: ["SessionHeld"]),
-    ("activity", "POST", f"/sessions/{ID}/cancel",
-     lambda o, s: ["SessionCancelled"] + (["SpaceReleased"] if s.get(o.path.split("/")[2], {}).get("venue") in SPACES
-                                          else [])),
+    (
+        "activity",
+        "POST",
+        f"/sessions/{ID}/cancel",
+        lambda o, s: (
+            ["SessionCancelled"] + (["SpaceReleased"] if s.get(o.path.split("/")[2], {}).get("venue") in SPACES else [])
+        ),
+    ),
     ("activity", "POST", f"/groups/{ID}/budget", lambda o, s: ["BudgetAllocated"]),
     ("activity", "POST", "/expenses", lambda o, s: ["ExpenseClaimed"]),
     ("activity", "POST", f"/expenses/{ID}/approve", lambda o, s: ["ExpenseApproved"]),
@@ -494,8 +599,11 @@ EMITS: list[tuple[str, str, str, Callable[[Outcome, dict], list[str]]]] = [
 
 def _scheduled(stack: Stack) -> dict[str, dict]:
     """Session id -> the body that scheduled it (from the answers to accepted POST /sessions)."""
-    return {out.body["id"]: out.request for out in stack.outcomes.values()
-            if out.ok and out.service == "activity" and out.path == "/sessions"}
+    return {
+        out.body["id"]: out.request
+        for out in stack.outcomes.values()
+        if out.ok and out.service == "activity" and out.path == "/sessions"
+    }
 
 
 def expected_events(stack: Stack) -> dict[str, list[str]]:
@@ -528,9 +636,11 @@ def expected_report(stack: Stack) -> dict:
     sessions = _scheduled(stack)
     q1 = [a["q1"] for a in responses if "q1" in a]
     return {
-        "groups": {"formed": len(each("registration", "/groups")),
-                   "approved": len({o.path for o in each("registration", f"/groups/{ID}/approve")}),
-                   "active": len({sessions[s]["group_id"] for s in held})},
+        "groups": {
+            "formed": len(each("registration", "/groups")),
+            "approved": len({o.path for o in each("registration", f"/groups/{ID}/approve")}),
+            "active": len({sessions[s]["group_id"] for s in held}),
+        },
         "members": {"guardians": len(joins), "children": sum(len(o.request["children"]) for o in joins)},
         "sessions": {"held": len(held), "cancelled": len({o.path for o in each("activity", f"/sessions/{ID}/cancel")})},
         "participation": {
@@ -545,8 +655,10 @@ def expected_report(stack: Stack) -> dict:
             "approved": sum(claims[o.path.split("/")[2]] for o in each("activity", f"/expenses/{ID}/approve")),
             "rejected": sum(claims[o.path.split("/")[2]] for o in each("activity", f"/expenses/{ID}/reject")),
         },
-        "likert": {"q1": {"responses": len(q1), "distribution": {str(v): q1.count(v) for v in range(1, 6)}}  # noqa: B035
-                   for _ in each("survey", "/surveys")},  # every survey of the drills asks q1
+        "likert": {
+            "q1": {"responses": len(q1), "distribution": {str(v): q1.count(v) for v in range(1, 6)}}  # noqa: B035
+            for _ in each("survey", "/surveys")
+        },  # every survey of the drills asks q1
     }
 
 
@@ -569,8 +681,9 @@ def partition_ends(settings, names) -> dict[str, int]:
 
     from jajo.kafka import end_offsets
 
-    probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=6000,
-                          allow_auto_create_topics=False)
+    probe = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=6000, allow_auto_create_topics=False
+    )
     try:
         topics = [settings.topic(name) for name in names]
         partitions = [TopicPartition(t, p) for t in topics for p in (probe.partitions_for_topic(t) or ())]

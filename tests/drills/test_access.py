@@ -1,5 +1,6 @@
 """Drill 9: access. Every endpoint but health and docs refuses a missing or wrong token (401) and a role
 without the right (403); tokens and personal data never reach logs or error messages."""
+
 from __future__ import annotations
 
 import io
@@ -62,8 +63,12 @@ def check_every_endpoint(stack) -> int:
     for service, app in stack.apps.items():
         client = app.test_client()
         for endpoint, method, url in endpoints(app):
-            for headers in ({}, {"Authorization": "Bearer wrong-token"}, {"Authorization": STAFF_TOKEN},
-                            {"Authorization": f"Basic {VIEWER_TOKEN}"}):
+            for headers in (
+                {},
+                {"Authorization": "Bearer wrong-token"},
+                {"Authorization": STAFF_TOKEN},
+                {"Authorization": f"Basic {VIEWER_TOKEN}"},
+            ):
                 response = client.open(url, method=method, headers=headers, json={})
                 assert response.status_code == 401, (service, endpoint, method, headers, response.status_code)
                 assert response.mimetype == "application/problem+json"
@@ -72,8 +77,12 @@ def check_every_endpoint(stack) -> int:
             viewer_may = service == "reporting" and method == "GET" and endpoint != "projections.dead_letters"
             if viewer_may:  # the viewer gets what staff get (a 404 for the made-up id), never a 5xx
                 staff = client.open(url, method=method, headers=STAFF, json={})
-                assert viewer.status_code == staff.status_code < 500 and viewer.status_code not in (401, 403), \
-                    (service, endpoint, viewer.status_code, staff.status_code)
+                assert viewer.status_code == staff.status_code < 500 and viewer.status_code not in (401, 403), (
+                    service,
+                    endpoint,
+                    viewer.status_code,
+                    staff.status_code,
+                )
             else:
                 assert viewer.status_code == 403, (service, endpoint, method, viewer.status_code)
             checked += 1
@@ -92,8 +101,13 @@ def test_personal_data_stays_out_of_logs_errors_and_viewer_exports(settings, bac
 def check_personal_data(stack, logs) -> None:
     _, group = stack.call("registration", "POST", "/groups", {"name": "개인정보 모임", "year": 2025})
     gid = group.body["id"]
-    person = {"guardian_name": PERSONAL["guardian_name"], "district": "용산구", "phone": PERSONAL["phone"],
-              "children": [{"name": PERSONAL["child"], "birth_date": PERSONAL["birth"]}], "consent": consent_block(1)}
+    person = {
+        "guardian_name": PERSONAL["guardian_name"],
+        "district": "용산구",
+        "phone": PERSONAL["phone"],
+        "children": [{"name": PERSONAL["child"], "birth_date": PERSONAL["birth"]}],
+        "consent": consent_block(1),
+    }
     _, joined = stack.call("registration", "POST", f"/groups/{gid}/members", person)
     assert joined.status == 201
     refusals = [
@@ -116,13 +130,15 @@ def check_personal_data(stack, logs) -> None:
     reporting = stack.client("reporting")
     staff = reporting.get("/api/v1/audit/events", headers=STAFF).get_json()["events"]
     assert any(PERSONAL["guardian_name"] in str(e) for e in staff)  # staff see the record in full
-    hidden = [reporting.get("/api/v1/audit/events?personal=false", headers=STAFF).get_data(as_text=True),
-              reporting.get("/api/v1/audit/events", headers=VIEWER).get_data(as_text=True),
-              reporting.get(f"/api/v1/audit/subjects/{gid}", headers=VIEWER).get_data(as_text=True),
-              reporting.get("/api/v1/audit/events.jsonl", headers=VIEWER).get_data(as_text=True),
-              reporting.get("/api/v1/audit/events.jsonl?personal=false", headers=STAFF).get_data(as_text=True),
-              reporting.get(f"/api/v1/reports/groups/{gid}", headers=VIEWER).get_data(as_text=True),
-              reporting.get("/api/v1/reports/annual/2025", headers=VIEWER).get_data(as_text=True)]
+    hidden = [
+        reporting.get("/api/v1/audit/events?personal=false", headers=STAFF).get_data(as_text=True),
+        reporting.get("/api/v1/audit/events", headers=VIEWER).get_data(as_text=True),
+        reporting.get(f"/api/v1/audit/subjects/{gid}", headers=VIEWER).get_data(as_text=True),
+        reporting.get("/api/v1/audit/events.jsonl", headers=VIEWER).get_data(as_text=True),
+        reporting.get("/api/v1/audit/events.jsonl?personal=false", headers=STAFF).get_data(as_text=True),
+        reporting.get(f"/api/v1/reports/groups/{gid}", headers=VIEWER).get_data(as_text=True),
+        reporting.get("/api/v1/reports/annual/2025", headers=VIEWER).get_data(as_text=True),
+    ]
     assert "MemberJoined" in hidden[1]
     assert reporting.get("/api/v1/audit/events?personal=true", headers=VIEWER).status_code == 403
     text = logs.getvalue()

@@ -1,4 +1,5 @@
 """Drill 1: the Kafka broker stops during a steady load and comes back empty (topics and offsets gone)."""
+
 from __future__ import annotations
 
 import os
@@ -29,9 +30,17 @@ def test_broker_outage_loses_nothing(stack, background, controllable, scale):
     back = time.monotonic()
     eventually(lambda: load.accepted >= before + during + scale(30, 150), timeout=120, what="load after the outage")
     load.drain()
-    figures = verify(stack, "1 broker outage", load=load, held=f"{load.units} groups, 2 workers",
-                     faults=f"Tansu stopped {down:.0f} s, restarted empty", extra={
-                         "accepted_during_outage": during, "outbox_at_restart": pending,
-                         "caught_up_s": round(time.monotonic() - back, 1)})
+    figures = verify(
+        stack,
+        "1 broker outage",
+        load=load,
+        held=f"{load.units} groups, 2 workers",
+        faults=f"Tansu stopped {down:.0f} s, restarted empty",
+        extra={
+            "accepted_during_outage": during,
+            "outbox_at_restart": pending,
+            "caught_up_s": round(time.monotonic() - back, 1),
+        },
+    )
     assert during > 0 and pending > 0  # commands kept being accepted; their events waited in the outboxes
     assert figures["lost"] == figures["duplicated"] == 0

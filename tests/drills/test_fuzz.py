@@ -7,6 +7,7 @@ headers, and a rejected request leaves every collection of every service (GridFS
 operation must be called at least MIN_CALLS times in each mode it can be generated in. The examples are
 derandomized, so CI replays the same ones; JAJO_FUZZ_RANDOM=1 explores new ones (how a bug is hunted).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,17 +22,26 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance, negative_data_rejection,
-                                               response_headers_conformance, response_schema_conformance,
-                                               status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.conftest import STAFF
 from tests.drills.harness import Stack
 
 pytestmark = pytest.mark.integration
 MIN_CALLS = 3  # per operation and mode (an operation without parameters has a single request to make: 1)
-CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance,
-          response_headers_conformance]
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+]
 
 
 findings: Counter = Counter()  # open findings met (docs/reliability.md): reported, not failed
@@ -43,8 +53,11 @@ def known_finding(text: str) -> bool:
     query parameters ignored instead of rejected. Anything else fails the drill."""
     single = "found 1 distinct failure" in text
     content_type = "ST105 Undocumented Content-Type" in text and "Received: application/problem+json" in text
-    extra_query = ("ST201 Schema-violating request accepted" in text and "query: violates `additionalProperties`" in text
-                   and text.count("  - ") == 1)
+    extra_query = (
+        "ST201 Schema-violating request accepted" in text
+        and "query: violates `additionalProperties`" in text
+        and text.count("  - ") == 1
+    )
     return single and (content_type or extra_query)
 
 
@@ -83,13 +96,17 @@ def has_parameters(operation) -> bool:
     return any(True for _ in operation.iter_parameters()) or bool(len(getattr(operation, "body", None) or ()))
 
 
-def fuzzer(stack: Stack, operation, mode, examples: int, explore: bool, calls: Counter, failures: list,
-           state: dict):
+def fuzzer(stack: Stack, operation, mode, examples: int, explore: bool, calls: Counter, failures: list, state: dict):
     checks = CHECKS + ([negative_data_rejection] if mode is GenerationMode.NEGATIVE else [])
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @hypothesis_settings(max_examples=examples, deadline=None, database=None, derandomize=not explore,
-                         suppress_health_check=list(HealthCheck))
+    @hypothesis_settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=not explore,
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case):
         before = state.get("hash") or store_hash(stack)
         case.headers = request_headers(case.headers)

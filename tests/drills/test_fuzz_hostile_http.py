@@ -2,6 +2,7 @@
 code point (lone surrogates, controls, bidi and zero-width marks, decomposed Hangul), numbers past 64 bits,
 query operators as values, the biggest texts. Never a 5xx; a 4xx is problem+json and stores nothing.
 `make test` runs 5 bodies per operation; `make drills` 150."""
+
 from __future__ import annotations
 
 import os
@@ -48,8 +49,13 @@ def test_fuzz_hostile_http(settings, service, scale):
     for method, path, properties in operations:
 
         @given(raw=hostile_body(properties))
-        @hypothesis_settings(max_examples=examples, deadline=None, database=None, derandomize=True,
-                             suppress_health_check=list(HealthCheck))
+        @hypothesis_settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
         def run(raw):
             nonlocal calls
             before = store_hash(stack)
@@ -65,7 +71,15 @@ def test_fuzz_hostile_http(settings, service, scale):
                     failures.append(f"{method} {path}: {response.status_code} changed the stores")
 
         run()
-    record({"drill": "fuzz hostile http", "service": service, "operations": len(operations), "calls": calls,
-            "statuses": {str(k): v for k, v in sorted(statuses.items())}, "failures": len(failures)})
+    record(
+        {
+            "drill": "fuzz hostile http",
+            "service": service,
+            "operations": len(operations),
+            "calls": calls,
+            "statuses": {str(k): v for k, v in sorted(statuses.items())},
+            "failures": len(failures),
+        }
+    )
     assert not failures, "\n".join(sorted(set(failures))[:20])
     assert calls >= examples * len(operations)  # reporting takes no JSON bodies: nothing to send it

@@ -1,6 +1,7 @@
 """Drill 10: hostile messages on the topics (issue 14). Generated envelopes of every shape, valid and not, go
 through each consumer's parse-and-apply path: every one is applied or dead-lettered, none stops the consumer.
 `make test` runs 10 examples per consumer here (and 25 in tests/integration); `make drills` 400."""
+
 from __future__ import annotations
 
 import os

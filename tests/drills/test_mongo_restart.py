@@ -4,6 +4,7 @@ Idempotency-Key: its answer was stored with its events, so the retry replays it 
 
 A 503 followed by "not approved yet" (409 Retry-After, nothing stored) was once taken by this drill for a
 command that had committed: the drill reported it lost (docs/reliability.md, session 3's open finding)."""
+
 from __future__ import annotations
 
 import threading
@@ -29,13 +30,21 @@ def test_mongodb_restart_under_load(stack, background, controllable, scale):
         assert all(r.get_json()["checks"]["mongodb"] is False for r in ready.values())
     finally:
         controllable.start_mongo()
-    eventually(lambda: all(app.test_client().get("/readyz").status_code == 200 for app in stack.apps.values()),
-               timeout=60, what="ready again")
+    eventually(
+        lambda: all(app.test_client().get("/readyz").status_code == 200 for app in stack.apps.values()),
+        timeout=60,
+        what="ready again",
+    )
     after = load.accepted
     eventually(lambda: load.accepted >= after + scale(30, 150), timeout=120, what="load after the restart")
     load.drain(timeout=300)
-    figures = verify(stack, "7 MongoDB restart", load=load, held=f"{load.units} groups, 3 workers",
-                     faults=f"SecantusDB {'killed' if scale(False, True) else 'stopped'}, away {away:.0f} s",
-                     timeout=300)
+    figures = verify(
+        stack,
+        "7 MongoDB restart",
+        load=load,
+        held=f"{load.units} groups, 3 workers",
+        faults=f"SecantusDB {'killed' if scale(False, True) else 'stopped'}, away {away:.0f} s",
+        timeout=300,
+    )
     assert figures["answered_503"] > 0
     assert figures["lost"] == figures["duplicated"] == 0

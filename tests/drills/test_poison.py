@@ -1,4 +1,5 @@
 """Drill 5: malformed and unknown messages mixed into the topics land in the dead letters with their reason."""
+
 from __future__ import annotations
 
 import json
@@ -18,9 +19,15 @@ KINDS = ("not JSON", "wrong envelope", "unknown type", "invalid data", "future d
 
 
 def poison(i: int) -> tuple[str, bytes | None, bytes]:
-    envelope = build("GroupFormed", {"group_id": f"g-poison-{i}", "name": "독", "year": 2025},
-                     subject=f"g-poison-{i}", source="registration", aggregate_type="group",
-                     time="2025-03-01T00:00:00Z", event_id=f"poison-{i}")
+    envelope = build(
+        "GroupFormed",
+        {"group_id": f"g-poison-{i}", "name": "독", "year": 2025},
+        subject=f"g-poison-{i}",
+        source="registration",
+        aggregate_type="group",
+        time="2025-03-01T00:00:00Z",
+        event_id=f"poison-{i}",
+    )
     kind = KINDS[i % len(KINDS)]
     if kind == "not JSON":
         value = f"{{not json {i}".encode()
@@ -66,8 +73,12 @@ def test_poison_messages_are_set_aside_and_counted(stack, background, scale):
     load.drain(timeout=300)
     cancelled = stack.activity.store.events.count_documents({"type": "SessionCancelled"})
     assert cancelled > 0  # the redrive loop below has something to redrive
-    eventually(lambda: stack.pending() == 0 and projector_caught_up(stack), timeout=300, interval=0.3,
-               what="everything consumed")
+    eventually(
+        lambda: stack.pending() == 0 and projector_caught_up(stack),
+        timeout=300,
+        interval=0.3,
+        what="everything consumed",
+    )
     http = stack.client("reporting")
     status = http.get("/api/v1/projections/status", headers=VIEWER).get_json()
     assert status["dead_letters"] == count + cancelled
@@ -77,8 +88,13 @@ def test_poison_messages_are_set_aside_and_counted(stack, background, scale):
     assert len(letters) == count + cancelled
     reasons = {letter["value"]: letter["reason"] for letter in letters}
     assert all(reasons.values())
-    expected = {"not JSON": "not JSON", "wrong envelope": "envelope lacks", "unknown type": "unknown event type",
-                "invalid data": "KeyError", "future dataversion": "unknown dataversion"}
+    expected = {
+        "not JSON": "not JSON",
+        "wrong envelope": "envelope lacks",
+        "unknown type": "unknown event type",
+        "invalid data": "KeyError",
+        "future dataversion": "unknown dataversion",
+    }
     for i in range(min(count, 50)):
         _, _, value = poison(i)
         reason = reasons.get(value.decode())
@@ -96,7 +112,13 @@ def test_poison_messages_are_set_aside_and_counted(stack, background, scale):
     assert redriven == cancelled
     after = http.get("/api/v1/projections/status", headers=VIEWER).get_json()
     assert after["dead_letters"] == count
-    figures = verify(stack, "5 poison messages", load=load, held=f"{load.units} groups",
-                     faults=f"{count} poison messages (5 kinds) + {cancelled} events of a type the projector "
-                            "did not know yet, re-driven", extra={"dead_letters": count, "redriven": redriven})
+    figures = verify(
+        stack,
+        "5 poison messages",
+        load=load,
+        held=f"{load.units} groups",
+        faults=f"{count} poison messages (5 kinds) + {cancelled} events of a type the projector "
+        "did not know yet, re-driven",
+        extra={"dead_letters": count, "redriven": redriven},
+    )
     assert figures["lost"] == figures["duplicated"] == 0

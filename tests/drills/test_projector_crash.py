@@ -3,6 +3,7 @@
 The moments come from a seeded generator (JAJO_DRILL_SEED replays a run; the seed is in the figures), and each
 kill must hit a busy projector: events stored that it had not audited yet, and its audit still growing.
 """
+
 from __future__ import annotations
 
 import os
@@ -43,9 +44,15 @@ def test_projector_killed_five_times(stack, background, scale, tmp_path):
             assert backlog > 0, f"kill {len(kills)} (seed {seed}) hit an idle projector"
             projector = stack.spawn("services.reporting.worker", log)
         load.drain(timeout=300)
-        figures = verify(stack, "2 projector crash", load=load, held=f"{load.units} groups, 2 workers",
-                         faults="projector process kill -9 five times, restarted", timeout=300,
-                         extra={"audited_at_kills": kills, "backlog_at_kills": backlogs, "seed": seed})
+        figures = verify(
+            stack,
+            "2 projector crash",
+            load=load,
+            held=f"{load.units} groups, 2 workers",
+            faults="projector process kill -9 five times, restarted",
+            timeout=300,
+            extra={"audited_at_kills": kills, "backlog_at_kills": backlogs, "seed": seed},
+        )
     finally:
         stop(projector)
     assert figures["lost"] == figures["duplicated"] == 0

@@ -1,4 +1,5 @@
 """Drill 4: every topic's whole history is published a second time."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,8 +21,9 @@ def test_whole_history_redelivered(stack, background, scale):
     models, annual = stack.models(), stack.annual()
     audited = stack.reporting.db["audit_events"].count_documents({})
     again = [(name, r.key, r.value) for name in TOPICS for r in read_topic(stack.settings, name)]
-    assert {decode(value)["id"] for _, _, value in again} == set(stack.store_events()), \
+    assert {decode(value)["id"] for _, _, value in again} == set(stack.store_events()), (
         "the second publication does not hold every stored event"
+    )
     before = partition_ends(stack.settings, TOPICS)
     produce(stack.settings, again)
     after = partition_ends(stack.settings, TOPICS)
@@ -36,7 +38,12 @@ def test_whole_history_redelivered(stack, background, scale):
     assert projector_caught_up(stack)
     assert stack.models() == models and stack.annual() == annual
     assert stack.reporting.db["audit_events"].count_documents({}) == audited
-    figures = verify(stack, "4 redelivery", load=load, held=f"{load.units} groups",
-                     faults=f"all {len(again)} messages of the three topics published again",
-                     extra={"redelivered": len(again)})
+    figures = verify(
+        stack,
+        "4 redelivery",
+        load=load,
+        held=f"{load.units} groups",
+        faults=f"all {len(again)} messages of the three topics published again",
+        extra={"redelivered": len(again)},
+    )
     assert figures["lost"] == figures["duplicated"] == 0

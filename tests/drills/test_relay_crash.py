@@ -3,6 +3,7 @@
 The crash point is `JAJO_RELAY_CRASH_AFTER_PUBLISH=1` (jajo/relay.py): the restarted relay publishes the
 same events again, so the topic holds duplicates; no read model may change because of them.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -30,9 +31,14 @@ def test_relay_crash_between_publish_and_delete(stack, background, scale, tmp_pa
         stored = stack.registration.store.events.count_documents({})
         eventually(lambda: stack.registration.store.pending_count() == 0, timeout=60, what="outbox drained")
         on_topic = topic_size(stack.settings, "registration.events")
-        figures = verify(stack, "3 relay crash", load=load, held=f"{load.units} groups, 2 workers",
-                         faults=f"registration relay exits after publish, before delete, {crashes} times",
-                         extra={"duplicates_on_topic": on_topic - stored})
+        figures = verify(
+            stack,
+            "3 relay crash",
+            load=load,
+            held=f"{load.units} groups, 2 workers",
+            faults=f"registration relay exits after publish, before delete, {crashes} times",
+            extra={"duplicates_on_topic": on_topic - stored},
+        )
     finally:
         stop(relay)
     assert codes == [137] * crashes

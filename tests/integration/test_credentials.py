@@ -2,6 +2,7 @@
 from its secret file), limited to its own database (deploy/mongo/10-jajo-users.js), and everything the service does
 works with that user alone: indexes, transactions, the idempotency claim. The embedded Tansu has no SASL: the Kafka
 side is checked statically (tests/unit/test_compose.py, tests/unit/jajo/test_credentials.py)."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,8 +26,9 @@ def secured(settings, tmp_path):
     server = embedded.start_secantus(port, storage, log)
     setup = MongoClient(embedded.mongo_uri(port))
     for user, password in PASSWORDS.items():  # what 10-jajo-users.js does: readWrite on its own database only
-        setup.admin.command("createUser", user, pwd=password,
-                            roles=[{"role": "readWrite", "db": settings.database_name(user)}])
+        setup.admin.command(
+            "createUser", user, pwd=password, roles=[{"role": "readWrite", "db": settings.database_name(user)}]
+        )
     setup.close()
     server.stop()
     server = embedded.start_secantus(port, storage, log, auth=True)
@@ -41,7 +43,9 @@ def signed_in(uri: str, user: str) -> MongoClient:
 
 def test_a_service_works_signed_in_as_its_own_user_and_no_further(secured):
     settings, uri = secured
-    app = registration_app(settings.override(mongodb_username="registration", mongodb_password=PASSWORDS["registration"]))
+    app = registration_app(
+        settings.override(mongodb_username="registration", mongodb_password=PASSWORDS["registration"])
+    )
     headers = {**STAFF, "Idempotency-Key": "signed-in-1"}
     first = app.test_client().post("/api/v1/groups", json={"name": "햇살", "year": 2026}, headers=headers)
     assert first.status_code == 201, first.get_json()

@@ -1,4 +1,5 @@
 """The embedded MongoDB (SecantusDB) as Jajo starts it keeps every acknowledged transaction across a kill -9."""
+
 from __future__ import annotations
 
 import threading
@@ -28,8 +29,13 @@ def test_acknowledged_transactions_survive_a_kill_9(tmp_path):
                 return
             key = f"{writer}-{n}"
             try:
-                in_transaction(client, lambda s, key=key: (client.jajo.events.insert_one({"_id": key}, session=s),  # type: ignore[misc]
-                                                           client.jajo.outbox.insert_one({"_id": key}, session=s)))
+                in_transaction(
+                    client,
+                    lambda s, key=key: (
+                        client.jajo.events.insert_one({"_id": key}, session=s),  # type: ignore[misc]
+                        client.jajo.outbox.insert_one({"_id": key}, session=s),
+                    ),
+                )
                 acknowledged.append(key)
             except (PyMongoError, Unavailable) as exc:  # the server is being killed under the writers
                 if not killed.is_set():

@@ -1,5 +1,6 @@
 """One contract, two event stores (the `eventsourcing` library's pattern): MongoDB's (real SecantusDB) and the
 in-memory fake that handler tests use must keep the same promises."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,14 @@ from jajo.mongo import client_for, in_transaction
 
 
 def formed(subject: str, version: int = 1, name: str = "햇살 모임") -> dict:
-    return build("GroupFormed", {"group_id": subject, "name": name, "year": 2026, "theme": None, "description": None},
-                 subject=subject, source="registration", aggregate_type="group", version=version)
+    return build(
+        "GroupFormed",
+        {"group_id": subject, "name": name, "year": 2026, "theme": None, "description": None},
+        subject=subject,
+        source="registration",
+        aggregate_type="group",
+        version=version,
+    )
 
 
 class MemoryBackend:
@@ -77,9 +84,11 @@ class EventStoreContract:
         assert backend.store.pending_count() == 3 and list(backend.store.history()) == []
         backend.publish_all()
         assert [(e["subject"], e["aggregateversion"]) for e in backend.store.history()] == [
-            ("g1", 1), ("g1", 2), ("g2", 1)]
-        assert sorted(e["id"] for e in backend.store.all_events()) == sorted(
-            e["id"] for e in backend.store.history())
+            ("g1", 1),
+            ("g1", 2),
+            ("g2", 1),
+        ]
+        assert sorted(e["id"] for e in backend.store.all_events()) == sorted(e["id"] for e in backend.store.history())
 
     def test_a_view_is_replaced_by_the_aggregate_s_next_state(self, backend):
         backend.store.save_view("group_views", {"_id": "g1", "name": "햇살", "version": 1})

@@ -1,4 +1,5 @@
 """The shared backbone against real Kafka and MongoDB: event store races, outbox, consumer, idempotency."""
+
 from __future__ import annotations
 
 import json
@@ -108,18 +109,26 @@ def test_kafka_down_commands_still_accepted_and_delivered_once_it_is_back(settin
 
 def test_events_acknowledged_by_a_broker_that_then_lost_them_still_reach_the_report(settings, background, own_broker):
     settings = settings.override(kafka_bootstrap_servers=own_broker.bootstrap)
-    registration, reporting = bootstrap_registration(settings).ensure_indexes(), bootstrap_reporting(settings).ensure_indexes()
+    registration, reporting = (
+        bootstrap_registration(settings).ensure_indexes(),
+        bootstrap_reporting(settings).ensure_indexes(),
+    )
     api = registration_app(settings).test_client()
     relay = registration.relay()
-    ids = {api.post("/api/v1/groups", json={"name": f"모임 {i}", "year": 2026}, headers=STAFF).get_json()["id"]
-           for i in range(4)}
+    ids = {
+        api.post("/api/v1/groups", json={"name": f"모임 {i}", "year": 2026}, headers=STAFF).get_json()["id"]
+        for i in range(4)
+    }
     eventually(lambda: relay.run_once() == 0 and registration.store.pending_count() == 0, what="relayed")
     relay.close()
     own_broker.stop()  # acknowledged, never read by reporting: gone with the broker's memory
     own_broker.start()
     background(registration.relay(), reporting.consumer())
-    eventually(lambda: {d["envelope"]["subject"] for d in reporting.db["audit_events"].find()} == ids,
-               timeout=60, what="the history given to the new topic projected")
+    eventually(
+        lambda: {d["envelope"]["subject"] for d in reporting.db["audit_events"].find()} == ids,
+        timeout=60,
+        what="the history given to the new topic projected",
+    )
 
 
 def test_end_offsets_count_every_record_of_the_last_batch(settings):
@@ -174,11 +183,13 @@ def test_readiness_reports_mongodb_and_kafka(settings):
     client = registration_app(settings).test_client()
     assert client.get("/healthz").status_code == 200
     ready = client.get("/readyz")
-    assert ready.status_code == 200 and ready.get_json()["checks"] == {"mongodb": True, "kafka": True, "consumers": True}
+    assert ready.status_code == 200 and ready.get_json()["checks"] == {
+        "mongodb": True,
+        "kafka": True,
+        "consumers": True,
+    }
     broken = registration_app(settings.override(kafka_bootstrap_servers=f"127.0.0.1:{embedded.free_port()}"))
     assert broken.test_client().get("/readyz").status_code == 503
-
-
 
 
 def test_a_batch_that_failed_is_read_again_not_skipped(settings, tmp_path):
@@ -205,8 +216,11 @@ def test_a_batch_that_failed_is_read_again_not_skipped(settings, tmp_path):
         with pytest.raises(PyMongoError):
             eventually(loop.run_once, timeout=60, what="a batch read while MongoDB is away")
         mongo = embedded.start_secantus(port, tmp_path / "mongo", tmp_path / "mongo.log")
-        eventually(lambda: loop.run_once() >= 0 and reporting.db["audit_events"].count_documents({}) == 3,
-                   timeout=60, what="the failed batch applied on a later try")
+        eventually(
+            lambda: loop.run_once() >= 0 and reporting.db["audit_events"].count_documents({}) == 3,
+            timeout=60,
+            what="the failed batch applied on a later try",
+        )
     finally:
         loop.close()
         mongo.stop()
@@ -225,15 +239,19 @@ def test_a_partition_shorter_than_its_checkpoint_is_read_again_from_its_start(se
     producer.flush()
     producer.close()
     reporting = bootstrap_reporting(settings).ensure_indexes()
-    loop = EventConsumer(reporting.projection(), reporting.client, reporting.db, partial(kafka_consumer, settings),
-                         stall_seconds=1.0)
+    loop = EventConsumer(
+        reporting.projection(), reporting.client, reporting.db, partial(kafka_consumer, settings), stall_seconds=1.0
+    )
     try:
         loop._ensure_consumer()  # learns the topic id that a checkpoint written by an earlier reader would name
         reporting.db["checkpoints"].insert_one(
-            {"_id": f"{topic}:0", "offset": 99, "topic_id": loop._topic_ids[topic]})  # a log since cut back
+            {"_id": f"{topic}:0", "offset": 99, "topic_id": loop._topic_ids[topic]}
+        )  # a log since cut back
         loop.close()
-        eventually(lambda: loop.run_once() >= 0 and reporting.db["audit_events"].count_documents({}) == 3,
-                   what="the partition read again from its start")
+        eventually(
+            lambda: loop.run_once() >= 0 and reporting.db["audit_events"].count_documents({}) == 3,
+            what="the partition read again from its start",
+        )
     finally:
         loop.close()
 

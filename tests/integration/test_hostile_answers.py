@@ -2,6 +2,7 @@
 so a 2xx always means committed events and a retry, in any process, replays it. A commit whose outcome is unknown
 is settled by what the transaction wrote. Faults are injected at the real server: SecantusDB's `failCommand`
 failpoints on `commitTransaction`, or the server stopped."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,8 +24,7 @@ def own_mongo(tmp_path):
     servers = {"mongo": embedded.start_secantus(port, tmp_path / "mongo", tmp_path / "mongo.log", test_commands=True)}
 
     def restart():
-        servers["mongo"] = embedded.start_secantus(port, tmp_path / "mongo", tmp_path / "mongo.log",
-                                                   test_commands=True)
+        servers["mongo"] = embedded.start_secantus(port, tmp_path / "mongo", tmp_path / "mongo.log", test_commands=True)
 
     servers["restart"] = restart
     yield port, servers
@@ -43,7 +43,8 @@ def http(own_settings):
 
 def fail_commits(settings, mode, **data) -> None:
     client_for(settings.mongodb_uri).admin.command(
-        "configureFailPoint", "failCommand", mode=mode, data={"failCommands": ["commitTransaction"], **data})
+        "configureFailPoint", "failCommand", mode=mode, data={"failCommands": ["commitTransaction"], **data}
+    )
 
 
 def post(http, key: str):
@@ -58,13 +59,22 @@ def test_a_commit_made_but_answered_no_such_transaction_gives_and_replays_its_re
     """What a SecantusDB restarted between a commit and pymongo's own retry of it answers: it no longer knows the
     transaction, committed or not. Running the command again (a transient error, by the label) made it clash with
     its own committed claim: 409 for a command that was applied."""
-    fail_commits(own_settings, {"times": 1}, writeConcernError={"code": 251, "errmsg": "NoSuchTransaction"},
-                 errorLabels=["TransientTransactionError"])  # the commit runs; its answer says it did not
+    fail_commits(
+        own_settings,
+        {"times": 1},
+        writeConcernError={"code": 251, "errmsg": "NoSuchTransaction"},
+        errorLabels=["TransientTransactionError"],
+    )  # the commit runs; its answer says it did not
     first = post(http, "k-made")
     assert first.status_code == 201, first.get_json()
     assert len(group_events(own_settings)) == 1
-    again = registration_app(own_settings).test_client().post(  # another process: nothing shared in memory
-        "/api/v1/groups", json=BODY, headers={**STAFF, "Idempotency-Key": "k-made"})
+    again = (
+        registration_app(own_settings)
+        .test_client()
+        .post(  # another process: nothing shared in memory
+            "/api/v1/groups", json=BODY, headers={**STAFF, "Idempotency-Key": "k-made"}
+        )
+    )
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
     assert again.get_json() == first.get_json() and again.headers["Location"] == first.headers["Location"]
     assert len(group_events(own_settings)) == 1
@@ -87,7 +97,8 @@ def test_a_commit_whose_answer_was_lost_twice_is_committed_once(http, own_settin
 
 
 def test_a_commit_never_confirmed_while_mongodb_is_away_is_503_and_a_retry_runs_it_afresh(
-        http, own_settings, own_mongo, monkeypatch):
+    http, own_settings, own_mongo, monkeypatch
+):
     real_commit = mongo._commit
 
     def server_stops_during_commit(session, deadline_seconds=10.0):

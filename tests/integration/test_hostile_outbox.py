@@ -1,5 +1,6 @@
 """Answers and events never lost or reordered (issue 14): the outbox is ordered by a sequence taken inside the
 transaction, and one relay per service holds a lease."""
+
 from __future__ import annotations
 
 import time
@@ -12,13 +13,18 @@ from tests.waiting import eventually
 
 
 def envelope(subject: str) -> dict:
-    return build("GroupFormed", {"group_id": subject, "name": "햇살", "year": 2025}, subject=subject,
-                 source="registration", aggregate_type="group")
+    return build(
+        "GroupFormed",
+        {"group_id": subject, "name": "햇살", "year": 2025},
+        subject=subject,
+        source="registration",
+        aggregate_type="group",
+    )
 
 
 def test_the_outbox_follows_the_commit_order_not_the_wall_clock(settings, monkeypatch):
     service = bootstrap(settings).ensure_indexes()
-    clock = iter(range(10**18, 0, -10**9))  # a wall clock that runs backwards between the commits
+    clock = iter(range(10**18, 0, -(10**9)))  # a wall clock that runs backwards between the commits
     monkeypatch.setattr(time, "time_ns", lambda: next(clock))
     for subject in ("first", "second", "third"):
         in_transaction(service.client, lambda s, subject=subject: service.store.append([envelope(subject)], s))

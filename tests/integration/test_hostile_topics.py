@@ -1,5 +1,6 @@
 """Hostile messages on the topics (issue 14): a consumer survives any bytes, sets aside every event it cannot
 apply whatever the error, retries only transient failures, and shows when it stalls."""
+
 from __future__ import annotations
 
 import hashlib
@@ -21,10 +22,22 @@ from tests.waiting import eventually
 
 
 def event(kind: str, data: dict, subject: str, version: int = 1, **changes) -> dict:
-    event_id = hashlib.sha1(json.dumps([kind, data, subject, version, changes], sort_keys=True, default=str)
-                            .encode()).hexdigest()
-    return {**build(kind, data, subject=subject, source="registration", aggregate_type="group", version=version,
-                    time="2025-03-14T01:00:00Z", event_id=event_id), **changes}
+    event_id = hashlib.sha1(
+        json.dumps([kind, data, subject, version, changes], sort_keys=True, default=str).encode()
+    ).hexdigest()
+    return {
+        **build(
+            kind,
+            data,
+            subject=subject,
+            source="registration",
+            aggregate_type="group",
+            version=version,
+            time="2025-03-14T01:00:00Z",
+            event_id=event_id,
+        ),
+        **changes,
+    }
 
 
 def record(topic: str, offset: int, value: bytes) -> Message:
@@ -46,9 +59,17 @@ def dead_reasons(db) -> list[str]:
 
 def test_envelopes_with_fields_of_the_wrong_type_are_dead_letters_and_the_batch_goes_on(settings, reporting):
     topic = settings.topic("registration.events")
-    bad = [formed("g-bad") | {field: value} for field, value in
-           (("id", ["x"]), ("type", {"a": 1}), ("subject", True), ("source", 2**70), ("time", []),
-            ("aggregateversion", "1"))]
+    bad = [
+        formed("g-bad") | {field: value}
+        for field, value in (
+            ("id", ["x"]),
+            ("type", {"a": 1}),
+            ("subject", True),
+            ("source", 2**70),
+            ("time", []),
+            ("aggregateversion", "1"),
+        )
+    ]
     values = [encode(formed("g1")), *(json.dumps(b).encode() for b in bad), encode(formed("g2"))]
     consumer = EventConsumer(reporting.projection(), reporting.client, reporting.db)
     consumer.handle([record(topic, offset, value) for offset, value in enumerate(values)])  # raises nothing
@@ -113,8 +134,9 @@ def test_a_consumer_that_makes_no_progress_shows_in_readyz_status_and_metrics(se
     producer.close()
     projection = Picky([topic])
     projection.name = "reporting-projector"
-    consumer = EventConsumer(projection, reporting.client, reporting.db, partial(kafka_consumer, settings),
-                             stalled_after_seconds=0.5)
+    consumer = EventConsumer(
+        projection, reporting.client, reporting.db, partial(kafka_consumer, settings), stalled_after_seconds=0.5
+    )
     http = create_app(settings.override(consumer_stalled_seconds=0.5)).test_client()
 
     def stalled():
@@ -129,8 +151,9 @@ def test_a_consumer_that_makes_no_progress_shows_in_readyz_status_and_metrics(se
     assert answer.json["checks"]["consumers"] is False and answer.json["stalled"] == ["reporting-projector:0/1"]
     status = http.get("/api/v1/projections/status", headers=STAFF).json
     assert status["stalled"] is True and status["consumers"][0]["last_error"] == "Unavailable"
-    assert 'jajo_consumer_stalled{member="reporting-projector:0/1"} 1.0' in http.get("/metrics", headers=STAFF).get_data(
-        as_text=True)
+    assert 'jajo_consumer_stalled{member="reporting-projector:0/1"} 1.0' in http.get(
+        "/metrics", headers=STAFF
+    ).get_data(as_text=True)
 
     projection.transient = False  # the database is back: the batch applies, the consumer is healthy again
     eventually(lambda: consumer.run_once() > 0, timeout=30, what="the batch applied")

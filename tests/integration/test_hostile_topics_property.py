@@ -1,5 +1,6 @@
 """Property (issue 14): generated envelopes of every shape, valid and not, go through each consumer's
 parse-and-apply path; every one is applied or dead-lettered and none stops the consumer."""
+
 from __future__ import annotations
 
 import itertools
@@ -32,9 +33,13 @@ def fuzz_consumer(settings, which: str, examples: int) -> dict:
     offsets = itertools.count()
     topic = projection.topics[0]
 
-    @hypothesis_settings(max_examples=examples, deadline=None, derandomize=True, database=None,
-                         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                                HealthCheck.data_too_large])
+    @hypothesis_settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(st.lists(MESSAGE_VALUES, min_size=1, max_size=6))
     def every_message_is_applied_or_set_aside(values):
         messages = [Message(topic, 0, next(offsets), b"k", value) for value in values]
@@ -43,8 +48,13 @@ def fuzz_consumer(settings, which: str, examples: int) -> dict:
 
     every_message_is_applied_or_set_aside()
     consumer.close()
-    return {"consumer": which, "examples": examples, "messages": next(offsets),
-            "dead_letters": db["dead_letters"].count_documents({}), "applied": db["processed"].count_documents({})}
+    return {
+        "consumer": which,
+        "examples": examples,
+        "messages": next(offsets),
+        "dead_letters": db["dead_letters"].count_documents({}),
+        "applied": db["processed"].count_documents({}),
+    }
 
 
 @pytest.mark.parametrize("which", ["reporting", "activity", "survey"])

@@ -1,4 +1,5 @@
 """A group formed through registration reaches Kafka and reporting's audit history."""
+
 from __future__ import annotations
 
 import json
@@ -16,16 +17,19 @@ from tests.waiting import eventually
 pytestmark = pytest.mark.integration
 
 
-
-
 def test_group_formed_reaches_kafka_and_audit(settings, background):
     client = registration_app(settings).test_client()
-    response = client.post("/api/v1/groups", json={"name": "햇살 놀이 모임", "year": 2026, "theme": "숲 놀이"}, headers=STAFF)
+    response = client.post(
+        "/api/v1/groups", json={"name": "햇살 놀이 모임", "year": 2026, "theme": "숲 놀이"}, headers=STAFF
+    )
     assert response.status_code == 201, response.get_json()
     group = response.get_json()
     assert group["status"] == "formed" and group["version"] == 1 and group["name"] == "햇살 놀이 모임"
 
-    background(bootstrap_registration(settings).ensure_indexes().relay(), bootstrap_reporting(settings).ensure_indexes().consumer())
+    background(
+        bootstrap_registration(settings).ensure_indexes().relay(),
+        bootstrap_reporting(settings).ensure_indexes().consumer(),
+    )
 
     [record] = read_topic(settings, "registration.events", 1)
     envelope = json.loads(record.value)

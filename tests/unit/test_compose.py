@@ -4,6 +4,7 @@ No engine here, so compose is validated by `docker-compose config` / `docker com
 one of them is installed (Debian package `docker-compose`), and the production rules are checked statically with
 PyYAML either way.
 """
+
 from __future__ import annotations
 
 import ast
@@ -52,7 +53,11 @@ def run_config(env_file: Path) -> subprocess.CompletedProcess:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(env_file.parent)}
     return subprocess.run(
         [*command, "--project-directory", str(ROOT), "-f", str(COMPOSE_FILE), "--env-file", str(env_file), "config"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -164,10 +169,17 @@ def test_mongo_is_the_official_image_pinned_as_a_replica_set_it_initiates(servic
 USERS_JS = ROOT / "deploy" / "mongo" / "10-jajo-users.js"
 ACLS_SH = ROOT / "deploy" / "kafka" / "users-and-acls.sh"
 EXPECTED_GRANTS = {  # what each service's Kafka user may do with the topics: its own written, what it consumes read
-    ("registration", "Write", "registration"), ("activity", "Write", "activity"), ("survey", "Write", "survey"),
-    ("activity", "Read", "registration"), ("survey", "Read", "registration"),
-    ("reporting", "Read", "registration"), ("reporting", "Read", "activity"), ("reporting", "Read", "survey"),
-    ("init", "Create", "registration"), ("init", "Create", "activity"), ("init", "Create", "survey"),
+    ("registration", "Write", "registration"),
+    ("activity", "Write", "activity"),
+    ("survey", "Write", "survey"),
+    ("activity", "Read", "registration"),
+    ("survey", "Read", "registration"),
+    ("reporting", "Read", "registration"),
+    ("reporting", "Read", "activity"),
+    ("reporting", "Read", "survey"),
+    ("init", "Create", "registration"),
+    ("init", "Create", "activity"),
+    ("init", "Create", "survey"),
 }
 
 
@@ -197,20 +209,27 @@ def test_every_mongodb_and_kafka_client_signs_in_as_itself_with_its_own_secret(s
     for name, spec in app_services(services).items():
         env, files, user = spec["environment"], mounted(spec), user_of(name)
         assert env["MONGODB_USERNAME"] == user, name
-        assert env["MONGODB_PASSWORD_FILE"] == "/run/secrets/mongo_password" and files["mongo_password"] == f"mongo_{user}"
+        assert (
+            env["MONGODB_PASSWORD_FILE"] == "/run/secrets/mongo_password" and files["mongo_password"] == f"mongo_{user}"
+        )
         assert "authSource=admin" in env["MONGODB_URI"], name
         if name == "portal":
             assert not any(variable.startswith("KAFKA_") for variable in env), "the portal has no Kafka client"
             continue
         assert env["KAFKA_USERNAME"] == user, name
         assert (env["KAFKA_SECURITY_PROTOCOL"], env["KAFKA_SASL_MECHANISM"]) == ("SASL_PLAINTEXT", "SCRAM-SHA-512")
-        assert env["KAFKA_PASSWORD_FILE"] == "/run/secrets/kafka_password" and files["kafka_password"] == f"kafka_{user}"
+        assert (
+            env["KAFKA_PASSWORD_FILE"] == "/run/secrets/kafka_password" and files["kafka_password"] == f"kafka_{user}"
+        )
 
 
 def test_mongodb_makes_exactly_those_users_each_limited_to_its_own_database(services):
     users = {user_of(name) for name in app_services(services)}
     assert set(mounted(services["mongo"])) == {"mongo_root", *(f"mongo_{user}" for user in users)}
-    assert "./deploy/mongo/10-jajo-users.js:/docker-entrypoint-initdb.d/10-jajo-users.js:ro" in services["mongo"]["volumes"]
+    assert (
+        "./deploy/mongo/10-jajo-users.js:/docker-entrypoint-initdb.d/10-jajo-users.js:ro"
+        in services["mongo"]["volumes"]
+    )
     script = USERS_JS.read_text()
     made = dict(re.findall(r'^\s*ensureUser\("?(\w+)"?, \[?"?(\w+)"?\]?\);', script, re.MULTILINE))
     assert made == {"service": "service", "portal": "portal", "init": "services"}
@@ -225,10 +244,14 @@ def test_kafka_gives_each_service_its_user_and_only_its_grants(services):
     assert "./deploy/kafka:/jajo/kafka:ro" in services["kafka"]["volumes"]
     script = ACLS_SH.read_text()
     assert re.search(rf"for user in {' '.join(sorted(users, key=list(SERVICES + ('init',)).index))}; do", script)
-    grants = {(user, operation, topic) for user, operation, topic in
-              re.findall(r'^\s*acl (\w+) (\w+) "\$(\w+)"', script, re.MULTILINE) if topic != "topic"}
-    looped = {("reporting", "Read", t) for t in ("registration", "activity", "survey")} | \
-        {("init", "Create", t) for t in ("registration", "activity", "survey")}
+    grants = {
+        (user, operation, topic)
+        for user, operation, topic in re.findall(r'^\s*acl (\w+) (\w+) "\$(\w+)"', script, re.MULTILINE)
+        if topic != "topic"
+    }
+    looped = {("reporting", "Read", t) for t in ("registration", "activity", "survey")} | {
+        ("init", "Create", t) for t in ("registration", "activity", "survey")
+    }
     assert '  acl reporting Read "$topic"' in script and '  acl init Create "$topic"' in script
     assert grants | looped == EXPECTED_GRANTS
     assert script.count("--operation") == 2  # Describe for everyone, and the acl helper: nothing else granted

@@ -1,4 +1,5 @@
 """docs/events.md is written from the event declarations: the file and the code never differ."""
+
 from jajo import events_doc
 
 

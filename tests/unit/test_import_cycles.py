@@ -1,5 +1,6 @@
 """No module imports another that imports it back, directly or through others (imports inside functions
 count: they only hide a cycle). Packages scanned: the kit, the services, the demo and the benchmarks."""
+
 from __future__ import annotations
 
 import ast

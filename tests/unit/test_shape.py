@@ -1,5 +1,6 @@
 """Every service package has the same files for the same jobs (docs/architecture.md), and every bootstrap
 returns the one kind of object, `jajo.bootstrap.Service`."""
+
 from __future__ import annotations
 
 import importlib

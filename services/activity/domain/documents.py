@@ -1,4 +1,5 @@
 """Documents the program asks of a group: plans, result reports, receipts, attendance sheets."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ def sniff(content: bytes) -> str | None:
 @dataclass(frozen=True)
 class StoredFile:
     """What a document records of its file: the file itself is streamed to storage, never held here."""
+
     head: bytes  # the first HEAD_BYTES bytes
     size: int
     sha256: str
@@ -47,8 +49,10 @@ class StoredFile:
 def check_upload(head: bytes, size: int) -> str:
     """Size first, then type (from the file's first bytes): returns the detected content type."""
     if size > MAX_DOCUMENT_BYTES:
-        raise DocumentTooLarge(f"a document is at most {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB",
-                               errors={"file": [f"larger than {MAX_DOCUMENT_BYTES} bytes"]})
+        raise DocumentTooLarge(
+            f"a document is at most {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB",
+            errors={"file": [f"larger than {MAX_DOCUMENT_BYTES} bytes"]},
+        )
     if not size:
         raise UnsupportedDocument("the file is empty", errors={"file": ["is empty"]})
     detected = sniff(head)
@@ -73,23 +77,51 @@ class Document(Aggregate):
     review_reason: str | None = None
 
     @classmethod
-    def submit(cls, document_id: str, *, group_id: str, year: int, kind: str, file: StoredFile, filename: str,
-               session_id: str | None = None, expense_id: str | None = None) -> "Document":
+    def submit(
+        cls,
+        document_id: str,
+        *,
+        group_id: str,
+        year: int,
+        kind: str,
+        file: StoredFile,
+        filename: str,
+        session_id: str | None = None,
+        expense_id: str | None = None,
+    ) -> "Document":
         content_type = check_upload(file.head, file.size)
         document = cls(id=document_id)
-        document.record(events.DocumentSubmitted, document_id=document_id, group_id=group_id, year=year, kind=kind,
-                        session_id=session_id, expense_id=expense_id, filename=filename, content_type=content_type,
-                        size=file.size, sha256=file.sha256)
+        document.record(
+            events.DocumentSubmitted,
+            document_id=document_id,
+            group_id=group_id,
+            year=year,
+            kind=kind,
+            session_id=session_id,
+            expense_id=expense_id,
+            filename=filename,
+            content_type=content_type,
+            size=file.size,
+            sha256=file.sha256,
+        )
         return document
 
     def _facts(self) -> dict:
-        return {"document_id": self.id, "group_id": self.group_id, "year": self.year, "kind": self.kind,
-                "session_id": self.session_id, "expense_id": self.expense_id}
+        return {
+            "document_id": self.id,
+            "group_id": self.group_id,
+            "year": self.year,
+            "kind": self.kind,
+            "session_id": self.session_id,
+            "expense_id": self.expense_id,
+        }
 
     def _check_reviewable(self, verb: str) -> None:
         if self.review_status != SUBMITTED:
-            raise Conflict(f"document {self.id} was {self.review_status}; only a submitted document can be {verb} "
-                           "(a returned one is answered by submitting a new file)")
+            raise Conflict(
+                f"document {self.id} was {self.review_status}; only a submitted document can be {verb} "
+                "(a returned one is answered by submitting a new file)"
+            )
 
     def accept(self) -> None:
         """submitted → accepted (staff). Accepted and returned documents are not reviewed again: 409."""
@@ -117,9 +149,15 @@ class Document(Aggregate):
 
     def view(self) -> dict:
         return {
-            "group_id": self.group_id, "year": self.year, "kind": self.kind, "session_id": self.session_id,
-            "expense_id": self.expense_id, "filename": self.filename, "content_type": self.content_type,
-            "size": self.size, "sha256": self.sha256,
+            "group_id": self.group_id,
+            "year": self.year,
+            "kind": self.kind,
+            "session_id": self.session_id,
+            "expense_id": self.expense_id,
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": self.size,
+            "sha256": self.sha256,
             "review": {"status": self.review_status, "reason": self.review_reason},
         }
 

@@ -1,4 +1,5 @@
 """Funding: a group's yearly budget and the expense claims made against it (whole KRW)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -45,14 +46,27 @@ class Budget(Aggregate):
         if group is not None and group.closed:
             raise Conflict(f"group {group.group_id} is closed")
         if group is not None and group.year != self.year:
-            raise RuleViolation(f"group {group.group_id} belongs to {group.year}",
-                                errors={"year": [f"must be {group.year}, the group's year"]})
+            raise RuleViolation(
+                f"group {group.group_id} belongs to {group.year}",
+                errors={"year": [f"must be {group.year}, the group's year"]},
+            )
         if amount <= 0:
             raise RuleViolation("an allocation is a positive amount of KRW", errors={"amount": ["must be > 0"]})
-        self.record(events.BudgetAllocated, group_id=self.group_id, year=self.year, amount=amount, total=self.total + amount)
+        self.record(
+            events.BudgetAllocated, group_id=self.group_id, year=self.year, amount=amount, total=self.total + amount
+        )
 
-    def claim(self, expense_id: str, *, date: str, amount: int, category: str, session_id: str | None = None,
-              description: str | None = None, document_ids: list[str] | None = None) -> None:
+    def claim(
+        self,
+        expense_id: str,
+        *,
+        date: str,
+        amount: int,
+        category: str,
+        session_id: str | None = None,
+        description: str | None = None,
+        document_ids: list[str] | None = None,
+    ) -> None:
         if amount <= 0:
             raise RuleViolation("a claim is a positive amount of KRW", errors={"amount": ["must be > 0"]})
         if amount > self.remaining:
@@ -60,9 +74,18 @@ class Budget(Aggregate):
                 f"the claim of {amount} KRW exceeds the remaining {self.year} budget of {self.remaining} KRW",
                 errors={"amount": [f"exceeds the remaining budget ({self.remaining} KRW of {self.total} KRW)"]},
             )
-        self.record(events.ExpenseClaimed, expense_id=expense_id, group_id=self.group_id, year=self.year,
-                    session_id=session_id, date=date, amount=amount, category=category, description=description,
-                    document_ids=list(document_ids or []))
+        self.record(
+            events.ExpenseClaimed,
+            expense_id=expense_id,
+            group_id=self.group_id,
+            year=self.year,
+            session_id=session_id,
+            date=date,
+            amount=amount,
+            category=category,
+            description=description,
+            document_ids=list(document_ids or []),
+        )
 
     def expense(self, expense_id: str) -> dict:
         if expense_id not in self.expenses:
@@ -74,26 +97,44 @@ class Budget(Aggregate):
         if expense["status"] == REJECTED:
             raise Conflict(f"expense {expense_id} was rejected")
         if expense["status"] == CLAIMED:
-            self.record(events.ExpenseApproved, expense_id=expense_id, group_id=self.group_id, year=self.year,
-                        amount=expense["amount"])
+            self.record(
+                events.ExpenseApproved,
+                expense_id=expense_id,
+                group_id=self.group_id,
+                year=self.year,
+                amount=expense["amount"],
+            )
 
     def reject(self, expense_id: str, reason: str) -> None:
         expense = self.expense(expense_id)
         if expense["status"] == APPROVED:
             raise Conflict(f"expense {expense_id} was approved")
         if expense["status"] == CLAIMED:
-            self.record(events.ExpenseRejected, expense_id=expense_id, group_id=self.group_id, year=self.year,
-                        amount=expense["amount"], reason=reason)
+            self.record(
+                events.ExpenseRejected,
+                expense_id=expense_id,
+                group_id=self.group_id,
+                year=self.year,
+                amount=expense["amount"],
+                reason=reason,
+            )
 
     def on_budget_allocated(self, data: dict) -> None:
         self.total = data["total"]
 
     def on_expense_claimed(self, data: dict) -> None:
         self.expenses[data["expense_id"]] = {
-            "id": data["expense_id"], "group_id": data["group_id"], "year": data["year"],
-            "session_id": data.get("session_id"), "date": data["date"], "amount": data["amount"],
-            "category": data["category"], "description": data.get("description"),
-            "document_ids": list(data.get("document_ids") or []), "status": CLAIMED, "reason": None,
+            "id": data["expense_id"],
+            "group_id": data["group_id"],
+            "year": data["year"],
+            "session_id": data.get("session_id"),
+            "date": data["date"],
+            "amount": data["amount"],
+            "category": data["category"],
+            "description": data.get("description"),
+            "document_ids": list(data.get("document_ids") or []),
+            "status": CLAIMED,
+            "reason": None,
         }
 
     def on_expense_approved(self, data: dict) -> None:
@@ -103,8 +144,10 @@ class Budget(Aggregate):
         self.expenses[data["expense_id"]].update(status=REJECTED, reason=data.get("reason"))
 
     def totals(self) -> dict:
-        by_status = {s: sum(e["amount"] for e in self.expenses.values() if e["status"] == s)
-                     for s in (CLAIMED, APPROVED, REJECTED)}
+        by_status = {
+            s: sum(e["amount"] for e in self.expenses.values() if e["status"] == s)
+            for s in (CLAIMED, APPROVED, REJECTED)
+        }
         return {
             "allocated": self.total,
             "claimed": sum(by_status.values()),

@@ -1,4 +1,5 @@
 """What activity knows of registration's groups: facts projected from `registration.events`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,5 @@
 """Sessions (모임 활동): scheduled → held | cancelled, and recurring series of them."""
+
 from __future__ import annotations
 
 import calendar
@@ -19,8 +20,15 @@ MAX_SERIES = 60
 NOTE_MAX = 500
 
 
-def check_slot(kind: str, venue: str, start: str, end: str, spaces: dict[str, Space],
-               meeting_url: str | None = None, dial_in: str | None = None) -> None:
+def check_slot(
+    kind: str,
+    venue: str,
+    start: str,
+    end: str,
+    spaces: dict[str, Space],
+    meeting_url: str | None = None,
+    dial_in: str | None = None,
+) -> None:
     """The rules of one session's kind, venue, times and (online only) meeting link; raises RuleViolation
     naming the fields."""
     errors: dict[str, list[str]] = {}
@@ -65,15 +73,38 @@ class Session(Aggregate):
     connections: dict[str, dict] = field(default_factory=dict)  # member id -> its latest report
 
     @classmethod
-    def schedule(cls, session_id: str, group: GroupFacts, day: Date, start: str, end: str, kind: str, venue: str,
-                 spaces: dict[str, Space], title: str | None = None, series_id: str | None = None,
-                 meeting_url: str | None = None, dial_in: str | None = None) -> "Session":
+    def schedule(
+        cls,
+        session_id: str,
+        group: GroupFacts,
+        day: Date,
+        start: str,
+        end: str,
+        kind: str,
+        venue: str,
+        spaces: dict[str, Space],
+        title: str | None = None,
+        series_id: str | None = None,
+        meeting_url: str | None = None,
+        dial_in: str | None = None,
+    ) -> "Session":
         group.require_active()
         check_slot(kind, venue, start, end, spaces, meeting_url, dial_in)
         session = cls(id=session_id)
-        session.record(events.SessionScheduled, session_id=session_id, group_id=group.group_id, date=day.isoformat(),
-                       start=start, end=end, kind=kind, venue=venue, title=title, series_id=series_id,
-                       meeting_url=meeting_url, dial_in=dial_in)
+        session.record(
+            events.SessionScheduled,
+            session_id=session_id,
+            group_id=group.group_id,
+            date=day.isoformat(),
+            start=start,
+            end=end,
+            kind=kind,
+            venue=venue,
+            title=title,
+            series_id=series_id,
+            meeting_url=meeting_url,
+            dial_in=dial_in,
+        )
         return session
 
     @property
@@ -85,8 +116,15 @@ class Session(Aggregate):
         return int(self.date[:4])
 
     def _facts(self) -> dict:
-        return {"session_id": self.id, "group_id": self.group_id, "date": self.date, "start": self.start,
-                "end": self.end, "kind": self.kind, "venue": self.venue}
+        return {
+            "session_id": self.id,
+            "group_id": self.group_id,
+            "date": self.date,
+            "start": self.start,
+            "end": self.end,
+            "kind": self.kind,
+            "venue": self.venue,
+        }
 
     def hold(self, group: GroupFacts, guardians: list[str], children: list[str], notes: str | None = None) -> None:
         if self.status == HELD:
@@ -94,8 +132,15 @@ class Session(Aggregate):
         if self.status == CANCELLED:
             raise Conflict(f"session {self.id} was cancelled")
         group.check_attendance(guardians, children)
-        self.record(events.SessionHeld, **self._facts(), guardian_ids=list(guardians), child_ids=list(children),
-                    parents=len(guardians), children=len(children), notes=notes)
+        self.record(
+            events.SessionHeld,
+            **self._facts(),
+            guardian_ids=list(guardians),
+            child_ids=list(children),
+            parents=len(guardians),
+            children=len(children),
+            notes=notes,
+        )
 
     def report_connection(self, group: GroupFacts, member_id: str, status: str, note: str | None = None) -> None:
         """A guardian's connection to a held online session; a repeat replaces the guardian's earlier report."""
@@ -111,8 +156,14 @@ class Session(Aggregate):
         if errors:
             raise RuleViolation("the connection report breaks a rule", errors=errors)
         report_no = self.connections.get(member_id, {}).get("report_no", 0) + 1
-        self.record(events.ConnectionReported, **self._facts(), member_id=member_id, status=status, note=note,
-                    report_no=report_no)
+        self.record(
+            events.ConnectionReported,
+            **self._facts(),
+            member_id=member_id,
+            status=status,
+            note=note,
+            report_no=report_no,
+        )
 
     def cancel(self, reason: str | None = None) -> bool:
         """True when this call cancelled it (cancelling a cancelled session changes nothing)."""
@@ -131,8 +182,11 @@ class Session(Aggregate):
 
     def on_connection_reported(self, data: dict) -> None:
         self.connections[data["member_id"]] = {
-            "member_id": data["member_id"], "status": data["status"], "note": data.get("note"),
-            "report_no": data["report_no"]}
+            "member_id": data["member_id"],
+            "status": data["status"],
+            "note": data.get("note"),
+            "report_no": data["report_no"],
+        }
 
     def on_session_held(self, data: dict) -> None:
         self.status, self.notes = HELD, data.get("notes")
@@ -143,11 +197,24 @@ class Session(Aggregate):
 
     def view(self) -> dict:
         return {
-            "group_id": self.group_id, "year": self.year, "date": self.date, "start": self.start, "end": self.end,
-            "kind": self.kind, "venue": self.venue, "title": self.title, "series_id": self.series_id,
-            "status": self.status, "guardian_ids": self.guardian_ids, "child_ids": self.child_ids,
-            "parents": len(self.guardian_ids), "children": len(self.child_ids), "notes": self.notes,
-            "reason": self.reason, "meeting_url": self.meeting_url, "dial_in": self.dial_in,
+            "group_id": self.group_id,
+            "year": self.year,
+            "date": self.date,
+            "start": self.start,
+            "end": self.end,
+            "kind": self.kind,
+            "venue": self.venue,
+            "title": self.title,
+            "series_id": self.series_id,
+            "status": self.status,
+            "guardian_ids": self.guardian_ids,
+            "child_ids": self.child_ids,
+            "parents": len(self.guardian_ids),
+            "children": len(self.child_ids),
+            "notes": self.notes,
+            "reason": self.reason,
+            "meeting_url": self.meeting_url,
+            "dial_in": self.dial_in,
             "connections": sorted(self.connections.values(), key=lambda c: c["member_id"]),
         }
 
@@ -158,8 +225,9 @@ def _add_months(day: Date, months: int, anchor_day: int) -> Date:
     return Date(year, month, min(anchor_day, calendar.monthrange(year, month)[1]))
 
 
-def series_dates(first: Date, frequency: str, *, interval: int = 1, count: int | None = None,
-                 until: Date | None = None) -> list[Date]:
+def series_dates(
+    first: Date, frequency: str, *, interval: int = 1, count: int | None = None, until: Date | None = None
+) -> list[Date]:
     """Weekly: every `interval` weeks. Monthly: the same day of the month (the month's last day when it is shorter)."""
     if (count is None) == (until is None):
         raise RuleViolation("give either count or until", errors={"count": ["give either count or until, not both"]})
@@ -167,10 +235,16 @@ def series_dates(first: Date, frequency: str, *, interval: int = 1, count: int |
         raise RuleViolation("until is before the first date", errors={"until": ["must not be before first_date"]})
     dates: list[Date] = []
     for n in range(MAX_SERIES + 1):
-        day = first + timedelta(weeks=n * interval) if frequency == "weekly" else _add_months(first, n * interval, first.day)
+        day = (
+            first + timedelta(weeks=n * interval)
+            if frequency == "weekly"
+            else _add_months(first, n * interval, first.day)
+        )
         if (count is not None and n >= count) or (until is not None and day > until):
             break
         dates.append(day)
     if len(dates) > MAX_SERIES:
-        raise RuleViolation(f"a series has at most {MAX_SERIES} sessions", errors={"until": [f"at most {MAX_SERIES} sessions"]})
+        raise RuleViolation(
+            f"a series has at most {MAX_SERIES} sessions", errors={"until": [f"at most {MAX_SERIES} sessions"]}
+        )
     return dates

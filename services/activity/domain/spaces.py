@@ -1,4 +1,5 @@
 """Venues and the center's spaces: capacity and opening hours, and the space-day booking aggregate."""
+
 from __future__ import annotations
 
 import json
@@ -86,10 +87,19 @@ class SpaceDay(Aggregate):
         if taken is not None:
             raise Conflict(
                 f"{self.space} is booked on {self.date} from {taken['start']} to {taken['end']}",
-                errors={"start": [f"overlaps the booking {taken['start']}–{taken['end']} of session {taken['session_id']}"]},
+                errors={
+                    "start": [f"overlaps the booking {taken['start']}–{taken['end']} of session {taken['session_id']}"]
+                },
             )
-        self.record(events.SpaceBooked, space=self.space, date=self.date, session_id=session_id, start=start, end=end,
-                    group_id=group_id)
+        self.record(
+            events.SpaceBooked,
+            space=self.space,
+            date=self.date,
+            session_id=session_id,
+            start=start,
+            end=end,
+            group_id=group_id,
+        )
 
     def release(self, session_id: str) -> None:
         if session_id in self.bookings:
@@ -97,8 +107,10 @@ class SpaceDay(Aggregate):
 
     def on_space_booked(self, data: dict) -> None:
         self.bookings[data["session_id"]] = {
-            "session_id": data["session_id"], "group_id": data.get("group_id"),
-            "start": data["start"], "end": data["end"],
+            "session_id": data["session_id"],
+            "group_id": data.get("group_id"),
+            "start": data["start"],
+            "end": data["end"],
         }
 
     def on_space_released(self, data: dict) -> None:
@@ -106,6 +118,7 @@ class SpaceDay(Aggregate):
 
     def view(self) -> dict:
         return {
-            "space": self.space, "date": self.date,
+            "space": self.space,
+            "date": self.date,
             "bookings": sorted(self.bookings.values(), key=lambda b: b["start"]),
         }

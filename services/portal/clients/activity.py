@@ -1,4 +1,5 @@
 """Activity: sessions and spaces, budgets and expense claims, documents."""
+
 from __future__ import annotations
 
 import builtins
@@ -61,7 +62,9 @@ class FundingClient(ResourceClient):
     def expense(self, expense_id: str) -> dict:
         return self.api.get(f"/expenses/{expense_id}")
 
-    def claims(self, year: int | None = None, status: str | None = None, group_id: str | None = None) -> list[dict] | None:
+    def claims(
+        self, year: int | None = None, status: str | None = None, group_id: str | None = None
+    ) -> list[dict] | None:
         """The claims queue (`GET /expenses`, contract v2); None where the service does not have it yet."""
         try:
             return self.api.get("/expenses", year=year, status=status, group_id=group_id)["expenses"]

@@ -1,5 +1,6 @@
 """The base of every API client: the portal's bearer token, `X-Jajo-Actor` (the signed-in person),
 `Idempotency-Key` on POSTs, and service problems (RFC 9457) raised as `ApiError` with Korean messages."""
+
 from __future__ import annotations
 
 import threading
@@ -53,8 +54,16 @@ class ApiClient:
         if actor:
             self.headers["X-Jajo-Actor"] = actor
 
-    def request(self, method: str, path: str, *, idempotency_key: str | None = None, if_match: int | None = None,
-                stream: bool = False, **kwargs) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        idempotency_key: str | None = None,
+        if_match: int | None = None,
+        stream: bool = False,
+        **kwargs,
+    ) -> requests.Response:
         headers = dict(self.headers)
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
@@ -65,8 +74,14 @@ class ApiClient:
         deadline = time.monotonic() + WAIT_FOR_RETRY_AFTER
         while True:
             try:
-                response = _http().request(method, f"{self.base_url}/api/v1{path}", headers=headers,
-                                           timeout=self.timeout, stream=stream, **kwargs)
+                response = _http().request(
+                    method,
+                    f"{self.base_url}/api/v1{path}",
+                    headers=headers,
+                    timeout=self.timeout,
+                    stream=stream,
+                    **kwargs,
+                )
             except requests.RequestException:
                 raise ServiceUnavailable(self.service) from None
             wait = _retry_after(response)

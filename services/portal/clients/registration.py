@@ -1,4 +1,5 @@
 """Registration: groups and their members."""
+
 from __future__ import annotations
 
 from services.portal.clients.base import ResourceClient

@@ -1,4 +1,5 @@
 """Reporting: the annual and group reports, the audit history, projection status and dead letters."""
+
 from __future__ import annotations
 
 from services.portal.clients.base import ResourceClient, client
@@ -60,7 +61,12 @@ def freshness() -> dict:
             unavailable.append(service)
     status = OperationsClient().status()
     waiting = sum(pending.values()) + status["lag"]
-    return {"pending": pending, "lag": status["lag"], "waiting": waiting, "unavailable": unavailable,
-            "dead_letters": status["dead_letters"], "last_event_time": status.get("last_event_time"),
-            "status": status}
-
+    return {
+        "pending": pending,
+        "lag": status["lag"],
+        "waiting": waiting,
+        "unavailable": unavailable,
+        "dead_letters": status["dead_letters"],
+        "last_event_time": status.get("last_event_time"),
+        "status": status,
+    }

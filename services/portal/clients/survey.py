@@ -1,4 +1,5 @@
 """Survey: satisfaction surveys (definitions and response counts only)."""
+
 from __future__ import annotations
 
 from services.portal.clients.base import ResourceClient

@@ -1,4 +1,5 @@
 """Sign-in and sign-out (the sign-in form has its own double-submit CSRF cookie: there is no session yet)."""
+
 from __future__ import annotations
 
 import secrets
@@ -25,15 +26,25 @@ def _safe_next(target: str | None) -> str:
 
 
 def _cookie_options() -> dict:
-    return {"httponly": True, "samesite": "Lax", "secure": _portal().settings.secure_cookies or request.is_secure,
-            "path": "/"}
+    return {
+        "httponly": True,
+        "samesite": "Lax",
+        "secure": _portal().settings.secure_cookies or request.is_secure,
+        "path": "/",
+    }
 
 
 def _form(error: str = "", username: str = "", status: int = 200):
     token = request.cookies.get(SIGNIN_CSRF) or secrets.token_urlsafe(24)
-    page = render("views/auth/signin.html", title=("오류: " if error else "") + "로그인", error=error,
-                  username=username, signin_csrf=token, next=request.values.get("next", ""),
-                  notice=request.args.get("notice", ""))
+    page = render(
+        "views/auth/signin.html",
+        title=("오류: " if error else "") + "로그인",
+        error=error,
+        username=username,
+        signin_csrf=token,
+        next=request.values.get("next", ""),
+        notice=request.args.get("notice", ""),
+    )
     response = make_response(page, status)
     response.set_cookie(SIGNIN_CSRF, token, max_age=3600, **_cookie_options())
     return response

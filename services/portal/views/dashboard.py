@@ -1,4 +1,5 @@
 """대시보드: the annual report of a year against the year before, as of a date, with downloads and freshness."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -40,9 +41,18 @@ def index():
     picked, as_of = _as_of()
     client = ReportsClient()
     report, previous = client.annual(year, as_of), client.annual(year - 1, None)
-    return render("views/dashboard/index.html", "report", title="대시보드", year=year, as_of=picked, report=report,
-                  previous=previous, spaces=SPACES, charts=charts.for_report(report, SPACES),
-                  years=range(this_year() + 1, this_year() - 10, -1))
+    return render(
+        "views/dashboard/index.html",
+        "report",
+        title="대시보드",
+        year=year,
+        as_of=picked,
+        report=report,
+        previous=previous,
+        spaces=SPACES,
+        charts=charts.for_report(report, SPACES),
+        years=range(this_year() + 1, this_year() - 10, -1),
+    )
 
 
 @blueprint.get("/freshness")
@@ -55,5 +65,8 @@ def fresh():
 def export(year: int, fmt: str):
     _, as_of = _as_of()
     answer = ReportsClient().export(year, fmt, as_of)
-    return Response(answer.iter_content(1 << 16), mimetype=answer.headers.get("Content-Type"),
-                    headers={"Content-Disposition": answer.headers.get("Content-Disposition", "attachment")})
+    return Response(
+        answer.iter_content(1 << 16),
+        mimetype=answer.headers.get("Content-Type"),
+        headers={"Content-Disposition": answer.headers.get("Content-Disposition", "attachment")},
+    )

@@ -1,5 +1,6 @@
 """서류: upload (drag and drop or a phone's camera), each group's missing-documents checklist, preview and
 download, and (contract v2) accept or return a document."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
@@ -16,18 +17,29 @@ from services.portal.web import FormErrors, flash, form_key, render, see_other, 
 blueprint = Blueprint("documents", __name__, url_prefix="/documents")
 
 
-def _page(group_id: str | None, year: int, errors: FormErrors | None = None, values: dict | None = None,
-          status: int = 200):
+def _page(
+    group_id: str | None, year: int, errors: FormErrors | None = None, values: dict | None = None, status: int = 200
+):
     groups = [g for g in GroupsClient().list(year) if g["status"] != "formed"]
     group_id = group_id or (groups[0]["id"] if groups else None)
     client = DocumentsClient()
     missing = client.missing(group_id) if group_id else None
     documents = client.of_group(group_id) if group_id else []
-    return render("views/documents/index.html", "checklist", title=("오류: " if errors else "") + "서류", year=year,
-                  groups=groups, group_id=group_id, missing=missing, documents=documents, key=form_key(),
-                  errors=errors or FormErrors(), values=values or {},
-                  kind_options=list(DOCUMENT_KINDS.items()),
-                  group_options=[(g["id"], g["name"]) for g in groups]), status
+    return render(
+        "views/documents/index.html",
+        "checklist",
+        title=("오류: " if errors else "") + "서류",
+        year=year,
+        groups=groups,
+        group_id=group_id,
+        missing=missing,
+        documents=documents,
+        key=form_key(),
+        errors=errors or FormErrors(),
+        values=values or {},
+        kind_options=list(DOCUMENT_KINDS.items()),
+        group_options=[(g["id"], g["name"]) for g in groups],
+    ), status
 
 
 @blueprint.get("/")

@@ -1,5 +1,6 @@
 """활동비: budgets per group, allocation, claims with their receipt, and the claims queue (the receipt shown
 beside the claim) where staff approve or reject with a reason."""
+
 from __future__ import annotations
 
 from flask import Blueprint, request
@@ -23,7 +24,9 @@ def queue(client: FundingClient, year: int, budgets: list[dict]) -> list[dict]:
     """Claims waiting for a decision: `GET /expenses` where the service has it, else from the budgets."""
     claims = client.claims(year=year, status="claimed")
     if claims is None:
-        claims = [e for b in budgets if b["budget"] for e in b["budget"].get("expenses", []) if e["status"] == "claimed"]
+        claims = [
+            e for b in budgets if b["budget"] for e in b["budget"].get("expenses", []) if e["status"] == "claimed"
+        ]
     return sorted(claims, key=lambda e: (e["date"], e["id"]))
 
 
@@ -33,13 +36,26 @@ def _page(year: int, errors: FormErrors | None = None, values: dict | None = Non
     budgets = [{"group": g, "budget": by_group.get(g["id"])} for g in groups]
     names = {g["id"]: g["name"] for g in groups}
     documents = DocumentsClient()
-    claims = [{**claim, "documents": [documents.get(i) for i in claim.get("document_ids") or []]}
-              for claim in queue(client, year, budgets)]
-    return render("views/funding/index.html", "queue", title=("오류: " if errors else "") + "활동비", year=year,
-                  budgets=budgets, claims=claims, names=names, categories=CATEGORIES, errors=errors or FormErrors(),
-                  values=values or {}, key=form_key(), years=range(this_year() + 1, this_year() - 10, -1),
-                  category_options=[(c, c) for c in CATEGORIES],
-                  group_options=[("", "모임을 고르세요")] + [(g["id"], g["name"]) for g in groups]), status
+    claims = [
+        {**claim, "documents": [documents.get(i) for i in claim.get("document_ids") or []]}
+        for claim in queue(client, year, budgets)
+    ]
+    return render(
+        "views/funding/index.html",
+        "queue",
+        title=("오류: " if errors else "") + "활동비",
+        year=year,
+        budgets=budgets,
+        claims=claims,
+        names=names,
+        categories=CATEGORIES,
+        errors=errors or FormErrors(),
+        values=values or {},
+        key=form_key(),
+        years=range(this_year() + 1, this_year() - 10, -1),
+        category_options=[(c, c) for c in CATEGORIES],
+        group_options=[("", "모임을 고르세요")] + [(g["id"], g["name"]) for g in groups],
+    ), status
 
 
 @blueprint.get("/")
@@ -72,12 +88,29 @@ def claim():
     try:
         ids = []
         if receipt and receipt.filename:
-            ids.append(DocumentsClient().upload({"kind": "receipt", "group_id": values.get("claim_group_id"),
-                                                 "session_id": values.get("session_id")}, receipt, f"{key}-receipt")["id"])
-        FundingClient().claim({"group_id": values.get("claim_group_id"), "session_id": values.get("session_id") or None,
-                               "date": values.get("date") or None, "amount": _amount(values.get("claim_amount", "")),
-                               "category": values.get("category") or None,
-                               "description": values.get("description") or None, "document_ids": ids}, key)
+            ids.append(
+                DocumentsClient().upload(
+                    {
+                        "kind": "receipt",
+                        "group_id": values.get("claim_group_id"),
+                        "session_id": values.get("session_id"),
+                    },
+                    receipt,
+                    f"{key}-receipt",
+                )["id"]
+            )
+        FundingClient().claim(
+            {
+                "group_id": values.get("claim_group_id"),
+                "session_id": values.get("session_id") or None,
+                "date": values.get("date") or None,
+                "amount": _amount(values.get("claim_amount", "")),
+                "category": values.get("category") or None,
+                "description": values.get("description") or None,
+                "document_ids": ids,
+            },
+            key,
+        )
     except ApiError as error:
         errors = FormErrors(error).renamed({"group_id": "claim_group_id", "amount": "claim_amount", "file": "receipt"})
         return _page(year, errors, values, 422 if error.status < 500 else 502)

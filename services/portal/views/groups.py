@@ -1,5 +1,6 @@
 """모임: groups by year; form, approve, close; a group's members and children, join and leave, its sessions,
 budget and missing documents."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -20,9 +21,17 @@ CHILD_ROWS = 3
 
 def _list_page(year: int, values: dict | None = None, errors: FormErrors | None = None, status: int = 200):
     groups = GroupsClient().list(year)
-    page = render("views/groups/index.html", "groups", title=("오류: " if errors else "") + "모임", year=year,
-                  groups=groups, values=values or {"year": year}, errors=errors or FormErrors(), key=form_key(),
-                  years=range(this_year() + 1, this_year() - 10, -1))
+    page = render(
+        "views/groups/index.html",
+        "groups",
+        title=("오류: " if errors else "") + "모임",
+        year=year,
+        groups=groups,
+        values=values or {"year": year},
+        errors=errors or FormErrors(),
+        key=form_key(),
+        years=range(this_year() + 1, this_year() - 10, -1),
+    )
     return page, status
 
 
@@ -36,8 +45,12 @@ def index():
 @staff_only
 def form():
     values = {name: request.form.get(name, "").strip() for name in ("name", "year", "theme", "description")}
-    body = {"name": values["name"], "year": int(values["year"]) if values["year"].isdigit() else values["year"],
-            "theme": values["theme"] or None, "description": values["description"] or None}
+    body = {
+        "name": values["name"],
+        "year": int(values["year"]) if values["year"].isdigit() else values["year"],
+        "theme": values["theme"] or None,
+        "description": values["description"] or None,
+    }
     try:
         group = GroupsClient().form(body, submitted_key())
     except ApiError as error:
@@ -50,12 +63,20 @@ def _detail(group_id: str, values: dict | None = None, errors: FormErrors | None
     group = GroupsClient().get(group_id)
     documents = DocumentsClient()
     context = dict(
-        group=group, sessions=SessionsClient().list(group_id=group_id), budget=FundingClient().budget(group_id),
-        missing=documents.missing(group_id), values=values or {"district": CENTER.district}, errors=errors or FormErrors(),
-        key=form_key(), child_rows=range(CHILD_ROWS), notice_version=NOTICE_VERSION,
+        group=group,
+        sessions=SessionsClient().list(group_id=group_id),
+        budget=FundingClient().budget(group_id),
+        missing=documents.missing(group_id),
+        values=values or {"district": CENTER.district},
+        errors=errors or FormErrors(),
+        key=form_key(),
+        child_rows=range(CHILD_ROWS),
+        notice_version=NOTICE_VERSION,
         links=current_app.extensions["portal"].links.of_group(group_id),
     )
-    return render("views/groups/show.html", "members", title=("오류: " if errors else "") + group["name"], **context), status
+    return render(
+        "views/groups/show.html", "members", title=("오류: " if errors else "") + group["name"], **context
+    ), status
 
 
 @blueprint.get("/<group_id>")
@@ -84,8 +105,12 @@ def member_body(form) -> tuple[dict, dict]:
         birth, name = values.get(f"children_{row}_birth_date", ""), values.get(f"children_{row}_name", "")
         if birth or name:
             children.append({"name": name or None, "birth_date": birth or None})
-    body = {"guardian_name": values.get("guardian_name", ""), "district": values.get("district", ""),
-            "phone": values.get("phone") or None, "children": children}
+    body = {
+        "guardian_name": values.get("guardian_name", ""),
+        "district": values.get("district", ""),
+        "phone": values.get("phone") or None,
+        "children": children,
+    }
     if form.get("consent") == "yes":
         body["consent"] = consent_block(len(children), given_at=datetime.now(timezone.utc).isoformat())
     return body, values
@@ -96,7 +121,9 @@ def member_body(form) -> tuple[dict, dict]:
 def join(group_id: str):
     body, values = member_body(request.form)
     if "consent" not in body:
-        return _detail(group_id, values, FormErrors(consent="개인정보 수집·이용 동의를 받아야 가입할 수 있습니다."), 422)
+        return _detail(
+            group_id, values, FormErrors(consent="개인정보 수집·이용 동의를 받아야 가입할 수 있습니다."), 422
+        )
     try:
         GroupsClient().join(group_id, body, submitted_key())
     except ApiError as error:

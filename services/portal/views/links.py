@@ -1,5 +1,6 @@
 """링크: from a group's page, staff make an invite link for the group and a personal link for each member,
 see them as a QR code (made on the server) and as text to copy, and revoke them. Tokens are shown once."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, request, url_for
@@ -38,8 +39,9 @@ def create(group_id: str):
     token, link = links().create(kind, group_id, group["year"], g.account.username, member_id)
     url = shown_url(kind, token)
     title = f"{member['guardian_name']} 님의 개인 링크" if member else f"{group['name']} 초대 링크"
-    return render("views/links/created.html", title=title, group=group, link=link, url=url, qr=qr_svg(url),
-                  member=member), 201
+    return render(
+        "views/links/created.html", title=title, group=group, link=link, url=url, qr=qr_svg(url), member=member
+    ), 201
 
 
 @blueprint.post("/<link_id>/revoke")

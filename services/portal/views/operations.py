@@ -1,4 +1,5 @@
 """운영 상태: outbox pending per service, projection lag, dead letters with re-drive (staff only)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, request
@@ -16,9 +17,17 @@ PAGE = 20
 def index():
     offset = max(request.args.get("offset", type=int) or 0, 0)
     client, fresh = OperationsClient(), freshness()  # one probe of Kafka's offsets for the page, not two
-    return render("views/operations/index.html", "letters", title="운영 상태", fresh=fresh,
-                  status=fresh["status"], letters=client.dead_letters(PAGE, offset), offset=offset, page=PAGE,
-                  key=form_key())
+    return render(
+        "views/operations/index.html",
+        "letters",
+        title="운영 상태",
+        fresh=fresh,
+        status=fresh["status"],
+        letters=client.dead_letters(PAGE, offset),
+        offset=offset,
+        page=PAGE,
+        key=form_key(),
+    )
 
 
 @blueprint.post("/dead-letters/<letter_id>/redrive")

@@ -4,6 +4,7 @@
 starts the guardian's session (cookie `jajo_parent`, HttpOnly, SameSite=Lax) and sends them to `/p/` without
 the token. Everything a guardian does reaches the services as `guardian:<member_id>`; the services decide what
 a guardian may do (403 otherwise). No staff sign-in, no password, `Referrer-Policy: no-referrer`."""
+
 from __future__ import annotations
 
 import secrets
@@ -29,7 +30,13 @@ from services.portal.web import FormErrors, form_key, render, submitted_key
 blueprint = Blueprint("parents", __name__)
 PUBLIC = True  # no staff sign-in: the link (then the guardian's cookie) is the credential
 JOIN_COOKIE = "jajo_join"
-CONNECTION = {"ok": "잘 됨", "audio": "소리 문제", "video": "화면 문제", "dropped": "끊김", "could_not_join": "접속 못 함"}
+CONNECTION = {
+    "ok": "잘 됨",
+    "audio": "소리 문제",
+    "video": "화면 문제",
+    "dropped": "끊김",
+    "could_not_join": "접속 못 함",
+}
 TEMPLATES = "views/parents/"
 LIKERT = {5: "매우 만족", 4: "만족", 3: "보통", 2: "불만족", 1: "매우 불만족"}
 
@@ -52,8 +59,9 @@ def _guardian():
         return None
     if g.guardian is None:
         return _error("링크가 만료되었거나 사용이 중지되었습니다. 센터에서 받은 링크를 다시 눌러 주세요.", 401)
-    if request.method == "POST" and not same_token(request.form.get("csrf_token") or request.headers.get("X-CSRF-Token"),
-                                                   g.guardian.csrf):
+    if request.method == "POST" and not same_token(
+        request.form.get("csrf_token") or request.headers.get("X-CSRF-Token"), g.guardian.csrf
+    ):
         return _error("보안 확인이 만료되었습니다. 센터에서 받은 링크를 다시 눌러 주세요.", 403)
     return None
 
@@ -77,11 +85,21 @@ def _error(message: str, status: int):
 
 # ---- invite link: join the group ----
 
+
 def _join_page(link, group: dict, values: dict, errors: FormErrors, status: int = 200):
     guard = request.cookies.get(JOIN_COOKIE) or secrets.token_urlsafe(24)
-    page = render(TEMPLATES + "join.html", title=("오류: " if errors else "") + f"{group['name']} 가입 신청",
-                  group=group, values=values, errors=errors, key=form_key(), guard=guard,
-                  child_rows=range(CHILD_ROWS), notice_version=NOTICE_VERSION, year=group["year"])
+    page = render(
+        TEMPLATES + "join.html",
+        title=("오류: " if errors else "") + f"{group['name']} 가입 신청",
+        group=group,
+        values=values,
+        errors=errors,
+        key=form_key(),
+        guard=guard,
+        child_rows=range(CHILD_ROWS),
+        notice_version=NOTICE_VERSION,
+        year=group["year"],
+    )
     response = current_app.make_response((page, status))
     _cookie(response, JOIN_COOKIE, guard)
     return response
@@ -97,23 +115,38 @@ def join(token: str):
         return _error("보안 확인이 만료되었습니다. 링크를 다시 눌러 주세요.", 403)
     body, values = member_body(request.form)
     if "consent" not in body or len(request.form.getlist("child_consent")) < len(body["children"]):
-        return _join_page(link, group, values, FormErrors(consent="개인정보 수집·이용에 동의해야 가입할 수 있습니다. "
-                                                                    "동의하지 않으면 모임에 가입할 수 없습니다."), 422)
+        return _join_page(
+            link,
+            group,
+            values,
+            FormErrors(
+                consent="개인정보 수집·이용에 동의해야 가입할 수 있습니다. 동의하지 않으면 모임에 가입할 수 없습니다."
+            ),
+            422,
+        )
     try:  # as the invite link (registration lets it join its own group only)
         member = GroupsClient(client("registration", link.invite_actor)).join(link.group_id, body, submitted_key())
     except ApiError as error:
         return _join_page(link, group, values, FormErrors(error), 422 if error.status < 500 else 502)
-    personal_token, personal = _links().create(PERSONAL, link.group_id, group["year"], link.created_by, member["id"],
-                                               expires_at=link.expires_at)
+    personal_token, personal = _links().create(
+        PERSONAL, link.group_id, group["year"], link.created_by, member["id"], expires_at=link.expires_at
+    )
     session_token, _ = _links().start_session(personal, member["id"])
-    response = current_app.make_response(render(
-        TEMPLATES + "joined.html", title="가입 완료", group=group, member=member,
-        url=url_for("parents.enter", token=personal_token, _external=True)))
+    response = current_app.make_response(
+        render(
+            TEMPLATES + "joined.html",
+            title="가입 완료",
+            group=group,
+            member=member,
+            url=url_for("parents.enter", token=personal_token, _external=True),
+        )
+    )
     _cookie(response, COOKIE, session_token)
     return response
 
 
 # ---- personal link: the member's page ----
+
 
 @blueprint.get("/p/<token>")
 def enter(token: str):
@@ -137,15 +170,26 @@ def _home_context() -> dict:
     today = _today()
     upcoming = [s for s in sessions if s["status"] == "scheduled" and s["date"] >= today]
     to_report = [s for s in sessions if s["status"] == "held" and s["kind"] == "online"]
-    reported = {s["id"]: next((c["status"] for c in s.get("connections") or [] if c["member_id"] == me.member_id), None)
-                for s in to_report}
+    reported = {
+        s["id"]: next((c["status"] for c in s.get("connections") or [] if c["member_id"] == me.member_id), None)
+        for s in to_report
+    }
     returned = _returned(handed_in)
     shown = {_requirement(d) for d in returned}
-    return dict(group=group, member=next((m for m in group["members"] if m["id"] == me.member_id), None),
-                owed=[o for o in owed["missing"] if _requirement(o) not in shown] if owed else None,
-                returned=returned, handed_in=handed_in, upcoming=sorted(upcoming, key=lambda s: (s["date"], s["start"]))[:5],
-                to_report=to_report[-3:], reported=reported, connection=CONNECTION, csrf=me.csrf, key=form_key(),
-                surveys=SurveysClient().list(group["year"]))
+    return dict(
+        group=group,
+        member=next((m for m in group["members"] if m["id"] == me.member_id), None),
+        owed=[o for o in owed["missing"] if _requirement(o) not in shown] if owed else None,
+        returned=returned,
+        handed_in=handed_in,
+        upcoming=sorted(upcoming, key=lambda s: (s["date"], s["start"]))[:5],
+        to_report=to_report[-3:],
+        reported=reported,
+        connection=CONNECTION,
+        csrf=me.csrf,
+        key=form_key(),
+        surveys=SurveysClient().list(group["year"]),
+    )
 
 
 def _requirement(item: dict) -> tuple:
@@ -171,14 +215,21 @@ def upload():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return jsonify(message="올릴 파일을 고르세요."), 422
-    fields = {"group_id": g.guardian.group_id, **{k: request.form.get(k, "") for k in ("kind", "session_id", "expense_id")}}
+    fields = {
+        "group_id": g.guardian.group_id,
+        **{k: request.form.get(k, "") for k in ("kind", "session_id", "expense_id")},
+    }
     key = request.headers.get("Idempotency-Key") or submitted_key()
     try:
         doc = DocumentsClient().upload(fields, upload, key)
     except ApiError as error:
         return jsonify(message=error.message, errors=error.errors), error.status if error.status < 500 else 502
-    return jsonify(id=doc["id"], filename=doc["filename"], content_type=doc["content_type"],
-                   preview=url_for("parents.preview", document_id=doc["id"])), 201
+    return jsonify(
+        id=doc["id"],
+        filename=doc["filename"],
+        content_type=doc["content_type"],
+        preview=url_for("parents.preview", document_id=doc["id"]),
+    ), 201
 
 
 @blueprint.get("/p/documents/<document_id>/preview")
@@ -195,8 +246,13 @@ def connection(session_id: str):
     sessions.report_connection(session_id, status, submitted_key())
     if request.headers.get("HX-Request") != "true":
         return redirect(url_for("parents.home"), 303)
-    return render(TEMPLATES + "_connection.html", s=sessions.get(session_id), answered=status, connection=CONNECTION,
-                  key=form_key())
+    return render(
+        TEMPLATES + "_connection.html",
+        s=sessions.get(session_id),
+        answered=status,
+        connection=CONNECTION,
+        key=form_key(),
+    )
 
 
 @blueprint.get("/p/ping")
@@ -208,6 +264,7 @@ def ping():
 
 
 # ---- the survey ----
+
 
 def _answers(survey: dict, form) -> dict:
     answers = {}
@@ -230,8 +287,11 @@ def survey(survey_id: str):
     surveys = SurveysClient()
     definition = surveys.get(survey_id)
     for question in definition["questions"]:
-        question["pairs"] = list(LIKERT.items()) if question["kind"] == "likert5" else [
-            (option, option) for option in question.get("options") or []]
+        question["pairs"] = (
+            list(LIKERT.items())
+            if question["kind"] == "likert5"
+            else [(option, option) for option in question.get("options") or []]
+        )
     errors, answered = FormErrors(), False
     if request.method == "POST":
         try:
@@ -239,8 +299,19 @@ def survey(survey_id: str):
             answered = True
         except ApiError as error:
             answered = error.status == 409  # one response per member: the first one stands
-            errors = FormErrors() if answered else FormErrors(error).renamed(
-                {f"answers_{q['id']}": f"q_{q['id']}" for q in definition["questions"]})
+            errors = (
+                FormErrors()
+                if answered
+                else FormErrors(error).renamed({f"answers_{q['id']}": f"q_{q['id']}" for q in definition["questions"]})
+            )
     title = ("오류: " if errors else "") + definition["title"]
-    return render(TEMPLATES + "survey.html", title=title, survey=definition, errors=errors, answered=answered,
-                  csrf=g.guardian.csrf, key=form_key(), values=request.form), 422 if errors else 200
+    return render(
+        TEMPLATES + "survey.html",
+        title=title,
+        survey=definition,
+        errors=errors,
+        answered=answered,
+        csrf=g.guardian.csrf,
+        key=form_key(),
+        values=request.form,
+    ), 422 if errors else 200

@@ -1,5 +1,6 @@
 """활동 일정: a week calendar per center space and the list of sessions; schedule one session or a series
 (conflicts shown per date); record attendance by ticking members and children; cancel with a reason."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -44,26 +45,51 @@ def index():
     sessions = [s for year in sorted(years) for s in SessionsClient().list(year=year)]
     names = {g["id"]: g["name"] for year in sorted(years) for g in GroupsClient().list(year)}
     listed = sorted((s for s in sessions if s["date"][:4] == str(monday.year)), key=lambda s: (s["date"], s["start"]))
-    return render("views/schedule/index.html", "calendar", title="활동 일정", space=space, spaces=SPACES,
-                  monday=monday, week=week_of(sessions, space, monday), names=names, sessions=listed,
-                  previous=(monday - timedelta(days=7)).isoformat(), next=(monday + timedelta(days=7)).isoformat())
+    return render(
+        "views/schedule/index.html",
+        "calendar",
+        title="활동 일정",
+        space=space,
+        spaces=SPACES,
+        monday=monday,
+        week=week_of(sessions, space, monday),
+        names=names,
+        sessions=listed,
+        previous=(monday - timedelta(days=7)).isoformat(),
+        next=(monday + timedelta(days=7)).isoformat(),
+    )
 
 
 def _form_page(values: dict, errors: FormErrors | None = None, conflicts: list | None = None, status: int = 200):
     year = int(values.get("year") or this_year())
     groups = [g for g in GroupsClient().list(year) if g["status"] == "approved"]
-    return render("views/schedule/new.html", title=("오류: " if errors else "") + "활동 일정 잡기", values=values,
-                  errors=errors or FormErrors(), conflicts=conflicts or [], key=form_key(),
-                  group_options=[("", "모임을 고르세요")] + [(g["id"], g["name"]) for g in groups],
-                  kind_options=[(k, formatting.KINDS[k]) for k in KINDS],
-                  venue_options=[(v, formatting.VENUES[v]) for v in VENUES]), status
+    return render(
+        "views/schedule/new.html",
+        title=("오류: " if errors else "") + "활동 일정 잡기",
+        values=values,
+        errors=errors or FormErrors(),
+        conflicts=conflicts or [],
+        key=form_key(),
+        group_options=[("", "모임을 고르세요")] + [(g["id"], g["name"]) for g in groups],
+        kind_options=[(k, formatting.KINDS[k]) for k in KINDS],
+        venue_options=[(v, formatting.VENUES[v]) for v in VENUES],
+    ), status
 
 
 @blueprint.get("/new")
 @staff_only
 def new():
-    return _form_page({"group_id": request.args.get("group_id", ""), "venue": SPACES[0], "kind": "regular",
-                       "repeat": "once", "count": "4", "start": "10:00", "end": "12:00"})
+    return _form_page(
+        {
+            "group_id": request.args.get("group_id", ""),
+            "venue": SPACES[0],
+            "kind": "regular",
+            "repeat": "once",
+            "count": "4",
+            "start": "10:00",
+            "end": "12:00",
+        }
+    )
 
 
 def session_body(values: dict) -> dict:
@@ -93,8 +119,11 @@ def schedule():
         per_date = [{"date": day, "detail": " ".join(m)} for day, m in error.errors.items() if day[:2] == "20"]
         return _form_page(values, FormErrors(error), per_date, 409 if error.status == 409 else 422)
     if conflicts:
-        flash(f"{len(booked)}건을 잡았고 {len(conflicts)}건은 겹쳐서 빠졌습니다: "
-              + ", ".join(c["date"] for c in conflicts), "error")
+        flash(
+            f"{len(booked)}건을 잡았고 {len(conflicts)}건은 겹쳐서 빠졌습니다: "
+            + ", ".join(c["date"] for c in conflicts),
+            "error",
+        )
     else:
         flash(f"활동 {len(booked)}건을 잡았습니다.")
     first = booked[0]
@@ -104,8 +133,14 @@ def schedule():
 def _session_page(session_id: str, errors: FormErrors | None = None, status: int = 200):
     session = SessionsClient().get(session_id)
     group = GroupsClient().get(session["group_id"])
-    return render("views/schedule/show.html", title=("오류: " if errors else "") + f"활동 {session['date']}",
-                  session=session, group=group, errors=errors or FormErrors(), key=form_key()), status
+    return render(
+        "views/schedule/show.html",
+        title=("오류: " if errors else "") + f"활동 {session['date']}",
+        session=session,
+        group=group,
+        errors=errors or FormErrors(),
+        key=form_key(),
+    ), status
 
 
 @blueprint.get("/sessions/<session_id>")
@@ -117,8 +152,11 @@ def show(session_id: str):
 @blueprint.post("/sessions/<session_id>/attendance")
 @staff_only
 def attendance(session_id: str):
-    body = {"guardians": request.form.getlist("guardians"), "children": request.form.getlist("children"),
-            "notes": request.form.get("notes") or None}
+    body = {
+        "guardians": request.form.getlist("guardians"),
+        "children": request.form.getlist("children"),
+        "notes": request.form.get("notes") or None,
+    }
     try:
         held = SessionsClient().attendance(session_id, body, submitted_key())
     except ApiError as error:

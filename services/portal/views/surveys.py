@@ -1,5 +1,6 @@
 """만족도 조사: publish (the center's standard questions prefilled), copy last year's, close; results as
 counts and charts from the annual report (never one person's answers)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, request
@@ -18,7 +19,13 @@ STANDARD = [
     ("q2", "센터의 활동 지원(공간·활동비)에 만족하시나요?", "likert5", "activity_support", ""),
     ("q3", "모임 운영 방식에 만족하시나요?", "likert5", "operation", ""),
     ("q4", "내년에도 참여하고 싶으신가요?", "likert5", "operation", ""),
-    ("q5", "활동하며 어려웠던 점은 무엇인가요?", "choice", "difficulty", "서류 제출의 어려움, 일정 맞추기, 장소 부족, 없음"),
+    (
+        "q5",
+        "활동하며 어려웠던 점은 무엇인가요?",
+        "choice",
+        "difficulty",
+        "서류 제출의 어려움, 일정 맞추기, 장소 부족, 없음",
+    ),
     ("q6", "센터에 바라는 점을 적어 주세요.", "text", "", ""),
 ]
 KIND_OPTIONS = [("likert5", "5점 척도"), ("choice", "선택형"), ("text", "서술형"), ("", "사용 안 함")]
@@ -27,8 +34,15 @@ KIND_OPTIONS = [("likert5", "5점 척도"), ("choice", "선택형"), ("text", "�
 def _defaults(year: int) -> dict:
     values = {"title": f"{year}년 자조모임 만족도 조사", "year": str(year)}
     for row, (qid, text, kind, category, options) in enumerate(STANDARD):
-        values.update({f"q{row}_id": qid, f"q{row}_text": text, f"q{row}_kind": kind,
-                       f"q{row}_category": category, f"q{row}_options": options})
+        values.update(
+            {
+                f"q{row}_id": qid,
+                f"q{row}_text": text,
+                f"q{row}_kind": kind,
+                f"q{row}_category": category,
+                f"q{row}_options": options,
+            }
+        )
     return values
 
 
@@ -37,8 +51,12 @@ def survey_body(values: dict) -> dict:
     for row in range(QUESTION_ROWS):
         if not values.get(f"q{row}_kind") or not values.get(f"q{row}_text"):
             continue
-        question = {"id": values.get(f"q{row}_id") or f"q{row + 1}", "text": values[f"q{row}_text"],
-                    "kind": values[f"q{row}_kind"], "category": values.get(f"q{row}_category") or None}
+        question = {
+            "id": values.get(f"q{row}_id") or f"q{row + 1}",
+            "text": values[f"q{row}_text"],
+            "kind": values[f"q{row}_kind"],
+            "category": values.get(f"q{row}_category") or None,
+        }
         if question["kind"] == "choice":
             question["options"] = [o.strip() for o in values.get(f"q{row}_options", "").split(",") if o.strip()]
             question["multiple"] = True
@@ -51,10 +69,21 @@ def _page(year: int, values: dict | None = None, errors: FormErrors | None = Non
     surveys = SurveysClient().list(year)
     last_year = SurveysClient().list(year - 1)
     report = ReportsClient().annual(year)
-    return render("views/surveys/index.html", title=("오류: " if errors else "") + "만족도 조사", year=year,
-                  surveys=surveys, last_year=last_year, report=report, values=values or _defaults(year),
-                  errors=errors or FormErrors(), key=form_key(), rows=range(QUESTION_ROWS), kind_options=KIND_OPTIONS,
-                  results=results(surveys, report), years=range(this_year() + 1, this_year() - 10, -1)), status
+    return render(
+        "views/surveys/index.html",
+        title=("오류: " if errors else "") + "만족도 조사",
+        year=year,
+        surveys=surveys,
+        last_year=last_year,
+        report=report,
+        values=values or _defaults(year),
+        errors=errors or FormErrors(),
+        key=form_key(),
+        rows=range(QUESTION_ROWS),
+        kind_options=KIND_OPTIONS,
+        results=results(surveys, report),
+        years=range(this_year() + 1, this_year() - 10, -1),
+    ), status
 
 
 def results(surveys: list[dict], report: dict) -> list[dict]:
@@ -64,10 +93,17 @@ def results(surveys: list[dict], report: dict) -> list[dict]:
         likert = [q for q in report["satisfaction"]["questions"] if q.get("survey_id") == survey["id"]]
         choice_ids = [q["id"] for q in survey["questions"] if q["kind"] == "choice"]
         choices = {qid: report.get("choices", {}).get(qid, {}) for qid in choice_ids}
-        out.append({"survey": survey, "likert": likert, "choices": choices,
-                    "chart": charts.bars([q.get("text") or q["id"] for q in likert],
-                                         {"긍정 응답": [q["positive"] for q in likert],
-                                          "전체 응답": [q["responses"] for q in likert]})})
+        out.append(
+            {
+                "survey": survey,
+                "likert": likert,
+                "choices": choices,
+                "chart": charts.bars(
+                    [q.get("text") or q["id"] for q in likert],
+                    {"긍정 응답": [q["positive"] for q in likert], "전체 응답": [q["responses"] for q in likert]},
+                ),
+            }
+        )
     return out
 
 

@@ -1,4 +1,5 @@
 """Fixtures for activity: its app, and registration's events fed to activity's view of groups."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,8 +16,15 @@ from tests.real_registration import RealRegistration
 
 
 def registration_envelope(event_type: str, group_id: str, version: int, **data) -> dict:
-    return build(event_type, {"group_id": group_id, **data}, subject=group_id, source="registration",
-                 aggregate_type="group", version=version, actor="staff:registrar")
+    return build(
+        event_type,
+        {"group_id": group_id, **data},
+        subject=group_id,
+        source="registration",
+        aggregate_type="group",
+        version=version,
+        actor="staff:registrar",
+    )
 
 
 @dataclass
@@ -45,10 +53,20 @@ class Registry:
 
     def join(self, group_id: str, children: int = 1, year: int = 2026) -> tuple[str, list[str]]:
         member_id, child_ids = new_id(), [new_id() for _ in range(children)]
-        self.emit("MemberJoined", group_id, year=year, member_id=member_id, joined_on=f"{year}-03-02",
-                  district="용산구", children=[{"child_id": c} for c in child_ids],
-                  personal={"guardian_name": "김하늘", "phone": None,
-                            "children": [{"child_id": c, "name": "아이", "birth_date": "2023-01-01"} for c in child_ids]})
+        self.emit(
+            "MemberJoined",
+            group_id,
+            year=year,
+            member_id=member_id,
+            joined_on=f"{year}-03-02",
+            district="용산구",
+            children=[{"child_id": c} for c in child_ids],
+            personal={
+                "guardian_name": "김하늘",
+                "phone": None,
+                "children": [{"child_id": c, "name": "아이", "birth_date": "2023-01-01"} for c in child_ids],
+            },
+        )
         return member_id, child_ids
 
     def leave(self, group_id: str, member_id: str, year: int = 2026) -> None:

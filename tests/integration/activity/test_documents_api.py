@@ -1,4 +1,5 @@
 """Documents straight from a phone, stored in GridFS, and what a group still owes."""
+
 from __future__ import annotations
 
 import hashlib
@@ -24,8 +25,16 @@ def phone_photo(size: int = 3 * 1024 * 1024) -> bytes:
     return JPEG + os.urandom(size - len(JPEG))
 
 
-def upload(api, group_id, content: bytes, kind="receipt", filename="IMG_0001.jpg", declared="image/jpeg",
-           headers=None, **fields):
+def upload(
+    api,
+    group_id,
+    content: bytes,
+    kind="receipt",
+    filename="IMG_0001.jpg",
+    declared="image/jpeg",
+    headers=None,
+    **fields,
+):
     data = {"file": (io.BytesIO(content), filename, declared), "kind": kind, "group_id": group_id, **fields}
     return api.post("/api/v1/documents", data=data, content_type="multipart/form-data", headers=headers)
 
@@ -34,17 +43,37 @@ def test_phone_receipt_end_to_end(api, registry, activity):
     """A 3 MB phone photo as the receipt of a claim; the missing list shrinks as documents arrive."""
     group_id, _ = registry.approved_group()
     assert api.post(f"/api/v1/groups/{group_id}/budget", json={"year": 2026, "amount": 500_000}).status_code == 201
-    special = api.post("/api/v1/sessions", json={"group_id": group_id, "date": "2026-05-09", "start": "10:00",
-                                                 "end": "12:00", "kind": "special", "venue": "키움터"}).get_json()
+    special = api.post(
+        "/api/v1/sessions",
+        json={
+            "group_id": group_id,
+            "date": "2026-05-09",
+            "start": "10:00",
+            "end": "12:00",
+            "kind": "special",
+            "venue": "키움터",
+        },
+    ).get_json()
     held = api.post(f"/api/v1/sessions/{special['id']}/attendance", json={"guardians": [], "children": []})
     assert held.status_code == 200
-    expense = api.post("/api/v1/expenses", json={"group_id": group_id, "session_id": special["id"],
-                                                 "date": "2026-05-09", "amount": 48_000, "category": "간식비"}).get_json()
+    expense = api.post(
+        "/api/v1/expenses",
+        json={
+            "group_id": group_id,
+            "session_id": special["id"],
+            "date": "2026-05-09",
+            "amount": 48_000,
+            "category": "간식비",
+        },
+    ).get_json()
 
     owed = api.get(f"/api/v1/groups/{group_id}/documents/missing?year=2026").get_json()
     assert owed["complete"] is False
     assert [(m["kind"], m["session_id"], m["expense_id"]) for m in owed["missing"]] == [
-        ("activity_plan", None, None), ("result_report", special["id"], None), ("receipt", special["id"], expense["id"])]
+        ("activity_plan", None, None),
+        ("result_report", special["id"], None),
+        ("receipt", special["id"], expense["id"]),
+    ]
 
     photo = phone_photo()
     response = upload(api, group_id, photo, filename="영수증 사진.jpg", expense_id=expense["id"])
@@ -59,15 +88,27 @@ def test_phone_receipt_end_to_end(api, registry, activity):
     assert content.status_code == 200 and content.data == photo and content.mimetype == "image/jpeg"
     event = activity.db["events"].find_one({"type": "DocumentSubmitted"})["envelope"]
     assert event["subject"] == document["id"] and event["data"] == {
-        "document_id": document["id"], "group_id": group_id, "year": 2026, "kind": "receipt", "session_id": None,
-        "expense_id": expense["id"], "filename": "영수증 사진.jpg", "content_type": "image/jpeg",
-        "size": len(photo), "sha256": document["sha256"]}
+        "document_id": document["id"],
+        "group_id": group_id,
+        "year": 2026,
+        "kind": "receipt",
+        "session_id": None,
+        "expense_id": expense["id"],
+        "filename": "영수증 사진.jpg",
+        "content_type": "image/jpeg",
+        "size": len(photo),
+        "sha256": document["sha256"],
+    }
 
     owed = api.get(f"/api/v1/groups/{group_id}/documents/missing").get_json()
     assert [m["kind"] for m in owed["missing"]] == ["activity_plan", "result_report"] and owed["year"] == 2026
     assert upload(api, group_id, PDF + b"plan", kind="activity_plan", filename="plan.pdf").status_code == 201
-    assert upload(api, group_id, PNG + b"report", kind="result_report", filename="r.png",
-                  session_id=special["id"]).status_code == 201
+    assert (
+        upload(
+            api, group_id, PNG + b"report", kind="result_report", filename="r.png", session_id=special["id"]
+        ).status_code
+        == 201
+    )
     done = api.get(f"/api/v1/groups/{group_id}/documents/missing?year=2026").get_json()
     assert done == {"group_id": group_id, "year": 2026, "complete": True, "missing": []}
     assert len(api.get(f"/api/v1/groups/{group_id}/documents").get_json()["documents"]) == 3
@@ -78,11 +119,20 @@ def test_receipt_named_in_the_claim_counts_and_rejected_claims_owe_nothing(api, 
     api.post(f"/api/v1/groups/{group_id}/budget", json={"year": 2026, "amount": 500_000})
     receipt = upload(api, group_id, HEIC + b"rest", filename="IMG_0002.HEIC", declared="image/heic").get_json()
     assert receipt["content_type"] == "image/heic"
-    covered = api.post("/api/v1/expenses", json={"group_id": group_id, "date": "2026-05-09", "amount": 10_000,
-                                                 "category": "재료비", "document_ids": [receipt["id"]]})
+    covered = api.post(
+        "/api/v1/expenses",
+        json={
+            "group_id": group_id,
+            "date": "2026-05-09",
+            "amount": 10_000,
+            "category": "재료비",
+            "document_ids": [receipt["id"]],
+        },
+    )
     assert covered.status_code == 201, covered.get_json()
-    rejected = api.post("/api/v1/expenses", json={"group_id": group_id, "date": "2026-05-10", "amount": 10_000,
-                                                  "category": "재료비"}).get_json()
+    rejected = api.post(
+        "/api/v1/expenses", json={"group_id": group_id, "date": "2026-05-10", "amount": 10_000, "category": "재료비"}
+    ).get_json()
     api.post(f"/api/v1/expenses/{rejected['id']}/reject", json={"reason": "중복 청구"})
     owed = api.get(f"/api/v1/groups/{group_id}/documents/missing?year=2026").get_json()
     assert [m["kind"] for m in owed["missing"]] == ["activity_plan"]
@@ -90,8 +140,17 @@ def test_receipt_named_in_the_claim_counts_and_rejected_claims_owe_nothing(api, 
 
 def test_a_held_regular_session_needs_no_report(api, registry):
     group_id, _ = registry.approved_group()
-    session = api.post("/api/v1/sessions", json={"group_id": group_id, "date": "2026-05-09", "start": "10:00",
-                                                 "end": "12:00", "kind": "regular", "venue": "자람터"}).get_json()
+    session = api.post(
+        "/api/v1/sessions",
+        json={
+            "group_id": group_id,
+            "date": "2026-05-09",
+            "start": "10:00",
+            "end": "12:00",
+            "kind": "regular",
+            "venue": "자람터",
+        },
+    ).get_json()
     api.post(f"/api/v1/sessions/{session['id']}/attendance", json={"guardians": [], "children": []})
     owed = api.get(f"/api/v1/groups/{group_id}/documents/missing?year=2026").get_json()
     assert [m["kind"] for m in owed["missing"]] == ["activity_plan"]
@@ -109,12 +168,15 @@ def test_too_large_is_413(api, registry, stored):
     assert upload(api, group_id, phone_photo(10 * 1024 * 1024)).status_code == 201  # exactly 10 MB is fine
 
 
-@pytest.mark.parametrize("content, declared", [
-    (b"GIF89a" + b"\x00" * 100, "image/gif"),
-    (b"hello, this is text", "text/plain"),
-    (b"MZ\x90\x00 executable", "image/jpeg"),  # declared as a photo, but it is not one
-    (b"", "image/jpeg"),
-])
+@pytest.mark.parametrize(
+    "content, declared",
+    [
+        (b"GIF89a" + b"\x00" * 100, "image/gif"),
+        (b"hello, this is text", "text/plain"),
+        (b"MZ\x90\x00 executable", "image/jpeg"),  # declared as a photo, but it is not one
+        (b"", "image/jpeg"),
+    ],
+)
 def test_other_content_is_415(api, registry, stored, content, declared):
     group_id, _ = registry.approved_group()
     before = stored()
@@ -130,13 +192,16 @@ def test_declared_type_is_not_trusted(api, registry):
     assert response.status_code == 201 and response.get_json()["content_type"] == "application/pdf"
 
 
-@pytest.mark.parametrize("fields, field", [
-    ({"kind": "selfie"}, "kind"),
-    ({"kind": None}, "kind"),
-    ({"colour": "red"}, "colour"),
-    ({"session_id": "not-a-session"}, "session_id"),
-    ({"expense_id": "not-an-expense"}, "expense_id"),
-])
+@pytest.mark.parametrize(
+    "fields, field",
+    [
+        ({"kind": "selfie"}, "kind"),
+        ({"kind": None}, "kind"),
+        ({"colour": "red"}, "colour"),
+        ({"session_id": "not-a-session"}, "session_id"),
+        ({"expense_id": "not-an-expense"}, "expense_id"),
+    ],
+)
 def test_bad_form_fields(api, registry, stored, fields, field):
     group_id, _ = registry.approved_group()
     data = {"file": (io.BytesIO(PDF), "a.pdf", "application/pdf"), "kind": "receipt", "group_id": group_id, **fields}
@@ -151,8 +216,9 @@ def test_bad_form_fields(api, registry, stored, fields, field):
 def test_missing_file_json_body_and_unknown_group(api, registry, stored):
     group_id, _ = registry.approved_group()
     before = stored()
-    no_file = api.post("/api/v1/documents", data={"kind": "receipt", "group_id": group_id},
-                       content_type="multipart/form-data")
+    no_file = api.post(
+        "/api/v1/documents", data={"kind": "receipt", "group_id": group_id}, content_type="multipart/form-data"
+    )
     assert no_file.status_code == 422 and "file" in no_file.get_json()["errors"]
     assert api.post("/api/v1/documents", json={"kind": "receipt", "group_id": group_id}).status_code == 415
     unknown = upload(api, "unknown-group", PDF)
@@ -177,8 +243,12 @@ def test_a_large_upload_streams_to_gridfs_without_a_copy_in_memory(activity, reg
     allocates a small fraction of the file (reading it whole and letting GridFS buffer it took about four copies)."""
     group_id, _ = registry.approved_group()
     photo = phone_photo(10 * 1024 * 1024 - 4096)
-    builder = EnvironBuilder(path="/api/v1/documents", method="POST", headers=STAFF, data={
-        "file": (io.BytesIO(photo), "big.jpg", "image/jpeg"), "kind": "activity_plan", "group_id": group_id})
+    builder = EnvironBuilder(
+        path="/api/v1/documents",
+        method="POST",
+        headers=STAFF,
+        data={"file": (io.BytesIO(photo), "big.jpg", "image/jpeg"), "kind": "activity_plan", "group_id": group_id},
+    )
     environ = builder.get_environ()  # the request body exists before the measure starts
     tracemalloc.start()
     try:
@@ -191,7 +261,9 @@ def test_a_large_upload_streams_to_gridfs_without_a_copy_in_memory(activity, reg
     assert status.startswith("201"), b"".join(body)
     document = json.loads(b"".join(body))
     assert document["size"] == len(photo) and document["sha256"] == hashlib.sha256(photo).hexdigest()
-    assert peak < len(photo) / 4, f"the request allocated {peak / 2**20:.1f} MiB for a {len(photo) / 2**20:.0f} MiB file"
+    assert peak < len(photo) / 4, (
+        f"the request allocated {peak / 2**20:.1f} MiB for a {len(photo) / 2**20:.0f} MiB file"
+    )
     assert activity.files.read(document["id"]) == photo
     chunks = list(activity.db["documents.chunks"].find({"files_id": document["id"]}, {"n": 1, "data": 1}).sort("n"))
     assert [c["n"] for c in chunks] == list(range(len(chunks)))

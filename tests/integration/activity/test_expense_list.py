@@ -1,4 +1,5 @@
 """The claims queue: expense claims by group, year and status, a page at a time."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,9 +16,13 @@ def test_claims_queue_pages_with_document_ids(api, registry):
     for g in (group_id, other):
         assert api.post(f"/api/v1/groups/{g}/budget", json={"year": 2026, "amount": 1_000_000}).status_code == 201
     receipt = upload(api, group_id, JPEG).get_json()["id"]
-    claims = [api.post("/api/v1/expenses", json={"group_id": g, "date": f"2026-05-0{d}", "amount": 10_000,
-                                                  "category": "간식비", "document_ids": docs}).get_json()["id"]
-              for g, d, docs in ((group_id, 3, [receipt]), (group_id, 1, []), (other, 2, []), (group_id, 4, []))]
+    claims = [
+        api.post(
+            "/api/v1/expenses",
+            json={"group_id": g, "date": f"2026-05-0{d}", "amount": 10_000, "category": "간식비", "document_ids": docs},
+        ).get_json()["id"]
+        for g, d, docs in ((group_id, 3, [receipt]), (group_id, 1, []), (other, 2, []), (group_id, 4, []))
+    ]
     assert api.post(f"/api/v1/expenses/{claims[3]}/approve").status_code == 200
 
     queue = api.get("/api/v1/expenses?status=claimed&year=2026").get_json()

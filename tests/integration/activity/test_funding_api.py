@@ -1,4 +1,5 @@
 """Budgets and expense claims over HTTP against real MongoDB."""
+
 from __future__ import annotations
 
 import pytest
@@ -53,12 +54,22 @@ def test_claims_up_to_the_remaining_budget(api, registry, activity, stored):
     response = claim(api, group_id, 200_000, description="색종이, 풀")
     assert response.status_code == 201, response.get_json()
     expense = response.get_json()
-    assert expense["status"] == "claimed" and expense["version"] == 2 and expense["budget_id"] == f"budget:{group_id}:2026"
+    assert (
+        expense["status"] == "claimed" and expense["version"] == 2 and expense["budget_id"] == f"budget:{group_id}:2026"
+    )
     assert api.get(f"/api/v1/expenses/{expense['id']}").get_json() == expense
     event = activity.db["events"].find_one({"type": "ExpenseClaimed"})["envelope"]
-    assert event["data"] == {"expense_id": expense["id"], "group_id": group_id, "year": 2026, "session_id": None,
-                             "date": "2026-05-09", "amount": 200_000, "category": "재료비",
-                             "description": "색종이, 풀", "document_ids": []}
+    assert event["data"] == {
+        "expense_id": expense["id"],
+        "group_id": group_id,
+        "year": 2026,
+        "session_id": None,
+        "date": "2026-05-09",
+        "amount": 200_000,
+        "category": "재료비",
+        "description": "색종이, 풀",
+        "document_ids": [],
+    }
     before = stored()
     over = claim(api, group_id, 100_001)
     assert over.status_code == 422 and over.mimetype == PROBLEM and "amount" in over.get_json()["errors"]
@@ -85,10 +96,20 @@ def test_approve_and_reject(api, registry, activity):
     assert api.post(f"/api/v1/expenses/{first['id']}/reject", json={"reason": "x"}).status_code == 409
     assert api.post("/api/v1/expenses/nope/approve").status_code == 404
     kinds = {e["type"]: e["envelope"]["data"] for e in activity.db["events"].find()}
-    assert kinds["ExpenseApproved"] == {"expense_id": first["id"], "group_id": group_id, "year": 2026, "amount": 200_000}
+    assert kinds["ExpenseApproved"] == {
+        "expense_id": first["id"],
+        "group_id": group_id,
+        "year": 2026,
+        "amount": 200_000,
+    }
     assert kinds["ExpenseRejected"]["reason"] == "영수증 불일치" and kinds["ExpenseRejected"]["amount"] == 100_000
     budget = api.get(f"/api/v1/groups/{group_id}/budget?year=2026").get_json()
-    assert (budget["claimed"], budget["approved"], budget["rejected"], budget["remaining"]) == (300_000, 200_000, 100_000, 100_000)
+    assert (budget["claimed"], budget["approved"], budget["rejected"], budget["remaining"]) == (
+        300_000,
+        200_000,
+        100_000,
+        100_000,
+    )
     assert {e["id"]: e["status"] for e in budget["expenses"]} == {first["id"]: "approved", second["id"]: "rejected"}
     assert claim(api, group_id, 100_000).status_code == 201  # the rejected amount is free again
 
@@ -97,18 +118,34 @@ def test_claim_links_must_belong_to_the_group(api, registry, stored):
     group_id, _ = registry.approved_group()
     other, _ = registry.approved_group()
     allocate(api, group_id)
-    foreign = api.post("/api/v1/sessions", json={"group_id": other, "date": "2026-05-09", "start": "10:00",
-                                                 "end": "11:00", "kind": "regular", "venue": "external"}).get_json()
+    foreign = api.post(
+        "/api/v1/sessions",
+        json={
+            "group_id": other,
+            "date": "2026-05-09",
+            "start": "10:00",
+            "end": "11:00",
+            "kind": "regular",
+            "venue": "external",
+        },
+    ).get_json()
     before = stored()
     response = claim(api, group_id, session_id=foreign["id"], document_ids=["nope"])
     assert response.status_code == 422 and {"session_id", "document_ids"} <= set(response.get_json()["errors"])
     assert stored() == before
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"amount": 0}, "amount"), ({"amount": 10.5}, "amount"), ({"date": "2026/05/09"}, "date"),
-    ({"category": ""}, "category"), ({"document_ids": "abc"}, "document_ids"), ({"extra": 1}, "extra"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"amount": 0}, "amount"),
+        ({"amount": 10.5}, "amount"),
+        ({"date": "2026/05/09"}, "date"),
+        ({"category": ""}, "category"),
+        ({"document_ids": "abc"}, "document_ids"),
+        ({"extra": 1}, "extra"),
+    ],
+)
 def test_claim_bad_input(api, registry, stored, changes, field):
     group_id, _ = registry.approved_group()
     allocate(api, group_id)
@@ -137,8 +174,9 @@ def test_the_budgets_of_a_year_in_one_call(api, registry):
     assert listed.status_code == 200, listed.get_json()
     mine = {b["group_id"]: b for b in listed.get_json()["budgets"] if b["group_id"] in groups}
     assert {g: b["allocated"] for g, b in mine.items()} == {groups[0]: 300_000, groups[1]: 450_000}
-    assert mine[groups[0]] == {k: v for k, v in api.get(f"/api/v1/groups/{groups[0]}/budget?year=2026").get_json().items()
-                               if k != "expenses"}
+    assert mine[groups[0]] == {
+        k: v for k, v in api.get(f"/api/v1/groups/{groups[0]}/budget?year=2026").get_json().items() if k != "expenses"
+    }
     assert later not in {b["group_id"] for b in listed.get_json()["budgets"]}
     assert later in {b["group_id"] for b in api.get("/api/v1/budgets?year=2027").get_json()["budgets"]}
     for bad in ("", "?year=1999", "?year=next"):

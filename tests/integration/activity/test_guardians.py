@@ -1,4 +1,5 @@
 """Guardians (members signed in to the portal) in activity: their own group only, enforced by activity itself."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,15 @@ pytestmark = pytest.mark.integration
 
 
 def session_body(group_id: str, day: str = "2026-05-09", **changes) -> dict:
-    return {"group_id": group_id, "date": day, "start": "10:00", "end": "12:00", "kind": "regular",
-            "venue": "external", **changes}
+    return {
+        "group_id": group_id,
+        "date": day,
+        "start": "10:00",
+        "end": "12:00",
+        "kind": "regular",
+        "venue": "external",
+        **changes,
+    }
 
 
 @pytest.fixture
@@ -25,7 +33,9 @@ def two_groups(api, registry):
 def test_a_guardian_reads_and_uploads_for_its_own_group_only(api, two_groups, stored):
     a, b, member, sessions = two_groups
     me = acting(f"guardian:{member}")
-    assert [s["id"] for s in api.get(f"/api/v1/sessions?group_id={a}", headers=me).get_json()["sessions"]] == [sessions[a]]
+    assert [s["id"] for s in api.get(f"/api/v1/sessions?group_id={a}", headers=me).get_json()["sessions"]] == [
+        sessions[a]
+    ]
     assert api.get(f"/api/v1/sessions/{sessions[a]}", headers=me).status_code == 200
     assert api.get(f"/api/v1/groups/{a}/documents/missing?year=2026", headers=me).status_code == 200
     uploaded = upload(api, a, JPEG, kind="activity_plan", headers=me)
@@ -38,14 +48,17 @@ def test_a_guardian_reads_and_uploads_for_its_own_group_only(api, two_groups, st
 
     before = stored()
     forbidden = [
-        api.get(f"/api/v1/sessions?group_id={b}", headers=me), api.get("/api/v1/sessions", headers=me),
+        api.get(f"/api/v1/sessions?group_id={b}", headers=me),
+        api.get("/api/v1/sessions", headers=me),
         api.get(f"/api/v1/sessions/{sessions[b]}", headers=me),
-        api.get(f"/api/v1/groups/{b}/documents/missing", headers=me), api.get(f"/api/v1/groups/{b}/documents", headers=me),
+        api.get(f"/api/v1/groups/{b}/documents/missing", headers=me),
+        api.get(f"/api/v1/groups/{b}/documents", headers=me),
         upload(api, b, JPEG, kind="activity_plan", headers=me),
         api.post("/api/v1/sessions", json=session_body(a), headers=me),
         api.post(f"/api/v1/sessions/{sessions[a]}/cancel", json={}, headers=me),
         api.post(f"/api/v1/groups/{a}/budget", json={"year": 2026, "amount": 1000}, headers=me),
-        api.get(f"/api/v1/groups/{a}/budget", headers=me), api.get("/api/v1/spaces", headers=me),
+        api.get(f"/api/v1/groups/{a}/budget", headers=me),
+        api.get("/api/v1/spaces", headers=me),
     ]
     assert [r.status_code for r in forbidden] == [403] * len(forbidden)
     assert all(r.mimetype == "application/problem+json" for r in forbidden)

@@ -1,5 +1,6 @@
 """Hostile uploads (issue 14): filenames cleaned at the door, every stored document downloads, and a file
 outlives an exception only if its event may have committed (the sweep removes the rest)."""
+
 from __future__ import annotations
 
 import io
@@ -12,14 +13,17 @@ from jajo import mongo
 from tests.integration.activity.test_documents_api import JPEG, upload
 
 
-@pytest.mark.parametrize("sent, stored", [
-    ("tab\tand\x0bvt.pdf", "tab andvt.pdf"),
-    ("../../etc/passwd", "passwd"),
-    ("\u202egpj.exe", "gpj.exe"),
-    ("a\x00\x07b.jpg", "ab.jpg"),
-    ("...", "upload"),
-    ("가" * 400 + ".jpeg", "가" * 195 + ".jpeg"),
-])
+@pytest.mark.parametrize(
+    "sent, stored",
+    [
+        ("tab\tand\x0bvt.pdf", "tab andvt.pdf"),
+        ("../../etc/passwd", "passwd"),
+        ("\u202egpj.exe", "gpj.exe"),
+        ("a\x00\x07b.jpg", "ab.jpg"),
+        ("...", "upload"),
+        ("가" * 400 + ".jpeg", "가" * 195 + ".jpeg"),
+    ],
+)
 def test_filenames_are_cleaned_at_the_door_and_always_download(api, registry, sent, stored):
     group_id, _ = registry.approved_group()
     response = upload(api, group_id, JPEG + b"x" * 100, filename=sent)
@@ -42,7 +46,8 @@ def test_a_stored_name_that_predates_the_cleaning_still_downloads(api, registry,
 
 
 def test_a_document_whose_commit_outcome_is_unknown_keeps_its_file_and_the_sweep_keeps_committed_ones(
-        api, registry, activity, monkeypatch):
+    api, registry, activity, monkeypatch
+):
     group_id, _ = registry.approved_group()
     real_commit = mongo._commit
 

@@ -1,4 +1,5 @@
 """Through real Kafka: registration's events reach activity's view; the booking race; activity's own events."""
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,15 @@ def published(settings):
 
 
 def slot(group_id: str, **changes) -> dict:
-    return {"group_id": group_id, "date": "2026-05-09", "start": "10:00", "end": "12:00", "kind": "regular",
-            "venue": "공동육아방", **changes}
+    return {
+        "group_id": group_id,
+        "date": "2026-05-09",
+        "start": "10:00",
+        "end": "12:00",
+        "kind": "regular",
+        "venue": "공동육아방",
+        **changes,
+    }
 
 
 def test_registration_events_reach_activity_through_kafka(settings, background, activity, api):
@@ -52,12 +60,18 @@ def test_registration_events_reach_activity_through_kafka(settings, background, 
     assert formed_only.status_code == 409 and "approved" in formed_only.get_json()["detail"]
 
     assert registration.post(f"/api/v1/groups/{group['id']}/approve", headers=STAFF).status_code == 200
-    session = eventually(lambda: (r := api.post("/api/v1/sessions", json=slot(group["id"]))).status_code == 201
-                         and r.get_json(), what="session accepted once GroupApproved arrived")
+    session = eventually(
+        lambda: (r := api.post("/api/v1/sessions", json=slot(group["id"]))).status_code == 201 and r.get_json(),
+        what="session accepted once GroupApproved arrived",
+    )
 
     def join(name: str) -> dict:
-        body = {"guardian_name": name, "district": "용산구", "children": [{"name": "아이", "birth_date": "2023-04-01"}],
-                "consent": consent_block(1)}
+        body = {
+            "guardian_name": name,
+            "district": "용산구",
+            "children": [{"name": "아이", "birth_date": "2023-04-01"}],
+            "consent": consent_block(1),
+        }
         response = registration.post(f"/api/v1/groups/{group['id']}/members", json=body, headers=STAFF)
         assert response.status_code == 201, response.get_json()
         return response.get_json()
@@ -71,12 +85,18 @@ def test_registration_events_reach_activity_through_kafka(settings, background, 
     assert left.status_code == 200, left.get_json()
     eventually(lambda: leaves not in activity.views.group(group["id"]).members, what="MemberLeft in view")
 
-    refused = api.post(f"/api/v1/sessions/{later['id']}/attendance",
-                       json={"guardians": [stays, leaves], "children": stays_kids + leaves_kids[:1]})
+    refused = api.post(
+        f"/api/v1/sessions/{later['id']}/attendance",
+        json={"guardians": [stays, leaves], "children": stays_kids + leaves_kids[:1]},
+    )
     assert refused.status_code == 422
     assert set(refused.get_json()["errors"]) == {"guardians", "children"}
     held = api.post(f"/api/v1/sessions/{session['id']}/attendance", json={"guardians": [stays], "children": stays_kids})
-    assert held.status_code == 200 and held.get_json()["parents"] == 1 and held.get_json()["children"] == len(stays_kids) == 1
+    assert (
+        held.status_code == 200
+        and held.get_json()["parents"] == 1
+        and held.get_json()["children"] == len(stays_kids) == 1
+    )
 
     assert registration.post(f"/api/v1/groups/{group['id']}/close", headers=STAFF).status_code == 200
     eventually(lambda: activity.views.group(group["id"]).closed, what="GroupClosed in view")
@@ -87,8 +107,10 @@ def test_registration_events_reach_activity_through_kafka(settings, background, 
 def test_twenty_concurrent_bookings_of_one_slot_one_wins(settings, background, activity, api, published):
     group_id, _ = published.approved_group()
     background(activity.consumer(), activity.relay())
-    eventually(lambda: activity.views.group(group_id) is not None and activity.views.group(group_id).approved,
-               what="the approved group in activity's view")
+    eventually(
+        lambda: activity.views.group(group_id) is not None and activity.views.group(group_id).approved,
+        what="the approved group in activity's view",
+    )
 
     barrier, statuses = threading.Barrier(20), []
     client = activity.client_app
@@ -108,8 +130,12 @@ def test_twenty_concurrent_bookings_of_one_slot_one_wins(settings, background, a
     assert len(day["bookings"]) == 1 and day["version"] == 1
     assert activity.db["events"].count_documents({"type": "SessionScheduled"}) == 1
 
-    consumer = KafkaConsumer(settings.topic("activity.events"), bootstrap_servers=settings.kafka_bootstrap_servers,
-                             auto_offset_reset="earliest", consumer_timeout_ms=200)
+    consumer = KafkaConsumer(
+        settings.topic("activity.events"),
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=200,
+    )
     try:
         records: list = []
         eventually(lambda: records.extend(consumer) or len(records) >= 2, what="activity's events on Kafka")

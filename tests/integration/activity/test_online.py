@@ -1,5 +1,6 @@
 """Online sessions (온라인 간담회): meeting links, connection reports, and the annual report's online block
 through the real relay → Kafka → projector path."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,21 +15,41 @@ MEET = "https://meet.example.kr/jajo-0509"
 
 
 def online(group_id: str, **changes) -> dict:
-    return {"group_id": group_id, "date": "2026-05-09", "start": "20:00", "end": "21:00", "kind": "online",
-            "venue": "online", "meeting_url": MEET, "dial_in": "02-123-4567", **changes}
+    return {
+        "group_id": group_id,
+        "date": "2026-05-09",
+        "start": "20:00",
+        "end": "21:00",
+        "kind": "online",
+        "venue": "online",
+        "meeting_url": MEET,
+        "dial_in": "02-123-4567",
+        **changes,
+    }
 
 
 def test_meeting_links_are_for_online_sessions_only(api, registry, stored):
     group_id, _ = registry.approved_group()
     before = stored()
-    for body, field in ((online(group_id, meeting_url="http://meet.example.kr/x"), "meeting_url"),
-                        (online(group_id, meeting_url="javascript:alert(1)"), "meeting_url"),
-                        (online(group_id, kind="regular", venue="external"), "meeting_url"),
-                        (online(group_id, kind="regular", venue="external", meeting_url=None), "dial_in")):
+    for body, field in (
+        (online(group_id, meeting_url="http://meet.example.kr/x"), "meeting_url"),
+        (online(group_id, meeting_url="javascript:alert(1)"), "meeting_url"),
+        (online(group_id, kind="regular", venue="external"), "meeting_url"),
+        (online(group_id, kind="regular", venue="external", meeting_url=None), "dial_in"),
+    ):
         refused = api.post("/api/v1/sessions", json=body)
         assert refused.status_code == 422 and field in refused.get_json()["errors"], (body, refused.get_json())
-    series = {"group_id": group_id, "first_date": "2026-05-01", "frequency": "weekly", "count": 2, "start": "10:00",
-              "end": "11:00", "kind": "regular", "venue": "external", "meeting_url": MEET}
+    series = {
+        "group_id": group_id,
+        "first_date": "2026-05-01",
+        "frequency": "weekly",
+        "count": 2,
+        "start": "10:00",
+        "end": "11:00",
+        "kind": "regular",
+        "venue": "external",
+        "meeting_url": MEET,
+    }
     assert api.post("/api/v1/sessions/series", json=series).status_code == 422
     assert stored() == before
     session = api.post("/api/v1/sessions", json=online(group_id)).get_json()
@@ -69,15 +90,26 @@ def test_connection_reports_reach_the_annual_report(api, registry, activity, set
     assert activity.db["events"].count_documents({}) == events
     view = api.get(f"/api/v1/sessions/{session}", headers=me).get_json()
     assert {c["member_id"]: c["status"] for c in view["connections"]} == {
-        first: "ok", second: "audio", third: "could_not_join"}
+        first: "ok",
+        second: "audio",
+        third: "could_not_join",
+    }
 
     reporting = bootstrap_reporting(settings).ensure_indexes()
     background(activity.relay(), reporting.consumer())
     http = reporting_app(settings).test_client()
-    expected = {"sessions_held": 1, "reports": 3, "problem_rate": 0.6667,
-                "by_status": {"ok": 1, "audio": 1, "video": 0, "dropped": 0, "could_not_join": 1}}
-    eventually(lambda: http.get("/api/v1/reports/annual/2026", headers=STAFF).get_json()["online"] == expected,
-               what="the online block of the annual report")
+    expected = {
+        "sessions_held": 1,
+        "reports": 3,
+        "problem_rate": 0.6667,
+        "by_status": {"ok": 1, "audio": 1, "video": 0, "dropped": 0, "could_not_join": 1},
+    }
+    eventually(
+        lambda: http.get("/api/v1/reports/annual/2026", headers=STAFF).get_json()["online"] == expected,
+        what="the online block of the annual report",
+    )
     audit = http.get(f"/api/v1/audit/events?subject={session}&type=ConnectionReported", headers=STAFF).get_json()
     assert [(e["actor"], e.get("actorvia")) for e in audit["events"]][-1] == ("staff:mina", "portal:web")
-    assert "온라인 접속 문제율,,0.6667" in http.get("/api/v1/reports/annual/2026.csv", headers=STAFF).get_data(as_text=True)
+    assert "온라인 접속 문제율,,0.6667" in http.get("/api/v1/reports/annual/2026.csv", headers=STAFF).get_data(
+        as_text=True
+    )

@@ -1,4 +1,5 @@
 """Document review: staff accept or return what a group submitted; a returned document is owed again."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,17 +20,26 @@ def test_return_resubmit_accept(api, registry, activity, stored):
     plan = upload(api, group_id, PDF, kind="activity_plan", filename="계획서.pdf", headers=guardian).get_json()
     assert plan["review"] == {"status": "submitted", "reason": None} and owed(api, group_id) == []
 
-    assert api.post(f"/api/v1/documents/{plan['id']}/return", json={"reason": "서명 누락"}, headers=guardian).status_code == 403
+    assert (
+        api.post(f"/api/v1/documents/{plan['id']}/return", json={"reason": "서명 누락"}, headers=guardian).status_code
+        == 403
+    )
     before = stored()
     for body in ({}, {"reason": ""}, {"reason": "   "}, {"reason": "x" * 501}):
         refused = api.post(f"/api/v1/documents/{plan['id']}/return", json=body)
         assert refused.status_code == 422 and "reason" in refused.get_json()["errors"], body
     assert stored() == before
 
-    returned = api.post(f"/api/v1/documents/{plan['id']}/return", json={"reason": "서명 누락"},
-                        headers={"Idempotency-Key": "r1"})
-    assert returned.status_code == 200 and returned.get_json()["review"] == {"status": "returned", "reason": "서명 누락"}
-    again = api.post(f"/api/v1/documents/{plan['id']}/return", json={"reason": "서명 누락"}, headers={"Idempotency-Key": "r1"})
+    returned = api.post(
+        f"/api/v1/documents/{plan['id']}/return", json={"reason": "서명 누락"}, headers={"Idempotency-Key": "r1"}
+    )
+    assert returned.status_code == 200 and returned.get_json()["review"] == {
+        "status": "returned",
+        "reason": "서명 누락",
+    }
+    again = api.post(
+        f"/api/v1/documents/{plan['id']}/return", json={"reason": "서명 누락"}, headers={"Idempotency-Key": "r1"}
+    )
     assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
     assert api.get(f"/api/v1/documents/{plan['id']}", headers=guardian).get_json()["review"]["status"] == "returned"
     assert owed(api, group_id) == ["activity_plan"]
@@ -43,7 +53,9 @@ def test_return_resubmit_accept(api, registry, activity, stored):
     assert accepted.status_code == 200 and accepted.get_json()["review"] == {"status": "accepted", "reason": None}
     assert api.post(f"/api/v1/documents/{second['id']}/return", json={"reason": "늦게"}).status_code == 409
     assert api.post("/api/v1/documents/nothing/accept").status_code == 404
-    types = [e["envelope"]["type"] for e in activity.db["events"].find({"subject": {"$in": [plan["id"], second["id"]]}})]
+    types = [
+        e["envelope"]["type"] for e in activity.db["events"].find({"subject": {"$in": [plan["id"], second["id"]]}})
+    ]
     assert sorted(types) == ["DocumentAccepted", "DocumentReturned", "DocumentSubmitted", "DocumentSubmitted"]
     event = activity.db["events"].find_one({"type": "DocumentAccepted"})["envelope"]
     assert (event["actor"], event["actorvia"]) == ("staff:mina", "portal:web")

@@ -1,4 +1,5 @@
 """Sessions over HTTP against real MongoDB: every contract rule of scheduling, attendance and cancelling."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,16 @@ PROBLEM = "application/problem+json"
 
 
 def slot(group_id: str, **changes) -> dict:
-    return {"group_id": group_id, "date": "2026-05-09", "start": "10:00", "end": "12:00", "kind": "regular",
-            "venue": "키움터", "title": "숲 놀이", **changes}
+    return {
+        "group_id": group_id,
+        "date": "2026-05-09",
+        "start": "10:00",
+        "end": "12:00",
+        "kind": "regular",
+        "venue": "키움터",
+        "title": "숲 놀이",
+        **changes,
+    }
 
 
 def schedule(api, group_id, **changes):
@@ -28,13 +37,24 @@ def test_schedule_returns_session_with_id_and_version_and_books_space(api, regis
     assert api.get(f"/api/v1/sessions/{session['id']}").get_json() == session
     [scheduled, booked] = sorted(activity.db["events"].find(), key=lambda e: e["type"])
     assert scheduled["envelope"]["data"] == {
-        "session_id": session["id"], "group_id": group_id, "date": "2026-05-09", "start": "10:00", "end": "12:00",
-        "kind": "regular", "venue": "키움터", "title": "봄맞이 숲 놀이 🌱", "series_id": None,
-        "meeting_url": None, "dial_in": None}
+        "session_id": session["id"],
+        "group_id": group_id,
+        "date": "2026-05-09",
+        "start": "10:00",
+        "end": "12:00",
+        "kind": "regular",
+        "venue": "키움터",
+        "title": "봄맞이 숲 놀이 🌱",
+        "series_id": None,
+        "meeting_url": None,
+        "dial_in": None,
+    }
     assert booked["type"] == "SpaceBooked" and booked["subject"] == "space:키움터:2026-05-09"
     assert booked["envelope"]["data"]["session_id"] == session["id"]
     bookings = api.get("/api/v1/spaces/키움터/bookings?date=2026-05-09").get_json()
-    assert bookings["bookings"] == [{"session_id": session["id"], "group_id": group_id, "start": "10:00", "end": "12:00"}]
+    assert bookings["bookings"] == [
+        {"session_id": session["id"], "group_id": group_id, "start": "10:00", "end": "12:00"}
+    ]
     assert bookings["opens"] == "09:00" and bookings["closes"] == "18:00" and bookings["version"] == 1
     assert api.get("/api/v1/outbox").get_json() == {"pending": 2}
 
@@ -61,14 +81,17 @@ def test_group_must_be_approved_and_open(api, registry, stored, state):
     assert stored() == before
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"kind": "online", "venue": "키움터"}, "venue"),
-    ({"kind": "regular", "venue": "online"}, "venue"),
-    ({"end": "10:00"}, "end"),
-    ({"start": "11:00", "end": "10:30"}, "end"),
-    ({"start": "08:00"}, "start"),
-    ({"end": "18:30"}, "start"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"kind": "online", "venue": "키움터"}, "venue"),
+        ({"kind": "regular", "venue": "online"}, "venue"),
+        ({"end": "10:00"}, "end"),
+        ({"start": "11:00", "end": "10:30"}, "end"),
+        ({"start": "08:00"}, "start"),
+        ({"end": "18:30"}, "start"),
+    ],
+)
 def test_slot_rules_are_422_naming_the_field(api, registry, stored, changes, field):
     group_id, _ = registry.approved_group()
     before = stored()
@@ -87,18 +110,21 @@ def test_online_and_external_sessions_need_no_space_or_opening_hours(api, regist
     assert activity.db["events"].count_documents({"type": "SpaceBooked"}) == 0
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"date": "2026-5-9"}, "date"),
-    ({"date": "20260509"}, "date"),
-    ({"date": "2026-02-30"}, "date"),
-    ({"start": "9:00"}, "start"),
-    ({"end": "24:00"}, "end"),
-    ({"kind": "workshop"}, "kind"),
-    ({"venue": "놀이터"}, "venue"),
-    ({"title": "x" * 201}, "title"),
-    ({"group_id": 7}, "group_id"),
-    ({"colour": "red"}, "colour"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"date": "2026-5-9"}, "date"),
+        ({"date": "20260509"}, "date"),
+        ({"date": "2026-02-30"}, "date"),
+        ({"start": "9:00"}, "start"),
+        ({"end": "24:00"}, "end"),
+        ({"kind": "workshop"}, "kind"),
+        ({"venue": "놀이터"}, "venue"),
+        ({"title": "x" * 201}, "title"),
+        ({"group_id": 7}, "group_id"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
 def test_bad_input_is_a_problem_naming_the_field(api, registry, stored, body, field):
     group_id, _ = registry.approved_group()
     before = stored()
@@ -144,8 +170,16 @@ def test_cancelling_frees_the_slot_and_is_final(api, registry, activity):
     cancelled = response.get_json()
     assert cancelled["status"] == "cancelled" and cancelled["reason"] == "우천" and cancelled["version"] == 2
     event = activity.db["events"].find_one({"type": "SessionCancelled"})["envelope"]
-    assert event["data"] == {"session_id": session["id"], "group_id": group_id, "date": "2026-05-09",
-                             "start": "10:00", "end": "12:00", "kind": "regular", "venue": "키움터", "reason": "우천"}
+    assert event["data"] == {
+        "session_id": session["id"],
+        "group_id": group_id,
+        "date": "2026-05-09",
+        "start": "10:00",
+        "end": "12:00",
+        "kind": "regular",
+        "venue": "키움터",
+        "reason": "우천",
+    }
     assert activity.db["events"].count_documents({"type": "SpaceReleased"}) == 1
     assert api.get("/api/v1/spaces/키움터/bookings?date=2026-05-09").get_json()["bookings"] == []
     assert schedule(api, group_id).status_code == 201  # the slot is free again
@@ -167,9 +201,19 @@ def test_attendance_holds_the_session_once_with_derived_counts(api, registry, ac
     assert held["guardian_ids"] == [m1, m2] and held["notes"] == "모두 즐거워함"
     event = activity.db["events"].find_one({"type": "SessionHeld"})["envelope"]
     assert event["data"] == {
-        "session_id": session["id"], "group_id": group_id, "date": "2026-05-09", "start": "10:00", "end": "12:00",
-        "kind": "special", "venue": "키움터", "guardian_ids": [m1, m2], "child_ids": body["children"],
-        "parents": 2, "children": 3, "notes": "모두 즐거워함"}
+        "session_id": session["id"],
+        "group_id": group_id,
+        "date": "2026-05-09",
+        "start": "10:00",
+        "end": "12:00",
+        "kind": "special",
+        "venue": "키움터",
+        "guardian_ids": [m1, m2],
+        "child_ids": body["children"],
+        "parents": 2,
+        "children": 3,
+        "notes": "모두 즐거워함",
+    }
     again = api.post(f"/api/v1/sessions/{session['id']}/attendance", json=body)
     assert again.status_code == 409 and again.mimetype == PROBLEM
     cancel = api.post(f"/api/v1/sessions/{session['id']}/cancel")
@@ -182,8 +226,9 @@ def test_attendance_holds_the_session_once_with_derived_counts(api, registry, ac
 def test_counts_cannot_be_typed_in(api, registry):
     group_id, members = registry.approved_group()
     session = schedule(api, group_id).get_json()
-    response = api.post(f"/api/v1/sessions/{session['id']}/attendance",
-                        json={"guardians": list(members), "children": [], "parents": 10})
+    response = api.post(
+        f"/api/v1/sessions/{session['id']}/attendance", json={"guardians": list(members), "children": [], "parents": 10}
+    )
     assert response.status_code == 422 and "parents" in response.get_json()["errors"]
 
 
@@ -218,7 +263,7 @@ def test_attendance_lists_only_current_members_and_their_children_once(api, regi
 @pytest.mark.parametrize("who", ["guardians", "children"])
 def test_people_activity_has_not_heard_of_yet_get_409_with_retry_after(api, registry, stored, who):
     group_id, members = registry.approved_group()
-    (m1, kids1), = list(members.items())[:1]
+    ((m1, kids1),) = list(members.items())[:1]
     body = {"guardians": [m1], "children": [kids1[0]]}
     body[who].append("f" * 32)  # a join registration has accepted but activity has not consumed yet
     session = schedule(api, group_id).get_json()
@@ -311,24 +356,36 @@ def test_weekly_series_books_free_dates_and_reports_conflicts(api, registry, act
 
 def test_monthly_series_until(api, registry):
     group_id, _ = registry.approved_group()
-    body = {**slot(group_id, venue="external"), "first_date": "2026-01-31", "frequency": "monthly",
-            "until": "2026-05-31"}
+    body = {
+        **slot(group_id, venue="external"),
+        "first_date": "2026-01-31",
+        "frequency": "monthly",
+        "until": "2026-05-31",
+    }
     del body["date"]
     result = api.post("/api/v1/sessions/series", json=body).get_json()
-    assert [s["date"] for s in result["booked"]] == ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30",
-                                                     "2026-05-31"]
+    assert [s["date"] for s in result["booked"]] == [
+        "2026-01-31",
+        "2026-02-28",
+        "2026-03-31",
+        "2026-04-30",
+        "2026-05-31",
+    ]
     assert result["conflicts"] == []
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"count": 3, "until": "2026-06-01"}, "count"),
-    ({}, "count"),
-    ({"count": 61}, "count"),
-    ({"count": 2, "frequency": "daily"}, "frequency"),
-    ({"count": 2, "interval": 0}, "interval"),
-    ({"until": "2026-04-01"}, "until"),
-    ({"count": 2, "end": "09:00"}, "end"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"count": 3, "until": "2026-06-01"}, "count"),
+        ({}, "count"),
+        ({"count": 61}, "count"),
+        ({"count": 2, "frequency": "daily"}, "frequency"),
+        ({"count": 2, "interval": 0}, "interval"),
+        ({"until": "2026-04-01"}, "until"),
+        ({"count": 2, "end": "09:00"}, "end"),
+    ],
+)
 def test_series_bad_input(api, registry, stored, changes, field):
     group_id, _ = registry.approved_group()
     body = {**slot(group_id), "first_date": "2026-05-09", "frequency": "weekly", **changes}
@@ -339,13 +396,16 @@ def test_series_bad_input(api, registry, stored, changes, field):
     assert stored() == before
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"guardians": "m1", "children": []}, "guardians"),
-    ({"guardians": [1], "children": []}, "guardians.0"),
-    ({"guardians": []}, "children"),
-    ({"guardians": [], "children": [], "notes": "x" * 2001}, "notes"),
-    ({"guardians": [], "children": [], "status": "held"}, "status"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"guardians": "m1", "children": []}, "guardians"),
+        ({"guardians": [1], "children": []}, "guardians.0"),
+        ({"guardians": []}, "children"),
+        ({"guardians": [], "children": [], "notes": "x" * 2001}, "notes"),
+        ({"guardians": [], "children": [], "status": "held"}, "status"),
+    ],
+)
 def test_attendance_bad_input(api, registry, stored, body, field):
     group_id, _ = registry.approved_group()
     session = schedule(api, group_id).get_json()
@@ -369,10 +429,18 @@ def test_cancel_bad_input(api, registry, stored):
 def test_openapi_documents_every_endpoint(api, activity):
     spec = activity.client_app.get("/openapi.json").get_json()
     paths = spec["paths"]
-    for path in ("/api/v1/sessions", "/api/v1/sessions/series", "/api/v1/sessions/{session_id}/attendance",
-                 "/api/v1/sessions/{session_id}/cancel", "/api/v1/spaces/{space}/bookings",
-                 "/api/v1/groups/{group_id}/budget", "/api/v1/expenses", "/api/v1/expenses/{expense_id}/reject",
-                 "/api/v1/documents", "/api/v1/groups/{group_id}/documents/missing"):
+    for path in (
+        "/api/v1/sessions",
+        "/api/v1/sessions/series",
+        "/api/v1/sessions/{session_id}/attendance",
+        "/api/v1/sessions/{session_id}/cancel",
+        "/api/v1/spaces/{space}/bookings",
+        "/api/v1/groups/{group_id}/budget",
+        "/api/v1/expenses",
+        "/api/v1/expenses/{expense_id}/reject",
+        "/api/v1/documents",
+        "/api/v1/groups/{group_id}/documents/missing",
+    ):
         assert path in paths, path
     upload = paths["/api/v1/documents"]["post"]
     assert set(upload["requestBody"]["content"]) == {"multipart/form-data"}

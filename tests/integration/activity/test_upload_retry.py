@@ -1,6 +1,7 @@
 """A poor connection must not lose a file nor store it twice (issue 12): activity as a live HTTP server, a
 guardian's upload cut off midway, then retried with the same Idempotency-Key as the phone page does, and an
 answer lost on the way back, retried again. One document, one file, one event; a new key is a new document."""
+
 from __future__ import annotations
 
 import hashlib
@@ -34,27 +35,41 @@ def server(activity):
 
 def multipart(fields: dict, content: bytes) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-             for name, value in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="IMG_0042.jpg"\r\n'
-                 f"Content-Type: image/jpeg\r\n\r\n".encode() + content + b"\r\n")
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="IMG_0042.jpg"\r\n'
+        f"Content-Type: image/jpeg\r\n\r\n".encode()
+        + content
+        + b"\r\n"
+    )
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
 def cut_off(base: str, headers: dict, body: bytes, content_type: str) -> None:
     """Send the headers and half the body, then drop the connection (a phone losing its signal)."""
     url = urlsplit(base)
-    lines = ["POST /api/v1/documents HTTP/1.1", f"Host: {url.netloc}", f"Content-Type: {content_type}",
-             f"Content-Length: {len(body)}", "Connection: close", *(f"{k}: {v}" for k, v in headers.items())]
+    lines = [
+        "POST /api/v1/documents HTTP/1.1",
+        f"Host: {url.netloc}",
+        f"Content-Type: {content_type}",
+        f"Content-Length: {len(body)}",
+        "Connection: close",
+        *(f"{k}: {v}" for k, v in headers.items()),
+    ]
     with socket.create_connection((url.hostname, url.port), timeout=10) as raw:
         raw.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body[: len(body) // 2])
 
 
 def send(base: str, headers: dict, body: bytes, content_type: str) -> requests.Response:
     """What the phone page does: send again while the service answers 409 with Retry-After (still working)."""
+
     def answered():
-        answer = requests.post(f"{base}/api/v1/documents", data=body, timeout=30,
-                               headers={**headers, "Content-Type": content_type})
+        answer = requests.post(
+            f"{base}/api/v1/documents", data=body, timeout=30, headers={**headers, "Content-Type": content_type}
+        )
         return [answer] if not (answer.status_code == 409 and "Retry-After" in answer.headers) else None
 
     return eventually(answered, what="an answer other than 409 still-working")[0]

@@ -1,4 +1,5 @@
 """The portal token acting for a signed-in person (X-Jajo-Actor): who may send it, and what the events record."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,8 +17,13 @@ GROUP = {"name": "햇살 놀이 모임", "year": 2026}
 
 
 def member(children: int) -> dict:
-    return {"guardian_name": "김하늘", "district": "용산구", "phone": "010-1234-5678",
-            "children": [{"birth_date": "2023-04-01"} for _ in range(children)], "consent": consent_block(children)}
+    return {
+        "guardian_name": "김하늘",
+        "district": "용산구",
+        "phone": "010-1234-5678",
+        "children": [{"birth_date": "2023-04-01"} for _ in range(children)],
+        "consent": consent_block(children),
+    }
 
 
 @pytest.fixture
@@ -31,29 +37,43 @@ def test_who_approved_is_the_person_the_portal_acted_for_in_the_audit(settings, 
     group_id = formed.get_json()["id"]
     approved = registration.post(f"/api/v1/groups/{group_id}/approve", headers=acting("staff:jun"))
     assert approved.status_code == 200, approved.get_json()
-    background(bootstrap_registration(settings).ensure_indexes().relay(), bootstrap_reporting(settings).ensure_indexes().consumer())
+    background(
+        bootstrap_registration(settings).ensure_indexes().relay(),
+        bootstrap_reporting(settings).ensure_indexes().consumer(),
+    )
 
     reporting = reporting_app(settings).test_client()
     url = f"/api/v1/audit/subjects/{group_id}"
-    history = eventually(lambda: (h := reporting.get(url, headers=STAFF).get_json()["events"]) and len(h) == 2 and h,
-                         what="both events in the audit")
+    history = eventually(
+        lambda: (h := reporting.get(url, headers=STAFF).get_json()["events"]) and len(h) == 2 and h,
+        what="both events in the audit",
+    )
     assert [(e["type"], e["actor"], e["actorvia"]) for e in history] == [
-        ("GroupFormed", "staff:mina", "portal:web"), ("GroupApproved", "staff:jun", "portal:web")]
-    by_type = reporting.get(f"/api/v1/audit/events?subject={group_id}&type=GroupApproved",
-                            headers=acting("viewer:auditor")).get_json()["events"]
+        ("GroupFormed", "staff:mina", "portal:web"),
+        ("GroupApproved", "staff:jun", "portal:web"),
+    ]
+    by_type = reporting.get(
+        f"/api/v1/audit/events?subject={group_id}&type=GroupApproved", headers=acting("viewer:auditor")
+    ).get_json()["events"]
     assert [e["actor"] for e in by_type] == ["staff:jun"]  # a viewer signed in to the portal reads the audit
 
 
-@pytest.mark.parametrize("headers, status", [
-    ({**STAFF, "X-Jajo-Actor": "staff:mina"}, 403),     # only a portal token may name a person
-    ({**VIEWER, "X-Jajo-Actor": "staff:mina"}, 403),
-    (acting("admin:mina"), 400), (acting("staff:"), 400), (acting("guardian:a/b"), 400),
-    (acting("staff:" + "m" * 65), 400), (acting("staff:미나"), 400),
-    (PORTAL, 403),                                      # a portal acting for nobody does not write
-    (acting("viewer:auditor"), 403),                    # a viewer does not write
-    (acting("guardian:m1"), 403),                       # registration has nothing for guardians
-    (acting("invite:g1/3f2a9c0b1d2e4f50"), 403),        # an invite link only joins its group
-])
+@pytest.mark.parametrize(
+    "headers, status",
+    [
+        ({**STAFF, "X-Jajo-Actor": "staff:mina"}, 403),  # only a portal token may name a person
+        ({**VIEWER, "X-Jajo-Actor": "staff:mina"}, 403),
+        (acting("admin:mina"), 400),
+        (acting("staff:"), 400),
+        (acting("guardian:a/b"), 400),
+        (acting("staff:" + "m" * 65), 400),
+        (acting("staff:미나"), 400),
+        (PORTAL, 403),  # a portal acting for nobody does not write
+        (acting("viewer:auditor"), 403),  # a viewer does not write
+        (acting("guardian:m1"), 403),  # registration has nothing for guardians
+        (acting("invite:g1/3f2a9c0b1d2e4f50"), 403),  # an invite link only joins its group
+    ],
+)
 def test_refused_actors_store_and_emit_nothing(registration, headers, status):
     database = registration.application.extensions["jajo"].database()
     response = registration.post("/api/v1/groups", json=GROUP, headers=headers)

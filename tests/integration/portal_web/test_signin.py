@@ -1,4 +1,5 @@
 """Sign-in for people: argon2id accounts, cookie sessions, CSRF on every form, sign-in limits, roles."""
+
 from __future__ import annotations
 
 import re

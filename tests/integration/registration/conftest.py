@@ -1,4 +1,5 @@
 """Fixtures of registration's integration tests: an app with a pinned clock on real MongoDB (and Kafka)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,7 +27,9 @@ class Clock:
 
 def member_body(**changes) -> dict:
     body: dict[str, Any] = {
-        "guardian_name": "김보호", "district": "용산구", "phone": "010-1234-5678",
+        "guardian_name": "김보호",
+        "district": "용산구",
+        "phone": "010-1234-5678",
         "children": [{"name": "김하늘", "birth_date": "2023-05-14"}],
     }
     body.update(changes)

@@ -1,4 +1,5 @@
 """Bad input of every kind: a 4xx problem+json naming the field, and nothing stored or emitted."""
+
 from __future__ import annotations
 
 import pytest
@@ -58,7 +59,7 @@ GROUP_CASES = [
     ("year as string", {"name": "햇살", "year": "2026"}, 422, "year"),
     ("year as float", {"name": "햇살", "year": 2026.5}, 422, "year"),
     ("year as bool", {"name": "햇살", "year": True}, 422, "year"),
-    ("huge year", {"name": "햇살", "year": 10 ** 40}, 422, "year"),
+    ("huge year", {"name": "햇살", "year": 10**40}, 422, "year"),
     ("name as object", {"name": {"ko": "햇살"}, "year": 2026}, 422, "name"),
     ("10 KB name", {"name": BIG, "year": 2026}, 422, "name"),
     ("10 KB theme", {"name": "햇살", "year": 2026, "theme": BIG}, 422, "theme"),
@@ -133,7 +134,9 @@ def test_korean_text_round_trips_unchanged(reg):
     text = "햇살 🌞 놀이 모임 · 「숲」 — 우리 아이들"
     group = reg.form(name=text[:100], theme="ㄱㄴㄷ", description="줄바꿈\n과 탭\t도 그대로")
     assert reg.get(f"/groups/{group['id']}").get_json()["description"] == "줄바꿈\n과 탭\t도 그대로"
-    member = reg.joined(group["id"], guardian_name="남궁 민수", children=[{"name": "남궁 하늘", "birth_date": "2024-01-01"}])
+    member = reg.joined(
+        group["id"], guardian_name="남궁 민수", children=[{"name": "남궁 하늘", "birth_date": "2024-01-01"}]
+    )
     stored = reg.get(f"/groups/{group['id']}").get_json()
     assert stored["name"] == text and stored["members"][0]["guardian_name"] == "남궁 민수"
     assert member["children"][0]["name"] == "남궁 하늘"

@@ -1,4 +1,5 @@
 """Concurrent joins against a real HTTP server, If-Match and Idempotency-Key."""
+
 from __future__ import annotations
 
 import threading
@@ -32,7 +33,9 @@ def test_20_concurrent_joins_all_land_with_distinct_versions(reg, server):
     start = threading.Barrier(20)
 
     def join(index: int) -> requests.Response:
-        body = member_body(guardian_name=f"보호자{index}", children=[{"name": f"아이{index}", "birth_date": "2023-01-01"}])
+        body = member_body(
+            guardian_name=f"보호자{index}", children=[{"name": f"아이{index}", "birth_date": "2023-01-01"}]
+        )
         with requests.Session() as session:
             start.wait(timeout=10)
             return session.post(url, json=body, headers=STAFF, timeout=60)
@@ -111,7 +114,9 @@ def test_idempotency_key_on_forming_and_approving(reg):
     assert reg.client.post("/api/v1/groups", json={**body, "year": 2027}, headers=key).status_code == 422
     approve = {"Idempotency-Key": "approve-1"}
     assert reg.post(f"/groups/{first.get_json()['id']}/approve", headers=approve).status_code == 200
-    assert reg.post(f"/groups/{first.get_json()['id']}/approve", headers=approve).headers["Idempotent-Replayed"] == "true"
+    assert (
+        reg.post(f"/groups/{first.get_json()['id']}/approve", headers=approve).headers["Idempotent-Replayed"] == "true"
+    )
     assert reg.event_count() == 2
 
 

@@ -1,4 +1,5 @@
 """Groups through HTTP: forming, approving, closing, the rules on name and year, and the queries."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,7 +34,11 @@ def test_form_approve_close_lifecycle_with_events_per_the_catalogue(reg):
         assert envelope["source"] == "/registration" and envelope["dataversion"] == 1
         assert envelope["subject"] == group["id"] and envelope["actor"] == "staff:alice"
     assert envelopes[0]["data"] == {
-        "group_id": group["id"], "name": "햇살 놀이 모임", "year": 2026, "theme": "숲 놀이", "description": "토요일 오전",
+        "group_id": group["id"],
+        "name": "햇살 놀이 모임",
+        "year": 2026,
+        "theme": "숲 놀이",
+        "description": "토요일 오전",
     }
 
 
@@ -89,8 +94,12 @@ def test_boundaries_of_name_and_year_are_accepted(reg):
 
 def test_unknown_group_is_404_everywhere(reg):
     for response in (
-        reg.post("/groups/nope/approve"), reg.post("/groups/nope/close"), reg.get("/groups/nope"),
-        reg.join("nope"), reg.delete("/groups/nope/members/m"), reg.get("/groups/nope/members/m"),
+        reg.post("/groups/nope/approve"),
+        reg.post("/groups/nope/close"),
+        reg.get("/groups/nope"),
+        reg.join("nope"),
+        reg.delete("/groups/nope/members/m"),
+        reg.get("/groups/nope/members/m"),
     ):
         assert response.status_code == 404 and response.mimetype == "application/problem+json"
         assert response.get_json()["status"] == 404
@@ -125,15 +134,22 @@ def test_group_detail_has_current_members_with_children(reg):
 
     detail = reg.get(f"/groups/{group['id']}").get_json()
     assert detail["version"] == 4 and detail["member_count"] == 1 and detail["children_count"] == 2
-    assert detail["members"] == [{
-        "id": kim["id"], "guardian_name": "김보호", "district": "용산구", "phone": "010-1234-5678",
-        "joined_on": "2026-03-02", "left_on": None, "status": "current",
-        "children": [
-            {"id": kim["children"][0]["id"], "name": "하늘", "birth_date": "2023-05-14"},
-            {"id": kim["children"][1]["id"], "name": None, "birth_date": "2025-02-01"},
-        ],
-        "consent": kim["consent"],
-    }]
+    assert detail["members"] == [
+        {
+            "id": kim["id"],
+            "guardian_name": "김보호",
+            "district": "용산구",
+            "phone": "010-1234-5678",
+            "joined_on": "2026-03-02",
+            "left_on": None,
+            "status": "current",
+            "children": [
+                {"id": kim["children"][0]["id"], "name": "하늘", "birth_date": "2023-05-14"},
+                {"id": kim["children"][1]["id"], "name": None, "birth_date": "2025-02-01"},
+            ],
+            "consent": kim["consent"],
+        }
+    ]
 
 
 def test_year_query_is_validated(reg):

@@ -1,4 +1,5 @@
 """Members through HTTP: the join rules, leaving, the events and personal data."""
+
 from __future__ import annotations
 
 import io
@@ -37,7 +38,9 @@ def test_join_returns_the_member_with_children_in_input_order(reg):
     assert member["group_id"] == group["id"] and member["version"] == 2 and response.headers["ETag"] == '"2"'
     assert member["guardian_name"] == "김보호" and member["district"] == "용산구" and member["phone"] == "010-1234-5678"
     assert member["joined_on"] == "2026-03-02" and member["status"] == "current" and member["left_on"] is None
-    assert [(c["name"], c["birth_date"]) for c in member["children"]] == [(c["name"], c["birth_date"]) for c in children]
+    assert [(c["name"], c["birth_date"]) for c in member["children"]] == [
+        (c["name"], c["birth_date"]) for c in children
+    ]
     assert len({c["id"] for c in member["children"]}) == 5
     assert response.headers["Location"] == f"/api/v1/groups/{group['id']}/members/{member['id']}"
     assert reg.get(f"/groups/{group['id']}/members/{member['id']}").get_json() == member
@@ -47,8 +50,11 @@ def test_join_returns_the_member_with_children_in_input_order(reg):
     assert set(joined["data"]) == JOINED_KEYS
     assert joined["data"]["children"] == [{"child_id": c["id"]} for c in member["children"]]
     assert joined["data"]["personal"] == {
-        "guardian_name": "김보호", "phone": "010-1234-5678",
-        "children": [{"child_id": c["id"], "name": c["name"], "birth_date": c["birth_date"]} for c in member["children"]],
+        "guardian_name": "김보호",
+        "phone": "010-1234-5678",
+        "children": [
+            {"child_id": c["id"], "name": c["name"], "birth_date": c["birth_date"]} for c in member["children"]
+        ],
     }
     assert joined["data"]["joined_on"] == "2026-03-02" and joined["data"]["member_id"] == member["id"]
     outside = json.dumps({k: v for k, v in joined["data"].items() if k != "personal"}, ensure_ascii=False)
@@ -82,14 +88,22 @@ def test_district_in_decomposed_hangul_is_accepted(reg):
 def test_children_must_be_younger_than_7_on_the_join_date(reg, clock):
     group = reg.form()
     rejected(reg, reg.join(group["id"], children=[{"birth_date": "2019-03-02"}]), 422, "children.0.birth_date")
-    body = rejected(reg, reg.join(group["id"], children=[{"birth_date": "2023-01-01"}, {"birth_date": "2015-01-01"}]),
-                    422, "children.1.birth_date")
+    body = rejected(
+        reg,
+        reg.join(group["id"], children=[{"birth_date": "2023-01-01"}, {"birth_date": "2015-01-01"}]),
+        422,
+        "children.1.birth_date",
+    )
     assert list(body["errors"]) == ["children.1.birth_date"]
     assert len(reg.events(group["id"])) == 1
     assert reg.joined(group["id"], children=[{"birth_date": "2019-03-03"}])["joined_on"] == "2026-03-02"
     clock.today = date(2026, 3, 3)  # a day later the same child is 7
-    rejected(reg, reg.join(group["id"], guardian_name="이보호", children=[{"birth_date": "2019-03-03"}]),
-             422, "children.0.birth_date")
+    rejected(
+        reg,
+        reg.join(group["id"], guardian_name="이보호", children=[{"birth_date": "2019-03-03"}]),
+        422,
+        "children.0.birth_date",
+    )
 
 
 def test_birth_date_must_not_be_in_the_future(reg):
@@ -148,7 +162,12 @@ def test_leaving_emits_member_left_and_keeps_history(reg, clock):
 
     envelopes = reg.envelopes(group["id"])
     assert [e["type"] for e in envelopes] == ["GroupFormed", "MemberJoined", "MemberLeft"]
-    assert envelopes[2]["data"] == {"group_id": group["id"], "year": 2026, "member_id": member["id"], "left_on": "2026-06-30"}
+    assert envelopes[2]["data"] == {
+        "group_id": group["id"],
+        "year": 2026,
+        "member_id": member["id"],
+        "left_on": "2026-06-30",
+    }
     assert reg.get(f"/groups/{group['id']}").get_json()["members"] == []
     assert reg.get(f"/groups/{group['id']}/members/{member['id']}").get_json() == left
 
@@ -184,8 +203,11 @@ def test_personal_data_never_reaches_logs_or_error_messages(settings, clock):
     root.addHandler(capture)
     try:
         group = reg.form()
-        secrets = {"guardian_name": "홍길동", "phone": "010-9876-5432",
-                   "children": [{"name": "홍아기", "birth_date": "2024-07-07"}]}
+        secrets = {
+            "guardian_name": "홍길동",
+            "phone": "010-9876-5432",
+            "children": [{"name": "홍아기", "birth_date": "2024-07-07"}],
+        }
         member = reg.joined(group["id"], **secrets)
         answers = [
             reg.join(group["id"], **secrets),  # duplicate
@@ -218,25 +240,53 @@ def test_the_join_records_the_consent_for_the_guardian_and_every_child(reg):
     group = reg.form()
     member = reg.joined(group["id"], children=[{"birth_date": "2023-01-01"}, {"birth_date": "2024-01-01"}])
     child_ids = [c["id"] for c in member["children"]]
-    recorded = {"notice_version": "2026-01", "given_at": "2025-03-01T10:00:00+09:00",
-                "items": ["personal_data", "children_data", "contact"], "children": child_ids}
+    recorded = {
+        "notice_version": "2026-01",
+        "given_at": "2025-03-01T10:00:00+09:00",
+        "items": ["personal_data", "children_data", "contact"],
+        "children": child_ids,
+    }
     assert member["consent"] == recorded
     assert reg.envelopes(group["id"])[-1]["data"]["consent"] == recorded
 
 
-@pytest.mark.parametrize("consent, field", [
-    (None, "consent"), ("missing", "consent"),
-    ({"notice_version": "2026-01", "given_at": "2026-03-02T10:00:00+09:00", "items": ["personal_data"],
-      "children": [0]}, "consent.children"),
-    ({"notice_version": "2026-01", "given_at": "2026-03-02T10:00:00", "items": ["personal_data"],
-      "children": [0, 1]}, "consent.given_at"),
-    ({"notice_version": "", "given_at": "2026-03-02T10:00:00Z", "items": ["a"], "children": [0, 1]},
-     "consent.notice_version"),
-    ({"notice_version": "2026-01", "given_at": "2026-03-02T10:00:00Z", "items": [], "children": [0, 1]},
-     "consent.items"),
-    ({"notice_version": "2026-01", "given_at": "2026-03-02T10:00:00Z", "items": ["a"], "children": ["0", 1]},
-     "consent.children.0"),
-])
+@pytest.mark.parametrize(
+    "consent, field",
+    [
+        (None, "consent"),
+        ("missing", "consent"),
+        (
+            {
+                "notice_version": "2026-01",
+                "given_at": "2026-03-02T10:00:00+09:00",
+                "items": ["personal_data"],
+                "children": [0],
+            },
+            "consent.children",
+        ),
+        (
+            {
+                "notice_version": "2026-01",
+                "given_at": "2026-03-02T10:00:00",
+                "items": ["personal_data"],
+                "children": [0, 1],
+            },
+            "consent.given_at",
+        ),
+        (
+            {"notice_version": "", "given_at": "2026-03-02T10:00:00Z", "items": ["a"], "children": [0, 1]},
+            "consent.notice_version",
+        ),
+        (
+            {"notice_version": "2026-01", "given_at": "2026-03-02T10:00:00Z", "items": [], "children": [0, 1]},
+            "consent.items",
+        ),
+        (
+            {"notice_version": "2026-01", "given_at": "2026-03-02T10:00:00Z", "items": ["a"], "children": ["0", 1]},
+            "consent.children.0",
+        ),
+    ],
+)
 def test_without_consent_for_the_guardian_and_every_child_nothing_is_stored(reg, consent, field):
     group = reg.form()
     body = member_body(children=[{"birth_date": "2023-01-01"}, {"birth_date": "2024-01-01"}])

@@ -1,4 +1,5 @@
 """The OpenAPI document describes every field, rule and error of registration."""
+
 from __future__ import annotations
 
 import pytest
@@ -50,7 +51,9 @@ def test_every_schema_field_is_described(spec):
 
 def test_rules_are_spelled_out(spec):
     join = spec["paths"]["/api/v1/groups/{group_id}/members"]["post"]
-    text = " ".join([join["description"], join["responses"]["422"]["description"], join["responses"]["409"]["description"]])
+    text = " ".join(
+        [join["description"], join["responses"]["422"]["description"], join["responses"]["409"]["description"]]
+    )
     text = " ".join(text.split())
     for rule in ("용산구", "younger than 7", "future", "closed", "same name and phone", "input order"):
         assert rule in text, rule

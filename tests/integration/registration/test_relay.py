@@ -1,4 +1,5 @@
 """Registration's events reach Kafka through the outbox relay (in-process and as the real worker process)."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,6 @@ from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[3]
-
-
 
 
 def test_member_events_reach_kafka_in_version_order_keyed_by_group(settings, reg, background):
@@ -42,14 +41,21 @@ def test_the_worker_process_relays_and_stops_on_sigterm(settings, reg):
     reg.joined(group["id"])
     env = {
         **os.environ,
-        "MONGODB_URI": settings.mongodb_uri, "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-        "JAJO_DB_PREFIX": settings.db_prefix, "JAJO_TOPIC_PREFIX": settings.topic_prefix,
-        "JAJO_TOPIC_PARTITIONS": str(settings.topic_partitions), "JAJO_RELAY_IDLE_SECONDS": "0.02",
-        "LOG_LEVEL": "WARNING", "API_TOKENS": settings.api_tokens,
+        "MONGODB_URI": settings.mongodb_uri,
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "JAJO_DB_PREFIX": settings.db_prefix,
+        "JAJO_TOPIC_PREFIX": settings.topic_prefix,
+        "JAJO_TOPIC_PARTITIONS": str(settings.topic_partitions),
+        "JAJO_RELAY_IDLE_SECONDS": "0.02",
+        "LOG_LEVEL": "WARNING",
+        "API_TOKENS": settings.api_tokens,
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "services.registration.worker"], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "services.registration.worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         eventually(lambda: reg.db["outbox"].count_documents({}) == 0, what="worker drained the outbox")

@@ -26,7 +26,7 @@ def feed(reporting, settings):
         consumer = consumer or EventConsumer(reporting.projection(), reporting.client, reporting.db)
         records = messages(events, settings.topic_prefix)
         for start in range(0, len(records), batch):
-            consumer.handle(records[start:start + batch])
+            consumer.handle(records[start : start + batch])
         return consumer
 
     return feed_events

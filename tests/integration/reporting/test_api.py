@@ -1,4 +1,5 @@
 """Reporting's HTTP API: annual report with as_of, exports, group report, audit, status, dead letters."""
+
 from __future__ import annotations
 
 import io
@@ -53,18 +54,21 @@ def test_as_of_before_and_after_a_batch_of_writes(http, feed):
     assert nothing["sessions"]["held"] == 0 and len(nothing["by_month"]) == 12
 
 
-@pytest.mark.parametrize("url, field", [
-    ("/api/v1/reports/annual/2025?as_of=yesterday", "as_of"),
-    ("/api/v1/reports/annual/2025?as_of=2025-12-31T00:00:00", "as_of"),
-    ("/api/v1/reports/annual/1999", "year"),
-    ("/api/v1/reports/annual/2019", "year"),  # the program years of jajo/center.toml, as the write services'
-    ("/api/v1/reports/annual/2101", "year"),
-    ("/api/v1/reports/annual/2025?unknown=1", "unknown"),
-    ("/api/v1/audit/events?limit=0", "limit"),
-    ("/api/v1/audit/events?cursor=abc", "cursor"),
-    ("/api/v1/audit/events?type=Nope", "type"),
-    ("/api/v1/audit/events?since=noon", "since"),
-])
+@pytest.mark.parametrize(
+    "url, field",
+    [
+        ("/api/v1/reports/annual/2025?as_of=yesterday", "as_of"),
+        ("/api/v1/reports/annual/2025?as_of=2025-12-31T00:00:00", "as_of"),
+        ("/api/v1/reports/annual/1999", "year"),
+        ("/api/v1/reports/annual/2019", "year"),  # the program years of jajo/center.toml, as the write services'
+        ("/api/v1/reports/annual/2101", "year"),
+        ("/api/v1/reports/annual/2025?unknown=1", "unknown"),
+        ("/api/v1/audit/events?limit=0", "limit"),
+        ("/api/v1/audit/events?cursor=abc", "cursor"),
+        ("/api/v1/audit/events?type=Nope", "type"),
+        ("/api/v1/audit/events?since=noon", "since"),
+    ],
+)
 def test_bad_queries_are_problems_naming_the_field(http, url, field):
     response = http.get(url, headers=VIEWER)
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
@@ -86,15 +90,17 @@ def test_xlsx_and_csv_hold_the_same_numbers_as_the_json(http, feed):
     assert summary["결성 모임 수"] == report["groups"]["formed"]
     assert summary["예산 배정액(원)"] == report["budget"]["allocated"]
     months = [list(row) for row in book["월별"].iter_rows(min_row=2, values_only=True)]
-    assert months == [[m["month"], m["sessions"], m["parents"], m["children"], m["cancelled"]]
-                      for m in report["by_month"]]
+    assert months == [
+        [m["month"], m["sessions"], m["parents"], m["children"], m["cancelled"]] for m in report["by_month"]
+    ]
     venues = {row[0]: (row[1], row[2]) for row in book["장소별"].iter_rows(min_row=2, values_only=True)}
     assert venues["키움터"] == (report["venues"]["키움터"]["sessions"], report["venues"]["키움터"]["hours"])
     assert venues["외부"] == (1, 3.5)
     likert = [list(row) for row in book["만족도"].iter_rows(min_row=2, values_only=True)]
     assert [(r[0], r[3], r[4], r[5], r[6], r[7]) for r in likert] == [
         (q["id"], q["responses"], q["positive"], q["positive_rate"], q["mean"], q["score100"])
-        for q in report["satisfaction"]["questions"]]
+        for q in report["satisfaction"]["questions"]
+    ]
     choices = {(r[0], r[1]): r[2] for r in book["선택문항"].iter_rows(min_row=2, values_only=True)}
     assert choices[("q3", "서류 제출의 어려움")] == report["choices"]["q3"]["서류 제출의 어려움"] == 2
     csv = get(http, "/api/v1/reports/annual/2025.csv").get_data(as_text=True)
@@ -125,15 +131,20 @@ def test_audit_pages_filters_and_personal_data(http, feed):
     assert [e["id"] for e in seen] == [e["id"] for e in program.envelopes]
     joined = get(http, "/api/v1/audit/events?type=MemberJoined", headers=STAFF).get_json()["events"]
     assert len(joined) == 4 and joined[0]["data"]["personal"]["guardian_name"] == "보호자 m1"
-    assert all("personal" not in e["data"] for e in
-               get(http, "/api/v1/audit/events?type=MemberJoined").get_json()["events"])
-    assert all("personal" not in e["data"] for e in
-               get(http, "/api/v1/audit/events?type=MemberJoined&personal=false", headers=STAFF).get_json()["events"])
+    assert all(
+        "personal" not in e["data"] for e in get(http, "/api/v1/audit/events?type=MemberJoined").get_json()["events"]
+    )
+    assert all(
+        "personal" not in e["data"]
+        for e in get(http, "/api/v1/audit/events?type=MemberJoined&personal=false", headers=STAFF).get_json()["events"]
+    )
     assert get(http, "/api/v1/audit/events?personal=true", status=403).mimetype == "application/problem+json"
     surveys = get(http, "/api/v1/audit/events?source=/survey").get_json()["events"]
     assert {e["source"] for e in surveys} == {"/survey"} and len(surveys) == 4
-    assert get(http, "/api/v1/audit/events?since=2099-01-01T00:00:00Z").get_json() == {"events": [],
-                                                                                       "next_cursor": None}
+    assert get(http, "/api/v1/audit/events?since=2099-01-01T00:00:00Z").get_json() == {
+        "events": [],
+        "next_cursor": None,
+    }
     history = get(http, "/api/v1/audit/subjects/g1", headers=STAFF).get_json()["events"]
     assert [e["aggregateversion"] for e in history] == [1, 2, 3, 4, 5]
     assert "personal" in history[2]["data"]
@@ -207,11 +218,14 @@ def test_the_outbox_endpoint_of_a_write_service(settings):
     assert client.get("/api/v1/outbox").status_code == 401
 
 
-@pytest.mark.parametrize("path", [
-    "/api/v1/audit/events?until=0001-01-01T01%3A03%3A17.0%2B12%3A17",  # found by schemathesis: year 0 in UTC
-    "/api/v1/audit/events.jsonl?since=9999-12-31T23%3A00%3A00-05%3A00",
-    "/api/v1/reports/annual/2025?as_of=0001-01-01T00%3A00%3A00%2B01%3A00",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/audit/events?until=0001-01-01T01%3A03%3A17.0%2B12%3A17",  # found by schemathesis: year 0 in UTC
+        "/api/v1/audit/events.jsonl?since=9999-12-31T23%3A00%3A00-05%3A00",
+        "/api/v1/reports/annual/2025?as_of=0001-01-01T00%3A00%3A00%2B01%3A00",
+    ],
+)
 def test_timestamps_outside_the_utc_calendar_are_422_not_500(http, path):
     answer = get(http, path, headers=STAFF, status=422)
     assert answer.mimetype == "application/problem+json" and "out of range" in json.dumps(answer.get_json())

@@ -1,5 +1,6 @@
 """The audit history is read by closed ranges of `seq` or by one subject: SecantusDB walks the whole of an open
 range before it applies a limit, so `seq > n` made the audit page cost the entire history after n."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -35,10 +36,18 @@ def history(settings):
     client = MongoClient(settings.mongodb_uri, event_listeners=[finds])
     db = client[settings.database_name("reporting")]
     start = datetime(2025, 3, 1, tzinfo=timezone.utc)
-    records = [{"_id": f"e{n}", "seq": n, "subject": f"s{n % 7}", "type": TYPES[n % 3 if n % 10 else 2],
-                "source": "/activity", "at": start + timedelta(minutes=n),
-                "envelope": {"id": f"e{n}", "subject": f"s{n % 7}", "type": "x", "aggregateversion": n}}
-               for n in range(1, 301)]
+    records = [
+        {
+            "_id": f"e{n}",
+            "seq": n,
+            "subject": f"s{n % 7}",
+            "type": TYPES[n % 3 if n % 10 else 2],
+            "source": "/activity",
+            "at": start + timedelta(minutes=n),
+            "envelope": {"id": f"e{n}", "subject": f"s{n % 7}", "type": "x", "aggregateversion": n},
+        }
+        for n in range(1, 301)
+    ]
     audit.ensure_indexes(db)
     db[audit.COLLECTION].insert_many(records)
     db["state"].insert_one({"_id": STATE_ID, "seq": 300})
@@ -63,7 +72,8 @@ def test_pages_and_streams_read_closed_ranges_and_miss_nothing(history):
     assert _all_pages(db, 10, subject="s3") == [r["_id"] for r in records if r["subject"] == "s3"]
     assert [e["id"] for e in audit.stream(db, batch=64)] == [r["_id"] for r in records]
     assert [e["id"] for e in audit.stream(db, batch=64, upto=100, type="SessionHeld")] == [
-        r["_id"] for r in records[:100] if r["type"] == "SessionHeld"]
+        r["_id"] for r in records[:100] if r["type"] == "SessionHeld"
+    ]
     assert finds.filters
     for query in finds.filters:
         closed = "$lte" in query.get("seq", {})

@@ -1,5 +1,6 @@
 """A rebuild runs under a lease with a heartbeat (issue 14): a dead rebuild is taken over cleanly and what it
 built is never swapped in."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone

@@ -1,4 +1,5 @@
 """The projector: exactly-once, order-independent, restartable, rebuildable; through real Kafka too."""
+
 from __future__ import annotations
 
 import random
@@ -73,7 +74,7 @@ def test_interleavings_in_other_databases_agree(settings, infra):
         consumer = EventConsumer(wired.projection(), wired.client, wired.db)
         records = messages(shuffled, own.topic_prefix)
         for start in range(0, len(records), 5):
-            consumer.handle(records[start:start + 5])
+            consumer.handle(records[start : start + 5])
         reports.append(live_report(create_app(own).test_client()))
     assert reports[0] == reports[1] == expected(events)
 
@@ -148,8 +149,9 @@ def test_through_real_kafka_in_reverse_topic_order(settings, reporting, http, ba
 
     def caught_up():
         status = http.get("/api/v1/projections/status", headers=VIEWER).get_json()
-        return status if status["lag"] == 0 and reporting.db["audit_events"].count_documents({}) == len(events) \
-            else None
+        return (
+            status if status["lag"] == 0 and reporting.db["audit_events"].count_documents({}) == len(events) else None
+        )
 
     background(reporting.consumer())
     status = eventually(caught_up, timeout=60, what="projector caught up")
@@ -176,7 +178,10 @@ def test_rebuild_command_line(settings, reporting, feed, monkeypatch, capsys):
 def test_openapi_documents_score100(http):
     spec = http.get("/openapi.json").get_json()
     assert "/api/v1/reports/annual/{year}" in spec["paths"] and "/api/v1/audit/events.jsonl" in spec["paths"]
-    assert "(mean − 1) / 4 × 100" in spec["components"]["schemas"]["LikertQuestion"]["properties"]["score100"]["description"]
+    assert (
+        "(mean − 1) / 4 × 100"
+        in spec["components"]["schemas"]["LikertQuestion"]["properties"]["score100"]["description"]
+    )
 
 
 def test_two_projector_instances_at_once_count_everything_once(settings, reporting, http):
@@ -194,7 +199,7 @@ def test_two_projector_instances_at_once_count_everything_once(settings, reporti
         consumer = EventConsumer(reporting.projection(), reporting.client, reporting.db)
         try:
             for start in range(0, len(part), 2):
-                consumer.handle(part[start:start + 2] + records[:1])  # plus a redelivered one
+                consumer.handle(part[start : start + 2] + records[:1])  # plus a redelivered one
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 

@@ -1,4 +1,5 @@
 """Fixtures of survey's integration tests: the app, its wiring, and members it has heard of."""
+
 from __future__ import annotations
 
 import itertools
@@ -18,24 +19,45 @@ from tests.real_registration import RealRegistration
 QUESTIONS: list[dict[str, Any]] = [
     {"id": "q1", "text": "자조모임 활동 지원에 만족하십니까?", "kind": "likert5", "category": "activity_support"},
     {"id": "q2", "text": "모임 운영 방식에 만족하십니까?", "kind": "likert5", "category": "operation"},
-    {"id": "q3", "text": "어려웠던 점을 모두 골라 주세요", "kind": "choice",
-     "options": ["서류 제출의 어려움", "온라인 모임 끊김", "없음"], "multiple": True},
+    {
+        "id": "q3",
+        "text": "어려웠던 점을 모두 골라 주세요",
+        "kind": "choice",
+        "options": ["서류 제출의 어려움", "온라인 모임 끊김", "없음"],
+        "multiple": True,
+    },
     {"id": "q4", "text": "가장 좋았던 장소", "kind": "choice", "options": ["키움터", "자람터", "공동육아방"]},
     {"id": "q5", "text": "건의 사항", "kind": "text"},
 ]
 
 
 def registration_envelope(event_type: str, data: dict, subject: str, version: int = 1) -> dict:
-    return build(event_type, data, subject=subject, source="registration", aggregate_type="group", version=version,
-                 actor="staff:alice")
+    return build(
+        event_type,
+        data,
+        subject=subject,
+        source="registration",
+        aggregate_type="group",
+        version=version,
+        actor="staff:alice",
+    )
 
 
 def member_joined(member_id: str, year: int, group_id: str | None = None, version: int = 2) -> dict:
     group_id = group_id or new_id()
-    data = {"group_id": group_id, "year": year, "member_id": member_id, "joined_on": f"{year}-03-02",
-            "district": "용산구", "children": [{"child_id": new_id()}],
-            "personal": {"guardian_name": "김하늘", "phone": None,
-                         "children": [{"child_id": "c", "name": "김솔", "birth_date": f"{year - 3}-05-01"}]}}
+    data = {
+        "group_id": group_id,
+        "year": year,
+        "member_id": member_id,
+        "joined_on": f"{year}-03-02",
+        "district": "용산구",
+        "children": [{"child_id": new_id()}],
+        "personal": {
+            "guardian_name": "김하늘",
+            "phone": None,
+            "children": [{"child_id": "c", "name": "김솔", "birth_date": f"{year - 3}-05-01"}],
+        },
+    }
     return registration_envelope("MemberJoined", data, group_id, version)
 
 

@@ -1,4 +1,5 @@
 """Survey over HTTP against real MongoDB: every rule, every kind of bad input, the stored events."""
+
 from __future__ import annotations
 
 import copy
@@ -50,8 +51,13 @@ def test_publish_then_read_definition_and_count(client, publish, survey_service)
     [published] = events(survey_service)
     assert published["type"] == "SurveyPublished" and published["subject"] == survey["id"]
     assert published["source"] == "/survey" and published["aggregateversion"] == 1
-    assert published["data"] == {"survey_id": survey["id"], "title": survey["title"], "year": 2025,
-                                 "questions": survey["questions"], "copied_from": None}
+    assert published["data"] == {
+        "survey_id": survey["id"],
+        "title": survey["title"],
+        "year": 2025,
+        "questions": survey["questions"],
+        "copied_from": None,
+    }
     assert survey_service.db["outbox"].count_documents({}) == 1
 
 
@@ -63,8 +69,9 @@ def test_list_by_year_and_status(client, publish):
     listed = client.get("/api/v1/surveys?year=2025", headers=STAFF).get_json()["surveys"]
     assert sorted(s["id"] for s in listed) == sorted([first["id"], second["id"]])
     assert all("response_count" in s for s in listed)
-    assert [s["id"] for s in client.get("/api/v1/surveys?year=2025&status=open", headers=STAFF).get_json()["surveys"]] \
-        == [first["id"]]
+    assert [
+        s["id"] for s in client.get("/api/v1/surveys?year=2025&status=open", headers=STAFF).get_json()["surveys"]
+    ] == [first["id"]]
     assert len(client.get("/api/v1/surveys", headers=STAFF).get_json()["surveys"]) == 3
     assert client.get("/api/v1/surveys?year=2026", headers=STAFF).get_json()["surveys"][0]["id"] == other["id"]
     assert_problem(client.get("/api/v1/surveys?year=abc", headers=STAFF), 422, "year")
@@ -119,8 +126,9 @@ def test_required_survey_fields(client, missing):
 
 
 def test_malformed_bodies(client, survey_service):
-    assert_problem(client.post("/api/v1/surveys", data="{not json", content_type="application/json",
-                               headers=STAFF), 400)
+    assert_problem(
+        client.post("/api/v1/surveys", data="{not json", content_type="application/json", headers=STAFF), 400
+    )
     assert_problem(client.post("/api/v1/surveys", data="title=x", content_type="text/plain", headers=STAFF), 415)
     assert_problem(client.post("/api/v1/surveys", json=[1, 2], headers=STAFF), 422)
     assert survey_service.db["events"].count_documents({}) == 0
@@ -152,8 +160,13 @@ def test_response_is_stored_counted_and_never_shown(client, publish, join, surve
 
     [submitted] = events(survey_service, type="SurveySubmitted")
     assert submitted["subject"] == body["subject"] and submitted["aggregateversion"] == 1
-    assert submitted["data"] == {"survey_id": survey["id"], "year": 2025, "response_id": body["id"],
-                                 "respondent": member, "answers": ANSWERS}
+    assert submitted["data"] == {
+        "survey_id": survey["id"],
+        "year": 2025,
+        "response_id": body["id"],
+        "respondent": member,
+        "answers": ANSWERS,
+    }
 
     got = client.get(f"/api/v1/surveys/{survey['id']}", headers=STAFF)
     assert got.get_json()["response_count"] == 1 and got.get_json()["version"] == 1
@@ -208,14 +221,17 @@ def test_bad_answers_are_422_naming_the_question(client, publish, join, survey_s
     assert respond(client, survey["id"], member).status_code == 201  # the refusal used nothing up
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"answers": {"q1": 5}}, "respondent"),
-    ({"respondent": "m1"}, "answers"),
-    ({"respondent": "", "answers": {"q1": 5}}, "respondent"),
-    ({"respondent": "a:b", "answers": {"q1": 5}}, "respondent"),
-    ({"respondent": 7, "answers": {"q1": 5}}, "respondent"),
-    ({"respondent": "m1", "answers": {"q1": 5}, "score": 1}, "score"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"answers": {"q1": 5}}, "respondent"),
+        ({"respondent": "m1"}, "answers"),
+        ({"respondent": "", "answers": {"q1": 5}}, "respondent"),
+        ({"respondent": "a:b", "answers": {"q1": 5}}, "respondent"),
+        ({"respondent": 7, "answers": {"q1": 5}}, "respondent"),
+        ({"respondent": "m1", "answers": {"q1": 5}, "score": 1}, "score"),
+    ],
+)
 def test_bad_response_bodies(client, publish, survey_service, body, field):
     survey = publish()
     assert_problem(client.post(f"/api/v1/surveys/{survey['id']}/responses", json=body, headers=STAFF), 422, field)
@@ -285,8 +301,10 @@ def test_close_with_stale_if_match_is_412(client, publish):
 def test_if_match_on_a_response_or_copy_names_the_surveys_version(client, publish, join, survey_service):
     survey, member = publish(), join()
     assert_problem(respond(client, survey["id"], member, headers={**STAFF, "If-Match": "2"}), 412)
-    assert_problem(client.post(f"/api/v1/surveys/{survey['id']}/copy", json={"year": 2026},
-                               headers={**STAFF, "If-Match": "2"}), 412)
+    assert_problem(
+        client.post(f"/api/v1/surveys/{survey['id']}/copy", json={"year": 2026}, headers={**STAFF, "If-Match": "2"}),
+        412,
+    )
     assert survey_service.db["events"].count_documents({}) == 1
     assert respond(client, survey["id"], member, headers={**STAFF, "If-Match": '"1"'}).status_code == 201
 
@@ -321,14 +339,23 @@ def test_copy_from_last_year(client, publish, join, survey_service):
     [event] = events(survey_service, subject=body["id"])
     assert event["type"] == "SurveyPublished" and event["data"]["copied_from"] == last_year["id"]
 
-    titled = client.post(f"/api/v1/surveys/{last_year['id']}/copy", json={"year": 2026, "title": "2026 조사"},
-                         headers=STAFF)
+    titled = client.post(
+        f"/api/v1/surveys/{last_year['id']}/copy", json={"year": 2026, "title": "2026 조사"}, headers=STAFF
+    )
     assert titled.get_json()["title"] == "2026 조사"
     assert respond(client, body["id"], join(2026)).status_code == 201
 
 
-@pytest.mark.parametrize("body, field", [({}, "year"), ({"year": "2026"}, "year"), ({"year": 3000}, "year"),
-                                         ({"year": 2026, "title": ""}, "title"), ({"year": 2026, "x": 1}, "x")])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({}, "year"),
+        ({"year": "2026"}, "year"),
+        ({"year": 3000}, "year"),
+        ({"year": 2026, "title": ""}, "title"),
+        ({"year": 2026, "x": 1}, "x"),
+    ],
+)
 def test_bad_copy_is_refused(client, publish, survey_service, body, field):
     survey = publish()
     assert_problem(client.post(f"/api/v1/surveys/{survey['id']}/copy", json=body, headers=STAFF), 422, field)

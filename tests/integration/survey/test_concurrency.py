@@ -1,4 +1,5 @@
 """Concurrent submissions through the HTTP layer against real MongoDB."""
+
 from __future__ import annotations
 
 import threading

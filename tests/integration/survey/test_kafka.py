@@ -1,5 +1,6 @@
 """Survey's worker loops over real Kafka: members arrive on registration.events, survey events leave on
 survey.events."""
+
 from __future__ import annotations
 
 import json
@@ -32,10 +33,7 @@ def produce(settings, envelopes: list[dict], raw: tuple[bytes, ...] | list[bytes
         producer.close(timeout=5)
 
 
-
-
-def test_members_arrive_through_kafka_and_responses_leave_on_it(settings, background, client, publish,
-                                                                survey_service):
+def test_members_arrive_through_kafka_and_responses_leave_on_it(settings, background, client, publish, survey_service):
     survey = publish()
     url = f"/api/v1/surveys/{survey['id']}/responses"
     body = {"respondent": "m-kafka-1", "answers": {"q1": 5, "q5": "좋았어요"}}
@@ -43,17 +41,23 @@ def test_members_arrive_through_kafka_and_responses_leave_on_it(settings, backgr
     assert early.status_code == 409 and early.headers["Retry-After"]  # not heard of yet
 
     malformed = registration_envelope("MemberJoined", {"group_id": "g9", "year": 2025}, "g9")  # no member_id
-    formed = registration_envelope("GroupFormed", {"group_id": "g1", "name": "햇살", "year": 2025, "theme": None,
-                                                   "description": None}, "g1")
+    formed = registration_envelope(
+        "GroupFormed", {"group_id": "g1", "name": "햇살", "year": 2025, "theme": None, "description": None}, "g1"
+    )
     produce(settings, [formed, member_joined("m-kafka-1", 2025, "g1"), malformed], raw=[b"not json"])
     background(survey_service.relay(), survey_service.consumer())
 
-    answer = eventually(lambda: (r := client.post(url, json=body, headers=STAFF)).status_code != 409 and r,
-                        what="the member known to survey")
+    answer = eventually(
+        lambda: (r := client.post(url, json=body, headers=STAFF)).status_code != 409 and r,
+        what="the member known to survey",
+    )
     assert answer.status_code == 201, answer.get_json()
     assert eventually(lambda: survey_service.db["dead_letters"].count_documents({}) == 2, what="2 dead letters")
     assert survey_service.db["members"].find_one({"_id": "m-kafka-1"}) == {
-        "_id": "m-kafka-1", "years": [2025], "group_ids": ["g1"]}  # no personal data kept
+        "_id": "m-kafka-1",
+        "years": [2025],
+        "group_ids": ["g1"],
+    }  # no personal data kept
 
     records = read_topic(settings, "survey.events", 2)
     by_type = {json.loads(r.value)["type"]: (r.key, json.loads(r.value)) for r in records}
@@ -75,15 +79,27 @@ def test_a_member_joined_through_registration_may_respond(settings, background, 
     registration = registration_app(settings).test_client()
     group = registration.post("/api/v1/groups", json={"name": "숲 놀이 모임", "year": 2026}, headers=STAFF).get_json()
     birth = date.today().replace(day=1, year=date.today().year - 2).isoformat()
-    joined = registration.post(f"/api/v1/groups/{group['id']}/members", headers=STAFF, json={
-        "guardian_name": "이보람", "district": "용산구", "children": [{"birth_date": birth}], "consent": consent_block(1)})
+    joined = registration.post(
+        f"/api/v1/groups/{group['id']}/members",
+        headers=STAFF,
+        json={
+            "guardian_name": "이보람",
+            "district": "용산구",
+            "children": [{"birth_date": birth}],
+            "consent": consent_block(1),
+        },
+    )
     assert joined.status_code == 201, joined.get_json()
     member = joined.get_json()["id"]
 
     background(bootstrap_registration(settings).ensure_indexes().relay(), survey_service.consumer())
     survey = publish(year=2026)
     url = f"/api/v1/surveys/{survey['id']}/responses"
-    answer = eventually(lambda: (r := client.post(url, json={"respondent": member, "answers": {"q1": 4}},
-                                                  headers=STAFF)).status_code != 409 and r,
-                        what="the member known to survey")
+    answer = eventually(
+        lambda: (
+            (r := client.post(url, json={"respondent": member, "answers": {"q1": 4}}, headers=STAFF)).status_code != 409
+            and r
+        ),
+        what="the member known to survey",
+    )
     assert answer.status_code == 201, answer.get_json()

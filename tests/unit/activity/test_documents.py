@@ -4,8 +4,15 @@ import pytest
 
 from jajo.errors import Conflict, RuleViolation
 from services.activity.domain import (
-    HEAD_BYTES, MAX_DOCUMENT_BYTES, Document, DocumentTooLarge, StoredFile, UnsupportedDocument, check_upload,
-    missing_documents, sniff,
+    HEAD_BYTES,
+    MAX_DOCUMENT_BYTES,
+    Document,
+    DocumentTooLarge,
+    StoredFile,
+    UnsupportedDocument,
+    check_upload,
+    missing_documents,
+    sniff,
 )
 
 
@@ -13,17 +20,20 @@ def stored(content: bytes) -> StoredFile:
     return StoredFile(content[:HEAD_BYTES], len(content), hashlib.sha256(content).hexdigest())
 
 
-@pytest.mark.parametrize("head, expected", [
-    (b"\xff\xd8\xff\xe1....Exif", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n....", "image/png"),
-    (b"%PDF-1.4\n", "application/pdf"),
-    (b"\x00\x00\x00\x18ftypheic\x00\x00", "image/heic"),
-    (b"\x00\x00\x00\x1cftypmif1\x00\x00", "image/heic"),
-    (b"\x00\x00\x00\x18ftypisom\x00\x00", None),  # an mp4 video
-    (b"GIF89a", None),
-    (b"<svg>", None),
-    (b"\xff\xd8", None),
-])
+@pytest.mark.parametrize(
+    "head, expected",
+    [
+        (b"\xff\xd8\xff\xe1....Exif", "image/jpeg"),
+        (b"\x89PNG\r\n\x1a\n....", "image/png"),
+        (b"%PDF-1.4\n", "application/pdf"),
+        (b"\x00\x00\x00\x18ftypheic\x00\x00", "image/heic"),
+        (b"\x00\x00\x00\x1cftypmif1\x00\x00", "image/heic"),
+        (b"\x00\x00\x00\x18ftypisom\x00\x00", None),  # an mp4 video
+        (b"GIF89a", None),
+        (b"<svg>", None),
+        (b"\xff\xd8", None),
+    ],
+)
 def test_sniff_by_magic_bytes(head, expected):
     assert sniff(head) == expected
 
@@ -46,24 +56,34 @@ def test_submit_records_hash_and_detected_type():
 
 
 def test_missing_documents():
-    sessions = [{"id": "s1", "date": "2026-05-01", "kind": "special", "status": "held"},
-                {"id": "s2", "date": "2026-06-01", "kind": "special", "status": "scheduled"},
-                {"id": "s3", "date": "2026-07-01", "kind": "special", "status": "held"}]
-    expenses = [{"id": "e1", "date": "2026-05-01", "amount": 1, "status": "claimed", "document_ids": []},
-                {"id": "e2", "date": "2026-05-02", "amount": 1, "status": "approved", "document_ids": ["d2"]},
-                {"id": "e3", "date": "2026-05-03", "amount": 1, "status": "rejected", "document_ids": []}]
-    documents = [{"id": "d1", "kind": "result_report", "session_id": "s1", "expense_id": None},
-                 {"id": "d2", "kind": "receipt", "session_id": None, "expense_id": None}]
+    sessions = [
+        {"id": "s1", "date": "2026-05-01", "kind": "special", "status": "held"},
+        {"id": "s2", "date": "2026-06-01", "kind": "special", "status": "scheduled"},
+        {"id": "s3", "date": "2026-07-01", "kind": "special", "status": "held"},
+    ]
+    expenses = [
+        {"id": "e1", "date": "2026-05-01", "amount": 1, "status": "claimed", "document_ids": []},
+        {"id": "e2", "date": "2026-05-02", "amount": 1, "status": "approved", "document_ids": ["d2"]},
+        {"id": "e3", "date": "2026-05-03", "amount": 1, "status": "rejected", "document_ids": []},
+    ]
+    documents = [
+        {"id": "d1", "kind": "result_report", "session_id": "s1", "expense_id": None},
+        {"id": "d2", "kind": "receipt", "session_id": None, "expense_id": None},
+    ]
     owed = missing_documents(2026, sessions, expenses, documents)
     assert [(m["kind"], m["session_id"] or m["expense_id"]) for m in owed] == [
-        ("activity_plan", None), ("result_report", "s3"), ("receipt", "e1")]
+        ("activity_plan", None),
+        ("result_report", "s3"),
+        ("receipt", "e1"),
+    ]
     documents.append({"id": "d3", "kind": "activity_plan", "session_id": None, "expense_id": None})
     assert [m["kind"] for m in missing_documents(2026, sessions, expenses, documents)] == ["result_report", "receipt"]
 
 
 def submitted() -> Document:
-    doc = Document.submit("d1", group_id="g1", year=2026, kind="result_report", file=stored(b"%PDF-1"), filename="a.pdf",
-                          session_id="s1")
+    doc = Document.submit(
+        "d1", group_id="g1", year=2026, kind="result_report", file=stored(b"%PDF-1"), filename="a.pdf", session_id="s1"
+    )
     doc.take_pending()
     return doc
 
@@ -74,8 +94,14 @@ def test_review_accepts_or_returns_a_submitted_document_once():
     doc.return_to_group("서명이 없습니다")
     [event] = doc.take_pending()
     assert event.type == "DocumentReturned" and event.data == {
-        "document_id": "d1", "group_id": "g1", "year": 2026, "kind": "result_report", "session_id": "s1",
-        "expense_id": None, "reason": "서명이 없습니다"}
+        "document_id": "d1",
+        "group_id": "g1",
+        "year": 2026,
+        "kind": "result_report",
+        "session_id": "s1",
+        "expense_id": None,
+        "reason": "서명이 없습니다",
+    }
     assert doc.view()["review"] == {"status": "returned", "reason": "서명이 없습니다"}
     for act in (doc.accept, lambda: doc.return_to_group("again")):
         with pytest.raises(Conflict):

@@ -15,7 +15,8 @@ def test_allocations_add_up():
     b.allocate(200_000)
     assert [e.data for e in b.pending] == [
         {"group_id": "g1", "year": 2026, "amount": 300_000, "total": 300_000},
-        {"group_id": "g1", "year": 2026, "amount": 200_000, "total": 500_000}]
+        {"group_id": "g1", "year": 2026, "amount": 200_000, "total": 500_000},
+    ]
     assert b.remaining == 500_000
     with pytest.raises(RuleViolation):
         b.allocate(0)
@@ -62,5 +63,11 @@ def test_rejected_claims_free_their_amount_and_transitions_are_final():
         b.reject("e2", "늦음")
     with pytest.raises(NotFound):
         b.approve("e9")
-    assert b.totals() == {"allocated": 300_000, "claimed": 600_000, "approved": 300_000, "pending": 0,
-                          "rejected": 300_000, "remaining": 0}
+    assert b.totals() == {
+        "allocated": 300_000,
+        "claimed": 600_000,
+        "approved": 300_000,
+        "pending": 0,
+        "rejected": 300_000,
+        "remaining": 0,
+    }

@@ -1,5 +1,6 @@
 """Activity's handlers on the in-memory event store and unit of work, with in-memory stand-ins for what
 activity learned from registration (its read side) and for the document files."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -20,32 +20,48 @@ def test_schedule_records_the_self_contained_event():
     session = Session.schedule("s1", GROUP, date(2026, 5, 9), "10:00", "12:00", "special", "키움터", SPACES)
     [event] = session.pending
     assert event.type == "SessionScheduled" and event.data == {
-        "session_id": "s1", "group_id": "g1", "date": "2026-05-09", "start": "10:00", "end": "12:00",
-        "kind": "special", "venue": "키움터", "title": None, "series_id": None, "meeting_url": None, "dial_in": None}
+        "session_id": "s1",
+        "group_id": "g1",
+        "date": "2026-05-09",
+        "start": "10:00",
+        "end": "12:00",
+        "kind": "special",
+        "venue": "키움터",
+        "title": None,
+        "series_id": None,
+        "meeting_url": None,
+        "dial_in": None,
+    }
     assert session.status == "scheduled" and session.version == 1 and session.year == 2026
 
 
-@pytest.mark.parametrize("group, text, retry_after", [
-    (GroupFacts("g1", 2026), "not approved", 1),  # approval may still be on its way
-    (GroupFacts("g1", 2026, approved=True, closed=True), "closed", None),  # final
-])
+@pytest.mark.parametrize(
+    "group, text, retry_after",
+    [
+        (GroupFacts("g1", 2026), "not approved", 1),  # approval may still be on its way
+        (GroupFacts("g1", 2026, approved=True, closed=True), "closed", None),  # final
+    ],
+)
 def test_only_approved_open_groups_schedule(group, text, retry_after):
     with pytest.raises(Conflict, match=text) as caught:
         Session.schedule("s1", group, date(2026, 5, 9), "10:00", "12:00", "regular", "키움터", SPACES)
     assert caught.value.retry_after == retry_after
 
 
-@pytest.mark.parametrize("kind, venue, start, end, field", [
-    ("online", "키움터", "10:00", "11:00", "venue"),
-    ("regular", "online", "10:00", "11:00", "venue"),
-    ("special", "online", "10:00", "11:00", "venue"),
-    ("regular", "external", "10:00", "10:00", "end"),
-    ("regular", "external", "11:00", "10:00", "end"),
-    ("regular", "자람터", "08:59", "10:00", "start"),
-    ("regular", "자람터", "17:00", "18:01", "start"),
-    ("party", "external", "10:00", "11:00", "kind"),
-    ("regular", "카페", "10:00", "11:00", "venue"),
-])
+@pytest.mark.parametrize(
+    "kind, venue, start, end, field",
+    [
+        ("online", "키움터", "10:00", "11:00", "venue"),
+        ("regular", "online", "10:00", "11:00", "venue"),
+        ("special", "online", "10:00", "11:00", "venue"),
+        ("regular", "external", "10:00", "10:00", "end"),
+        ("regular", "external", "11:00", "10:00", "end"),
+        ("regular", "자람터", "08:59", "10:00", "start"),
+        ("regular", "자람터", "17:00", "18:01", "start"),
+        ("party", "external", "10:00", "11:00", "kind"),
+        ("regular", "카페", "10:00", "11:00", "venue"),
+    ],
+)
 def test_slot_rules(kind, venue, start, end, field):
     with pytest.raises(RuleViolation) as caught:
         Session.schedule("s1", GROUP, date(2026, 5, 9), start, end, kind, venue, SPACES)
@@ -53,8 +69,10 @@ def test_slot_rules(kind, venue, start, end, field):
 
 
 def test_online_at_night_and_full_opening_hours_are_fine():
-    for sid, start, end, kind, venue in (("s1", "20:00", "21:00", "online", "online"),
-                                         ("s2", "09:00", "18:00", "regular", "자람터")):
+    for sid, start, end, kind, venue in (
+        ("s1", "20:00", "21:00", "online", "online"),
+        ("s2", "09:00", "18:00", "regular", "자람터"),
+    ):
         session = Session.schedule(sid, GROUP, date(2026, 5, 9), start, end, kind, venue, SPACES)
         [event] = session.take_pending()
         assert event.type == "SessionScheduled" and (event.data["start"], event.data["end"]) == (start, end)
@@ -74,12 +92,15 @@ def test_hold_derives_counts_and_happens_once():
         session.cancel()
 
 
-@pytest.mark.parametrize("guardians, children, field", [
-    (["m1", "m1"], [], "guardians"),
-    (["m9"], [], "guardians"),
-    ([], ["c1", "c1"], "children"),
-    ([], ["c9"], "children"),
-])
+@pytest.mark.parametrize(
+    "guardians, children, field",
+    [
+        (["m1", "m1"], [], "guardians"),
+        (["m9"], [], "guardians"),
+        ([], ["c1", "c1"], "children"),
+        ([], ["c9"], "children"),
+    ],
+)
 def test_attendance_only_current_members_once(guardians, children, field):
     session = scheduled()
     with pytest.raises(RuleViolation) as caught:
@@ -117,9 +138,25 @@ def test_rehydrated_session_has_the_same_state():
     session.hold(GROUP, ["m1"], ["c1"])
     from jajo.domain import DomainEvent
 
-    events = [DomainEvent("SessionScheduled", {"session_id": "s1", "group_id": "g1", "date": "2026-05-09",
-                                               "start": "10:00", "end": "12:00", "kind": "regular", "venue": "키움터",
-                                               "title": "숲 놀이", "series_id": None}, 1, 1), *session.pending]
+    events = [
+        DomainEvent(
+            "SessionScheduled",
+            {
+                "session_id": "s1",
+                "group_id": "g1",
+                "date": "2026-05-09",
+                "start": "10:00",
+                "end": "12:00",
+                "kind": "regular",
+                "venue": "키움터",
+                "title": "숲 놀이",
+                "series_id": None,
+            },
+            1,
+            1,
+        ),
+        *session.pending,
+    ]
     again = Session.rehydrate("s1", events)
     assert again.view() == session.view() and again.version == 2
 
@@ -127,22 +164,35 @@ def test_rehydrated_session_has_the_same_state():
 def test_weekly_series():
     assert series_dates(date(2026, 5, 9), "weekly", count=3) == [date(2026, 5, 9), date(2026, 5, 16), date(2026, 5, 23)]
     assert series_dates(date(2026, 5, 9), "weekly", interval=2, until=date(2026, 6, 6)) == [
-        date(2026, 5, 9), date(2026, 5, 23), date(2026, 6, 6)]
+        date(2026, 5, 9),
+        date(2026, 5, 23),
+        date(2026, 6, 6),
+    ]
 
 
 def test_monthly_series_keeps_the_day_or_the_last_of_a_shorter_month():
     assert series_dates(date(2026, 1, 31), "monthly", count=4) == [
-        date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30)]
+        date(2026, 1, 31),
+        date(2026, 2, 28),
+        date(2026, 3, 31),
+        date(2026, 4, 30),
+    ]
     assert series_dates(date(2026, 11, 15), "monthly", count=3) == [
-        date(2026, 11, 15), date(2026, 12, 15), date(2027, 1, 15)]
+        date(2026, 11, 15),
+        date(2026, 12, 15),
+        date(2027, 1, 15),
+    ]
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    ({}, "count"),
-    ({"count": 2, "until": date(2026, 6, 1)}, "count"),
-    ({"until": date(2026, 1, 1)}, "until"),
-    ({"until": date(2028, 1, 1)}, "until"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({}, "count"),
+        ({"count": 2, "until": date(2026, 6, 1)}, "count"),
+        ({"until": date(2026, 1, 1)}, "until"),
+        ({"until": date(2028, 1, 1)}, "until"),
+    ],
+)
 def test_series_limits(kwargs, field):
     with pytest.raises(RuleViolation) as caught:
         series_dates(date(2026, 5, 9), "weekly", **kwargs)
@@ -152,21 +202,44 @@ def test_series_limits(kwargs, field):
 MEET = "https://meet.example.kr/jajo"
 
 
-@pytest.mark.parametrize("kind, venue, url, dial_in, field", [
-    ("regular", "키움터", MEET, None, "meeting_url"),
-    ("special", "external", None, "02-123-4567", "dial_in"),
-    ("online", "online", "http://meet.example.kr/jajo", None, "meeting_url"),
-])
+@pytest.mark.parametrize(
+    "kind, venue, url, dial_in, field",
+    [
+        ("regular", "키움터", MEET, None, "meeting_url"),
+        ("special", "external", None, "02-123-4567", "dial_in"),
+        ("online", "online", "http://meet.example.kr/jajo", None, "meeting_url"),
+    ],
+)
 def test_only_online_sessions_have_an_https_meeting_link(kind, venue, url, dial_in, field):
     with pytest.raises(RuleViolation) as refused:
-        Session.schedule("s1", GROUP, date(2026, 5, 9), "20:00" if kind == "online" else "10:00",
-                         "21:00" if kind == "online" else "12:00", kind, venue, SPACES, meeting_url=url, dial_in=dial_in)
+        Session.schedule(
+            "s1",
+            GROUP,
+            date(2026, 5, 9),
+            "20:00" if kind == "online" else "10:00",
+            "21:00" if kind == "online" else "12:00",
+            kind,
+            venue,
+            SPACES,
+            meeting_url=url,
+            dial_in=dial_in,
+        )
     assert field in refused.value.errors
 
 
 def held_online() -> Session:
-    session = Session.schedule("s1", GROUP, date(2026, 5, 9), "20:00", "21:00", "online", "online", SPACES,
-                               meeting_url=MEET, dial_in="02-123-4567")
+    session = Session.schedule(
+        "s1",
+        GROUP,
+        date(2026, 5, 9),
+        "20:00",
+        "21:00",
+        "online",
+        "online",
+        SPACES,
+        meeting_url=MEET,
+        dial_in="02-123-4567",
+    )
     assert session.view()["meeting_url"] == MEET and session.view()["dial_in"] == "02-123-4567"
     return session
 

@@ -5,13 +5,16 @@ from services.activity.domain import SpaceDay, load_spaces, space_day_id
 from services.activity.domain.spaces import overlaps
 
 
-@pytest.mark.parametrize("a, b, expected", [
-    (("10:00", "12:00"), ("11:00", "13:00"), True),
-    (("10:00", "12:00"), ("10:30", "11:00"), True),
-    (("10:00", "12:00"), ("09:00", "10:01"), True),
-    (("10:00", "12:00"), ("12:00", "13:00"), False),
-    (("10:00", "12:00"), ("08:00", "10:00"), False),
-])
+@pytest.mark.parametrize(
+    "a, b, expected",
+    [
+        (("10:00", "12:00"), ("11:00", "13:00"), True),
+        (("10:00", "12:00"), ("10:30", "11:00"), True),
+        (("10:00", "12:00"), ("09:00", "10:01"), True),
+        (("10:00", "12:00"), ("12:00", "13:00"), False),
+        (("10:00", "12:00"), ("08:00", "10:00"), False),
+    ],
+)
 def test_overlaps(a, b, expected):
     assert overlaps(*a, *b) is expected and overlaps(*b, *a) is expected
 
@@ -25,8 +28,14 @@ def test_a_space_day_takes_non_overlapping_bookings_only():
         day.book("s3", "g3", "11:30", "12:30")
     assert "start" in caught.value.errors
     assert [e.type for e in day.pending] == ["SpaceBooked", "SpaceBooked"]
-    assert day.pending[0].data == {"space": "키움터", "date": "2026-05-09", "session_id": "s1", "start": "10:00",
-                                   "end": "12:00", "group_id": "g1"}
+    assert day.pending[0].data == {
+        "space": "키움터",
+        "date": "2026-05-09",
+        "session_id": "s1",
+        "start": "10:00",
+        "end": "12:00",
+        "group_id": "g1",
+    }
     day.release("s1")
     day.book("s3", "g3", "10:00", "11:30")
     day.release("unknown")  # nothing booked, nothing recorded
@@ -43,8 +52,16 @@ def test_spaces_defaults_and_configuration():
     assert changed["키움터"] == spaces["키움터"]
 
 
-@pytest.mark.parametrize("config", ['{"놀이터": {}}', '{"키움터": {"opens": "18:00", "closes": "09:00"}}',
-                                    '{"키움터": {"capacity": 0}}', '{"키움터": {"colour": "red"}}', "[]"])
+@pytest.mark.parametrize(
+    "config",
+    [
+        '{"놀이터": {}}',
+        '{"키움터": {"opens": "18:00", "closes": "09:00"}}',
+        '{"키움터": {"capacity": 0}}',
+        '{"키움터": {"colour": "red"}}',
+        "[]",
+    ],
+)
 def test_bad_space_configuration_fails_at_start(config):
     with pytest.raises(ValueError):
         load_spaces(config)

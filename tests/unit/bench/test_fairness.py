@@ -1,4 +1,5 @@
 """The benchmarks' fairness rules that can be checked without servers (docs/benchmarks.md)."""
+
 from __future__ import annotations
 
 import threading
@@ -11,8 +12,9 @@ from bench.projection import _rate
 
 def test_contenders_alternate_round_by_round():
     order: list[str] = []
-    alternate({"jajo": lambda r: order.append(f"jajo{r}") or 1.0,
-               "limit": lambda r: order.append(f"limit{r}") or 1.0}, 3)
+    alternate(
+        {"jajo": lambda r: order.append(f"jajo{r}") or 1.0, "limit": lambda r: order.append(f"limit{r}") or 1.0}, 3
+    )
     assert order == ["jajo0", "limit0", "jajo1", "limit1", "jajo2", "limit2"]
 
 

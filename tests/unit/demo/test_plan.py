@@ -1,4 +1,5 @@
 """The demo's program year is built to produce the center's 2025 figures without breaking any rule."""
+
 from __future__ import annotations
 
 from collections import Counter

@@ -23,7 +23,9 @@ class Counter(Aggregate):
 
 
 def test_state_is_rebuilt_from_events_and_versions_count_them():
-    counter = Counter.rehydrate("c", [DomainEvent("Added", {"amount": 2}, 1, 1), DomainEvent("Added", {"amount": 3}, 1, 2)])
+    counter = Counter.rehydrate(
+        "c", [DomainEvent("Added", {"amount": 2}, 1, 1), DomainEvent("Added", {"amount": 3}, 1, 2)]
+    )
     assert (counter.total, counter.version, counter.pending) == (5, 2, [])
     counter.add(4)
     assert counter.total == 9 and counter.version == 3

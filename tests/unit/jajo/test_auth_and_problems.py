@@ -11,14 +11,29 @@ VICTOR = "v" * 20 + "-victor-v1ew-token"
 
 def test_tokens_parse_with_their_holders_names():
     tokens = parse_tokens(f"staff:alice:{ALICE}, viewer:victor:{VICTOR}, portal:web:{'p' * 40}")
-    assert tokens == [(ALICE, Principal("staff", "alice")), (VICTOR, Principal("viewer", "victor")),
-                      ("p" * 40, Principal("portal", "web"))]
+    assert tokens == [
+        (ALICE, Principal("staff", "alice")),
+        (VICTOR, Principal("viewer", "victor")),
+        ("p" * 40, Principal("portal", "web")),
+    ]
 
 
-@pytest.mark.parametrize("spec", ["admin:x", "staff", "staff:", "staff:a:b:c", f"admin:a:{ALICE}",
-                                  f"staff:{ALICE}", f"staff::{ALICE}", "staff:alice:short-token",
-                                  "staff:staff:change-me-to-a-long-random-token",
-                                  f"staff:a:{'x' * 31}", f"staff:alice:{ALICE},viewer:victor:{ALICE}"])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "admin:x",
+        "staff",
+        "staff:",
+        "staff:a:b:c",
+        f"admin:a:{ALICE}",
+        f"staff:{ALICE}",
+        f"staff::{ALICE}",
+        "staff:alice:short-token",
+        "staff:staff:change-me-to-a-long-random-token",
+        f"staff:a:{'x' * 31}",
+        f"staff:alice:{ALICE},viewer:victor:{ALICE}",
+    ],
+)
 def test_malformed_short_placeholder_nameless_and_repeated_tokens_are_refused(spec):
     with pytest.raises(ValueError):
         parse_tokens(spec)
@@ -50,21 +65,43 @@ def test_validation_messages_flatten_to_dotted_field_names():
 PORTAL = Principal("portal", "web")
 
 
-@pytest.mark.parametrize("header, expected", [
-    ("staff:mina", Principal("staff", "mina", "portal:web")),
-    ("viewer:kim.o@c", Principal("viewer", "kim.o@c", "portal:web")),
-    ("guardian:3f2a9c", Principal("guardian", "3f2a9c", "portal:web")),
-    ("invite:g1/3f2a9c0b1d2e4f50", Principal("invite", "g1/3f2a9c0b1d2e4f50", "portal:web")),
-])
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        ("staff:mina", Principal("staff", "mina", "portal:web")),
+        ("viewer:kim.o@c", Principal("viewer", "kim.o@c", "portal:web")),
+        ("guardian:3f2a9c", Principal("guardian", "3f2a9c", "portal:web")),
+        ("invite:g1/3f2a9c0b1d2e4f50", Principal("invite", "g1/3f2a9c0b1d2e4f50", "portal:web")),
+    ],
+)
 def test_a_portal_acts_for_the_person_it_names(header, expected):
     assert acting_person(PORTAL, header) == expected
     assert acting_person(PORTAL, header).actor == header
 
 
-@pytest.mark.parametrize("header", ["", "staff", "staff:", "admin:x", "portal:x", "guardian:a b", "guardian:../x",
-                                    "guardian:" + "a" * 65, "staff:김", ":x", "guardian:-x", "guardian:a.b",
-                                    "invite:g1", "invite:/x", "invite:g1/", "invite:g1/a/b", "invite:g1/a.b",
-                                    "invite:g/" + "a" * 63])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "",
+        "staff",
+        "staff:",
+        "admin:x",
+        "portal:x",
+        "guardian:a b",
+        "guardian:../x",
+        "guardian:" + "a" * 65,
+        "staff:김",
+        ":x",
+        "guardian:-x",
+        "guardian:a.b",
+        "invite:g1",
+        "invite:/x",
+        "invite:g1/",
+        "invite:g1/a/b",
+        "invite:g1/a.b",
+        "invite:g/" + "a" * 63,
+    ],
+)
 def test_a_malformed_actor_is_a_bad_request(header):
     with pytest.raises(BadActorHeader) as raised:
         acting_person(PORTAL, header)

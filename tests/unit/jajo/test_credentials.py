@@ -1,5 +1,6 @@
 """Credentials (docker-compose.yml): each service's MongoDB user and Kafka SCRAM user reach its clients from `*_FILE`
 secrets through jajo.config.secret(); without them (the embedded stack) the clients sign in as nobody."""
+
 from __future__ import annotations
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
@@ -16,10 +17,14 @@ def compose_like(monkeypatch, tmp_path) -> Settings:
     (tmp_path / "mongo_password").write_text(MONGO_PASSWORD + "\n")
     (tmp_path / "kafka_password").write_text(KAFKA_PASSWORD + "\n")
     for name, value in {
-        "MONGODB_URI": "mongodb://127.0.0.1:1/?replicaSet=rs0&authSource=admin", "MONGODB_USERNAME": "registration",
-        "MONGODB_PASSWORD_FILE": str(tmp_path / "mongo_password"), "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
-        "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512", "KAFKA_USERNAME": "registration",
-        "KAFKA_PASSWORD_FILE": str(tmp_path / "kafka_password"), "MONGODB_PASSWORD": "ignored",
+        "MONGODB_URI": "mongodb://127.0.0.1:1/?replicaSet=rs0&authSource=admin",
+        "MONGODB_USERNAME": "registration",
+        "MONGODB_PASSWORD_FILE": str(tmp_path / "mongo_password"),
+        "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+        "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+        "KAFKA_USERNAME": "registration",
+        "KAFKA_PASSWORD_FILE": str(tmp_path / "kafka_password"),
+        "MONGODB_PASSWORD": "ignored",
     }.items():
         monkeypatch.setenv(name, value)
     return load_settings()

@@ -8,8 +8,13 @@ from jajo.envelope import Context, EnvelopeError, decode, encode, unwrap, wrap
 
 def envelope(**changes):
     event = DomainEvent("GroupFormed", {"name": "햇살 모임", "year": 2026}, 1, 1)
-    wrapped = wrap(event, source="registration", subject="g1", aggregate_type="group",
-                   context=Context(actor="staff:alice", correlation_id="c1", causation_id="r1"))
+    wrapped = wrap(
+        event,
+        source="registration",
+        subject="g1",
+        aggregate_type="group",
+        context=Context(actor="staff:alice", correlation_id="c1", causation_id="r1"),
+    )
     return {**wrapped, **changes}
 
 
@@ -24,8 +29,13 @@ def test_wrap_fills_every_contract_attribute():
 
 def test_a_portal_acting_for_a_person_is_recorded_as_actorvia():
     event = DomainEvent("GroupFormed", {"name": "햇살 모임", "year": 2026}, 1, 1)
-    e = wrap(event, source="registration", subject="g1", aggregate_type="group",
-             context=Context(actor="guardian:m1", via="portal:web"))
+    e = wrap(
+        event,
+        source="registration",
+        subject="g1",
+        aggregate_type="group",
+        context=Context(actor="guardian:m1", via="portal:web"),
+    )
     assert (e["actor"], e["actorvia"]) == ("guardian:m1", "portal:web")
 
 

@@ -1,4 +1,5 @@
 """Every field of an envelope is checked for its JSON type and range: a consumer must survive any bytes."""
+
 import json
 
 import pytest
@@ -17,32 +18,38 @@ def test_a_field_of_the_wrong_type_is_an_envelope_error(field, value):
         decode(json.dumps(envelope(**{field: value})).encode(), KNOWN)
 
 
-@pytest.mark.parametrize("changes, reason", [
-    ({"id": {"$gt": ""}}, "id"),
-    ({"id": "a b\n"}, "id"),
-    ({"id": "x" * 129}, "id"),
-    ({"aggregateversion": True}, "aggregateversion"),
-    ({"aggregateversion": 2**60}, "aggregateversion"),
-    ({"dataversion": True}, "dataversion"),
-    ({"time": "2025-01-01"}, "time"),
-    ({"time": "2025-01-01T00:00:00"}, "time zone"),
-    ({"time": "0001-01-01T00:00:00+12:00"}, "out of range"),
-    ({"actor": ["staff"]}, "actor"),
-    ({"correlationid": 7}, "correlationid"),
-    ({"data": {"name": "x", "amount": 2**64}}, "64 bits"),
-    ({"data": {"k\x00": 1}}, "NUL"),
-])
+@pytest.mark.parametrize(
+    "changes, reason",
+    [
+        ({"id": {"$gt": ""}}, "id"),
+        ({"id": "a b\n"}, "id"),
+        ({"id": "x" * 129}, "id"),
+        ({"aggregateversion": True}, "aggregateversion"),
+        ({"aggregateversion": 2**60}, "aggregateversion"),
+        ({"dataversion": True}, "dataversion"),
+        ({"time": "2025-01-01"}, "time"),
+        ({"time": "2025-01-01T00:00:00"}, "time zone"),
+        ({"time": "0001-01-01T00:00:00+12:00"}, "out of range"),
+        ({"actor": ["staff"]}, "actor"),
+        ({"correlationid": 7}, "correlationid"),
+        ({"data": {"name": "x", "amount": 2**64}}, "64 bits"),
+        ({"data": {"k\x00": 1}}, "NUL"),
+    ],
+)
 def test_types_and_ranges_are_checked(changes, reason):
     with pytest.raises(EnvelopeError, match=reason):
         decode(encode(envelope(**changes)), KNOWN)
 
 
-@pytest.mark.parametrize("raw, reason", [
-    (b"[" * 100_000 + b"]" * 100_000, "nested deeper"),
-    (b'{"a": ' + b"9" * 5000 + b"}", "not usable JSON"),
-    (b'{"a": NaN}', "not usable JSON"),
-    (b'{"a": Infinity}', "not usable JSON"),
-])
+@pytest.mark.parametrize(
+    "raw, reason",
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested deeper"),
+        (b'{"a": ' + b"9" * 5000 + b"}", "not usable JSON"),
+        (b'{"a": NaN}', "not usable JSON"),
+        (b'{"a": Infinity}', "not usable JSON"),
+    ],
+)
 def test_json_python_cannot_hold_is_an_envelope_error(raw, reason):
     with pytest.raises(EnvelopeError, match=reason):
         decode(raw, KNOWN)

@@ -1,4 +1,5 @@
 """The shared text field and filename cleaning (issue 14), without servers."""
+
 import unicodedata
 
 import pytest
@@ -14,24 +15,28 @@ class Form(Schema):
     notes = Text(multiline=True)
 
 
-@pytest.mark.parametrize("raw, clean", [
-    ("보고서\r\nSet-Cookie: a=b.pdf", "보고서  Set-Cookie: a=b.pdf"),
-    ("C:\\Users\\me\\receipt.jpg", "receipt.jpg"),
-    ("../../etc/passwd", "passwd"),
-    ("\u202egpj.exe", "gpj.exe"),
-    ("\ud800.jpg", "?.jpg"),
-    ("", "upload"),
-    (None, "upload"),
-    ("." * 10, "upload"),
-])
+@pytest.mark.parametrize(
+    "raw, clean",
+    [
+        ("보고서\r\nSet-Cookie: a=b.pdf", "보고서  Set-Cookie: a=b.pdf"),
+        ("C:\\Users\\me\\receipt.jpg", "receipt.jpg"),
+        ("../../etc/passwd", "passwd"),
+        ("\u202egpj.exe", "gpj.exe"),
+        ("\ud800.jpg", "?.jpg"),
+        ("", "upload"),
+        (None, "upload"),
+        ("." * 10, "upload"),
+    ],
+)
 def test_filenames_are_cleaned(raw, clean):
     assert clean_filename(raw) == clean
 
 
 def test_content_disposition_is_rfc_6266_with_an_ascii_fallback():
     header = content_disposition('보고서 "1"\r\n.pdf')
-    assert header == ("attachment; filename=\"___ _1_  .pdf\"; "
-                      "filename*=UTF-8''%EB%B3%B4%EA%B3%A0%EC%84%9C%20%221%22%20%20.pdf")
+    assert header == (
+        "attachment; filename=\"___ _1_  .pdf\"; filename*=UTF-8''%EB%B3%B4%EA%B3%A0%EC%84%9C%20%221%22%20%20.pdf"
+    )
 
 
 def test_text_is_nfc_and_clean_or_refused():
@@ -54,8 +59,13 @@ def test_tokens_and_the_mongodb_uri_are_read_from_secret_files(tmp_path, monkeyp
 # --- every service: human-entered strings are Text (NFC), only codes, ids and URLs are plain strings ----------
 NFD = unicodedata.normalize("NFD", "햇살 모임 후기")
 NOT_HUMAN_TEXT = {  # codes and links without a pattern of their own
-    ("ConsentIn", "notice_version"), ("ConsentIn", "items"), ("SessionIn", "meeting_url"), ("SeriesIn", "meeting_url"), ("ExpenseQuery", "cursor"),
-    ("AuditQuery", "subject"), ("AuditPageQuery", "subject"),
+    ("ConsentIn", "notice_version"),
+    ("ConsentIn", "items"),
+    ("SessionIn", "meeting_url"),
+    ("SeriesIn", "meeting_url"),
+    ("ExpenseQuery", "cursor"),
+    ("AuditQuery", "subject"),
+    ("AuditPageQuery", "subject"),
 }
 
 
@@ -68,8 +78,12 @@ def _input_schemas():
 
     for module in (registration, activity, survey, reporting):
         for name, value in vars(module).items():
-            if isinstance(value, type) and issubclass(value, Schema) and value.__module__ == module.__name__ \
-                    and name.endswith(("In", "Query", "Upload")):
+            if (
+                isinstance(value, type)
+                and issubclass(value, Schema)
+                and value.__module__ == module.__name__
+                and name.endswith(("In", "Query", "Upload"))
+            ):
                 yield name, value
 
 
@@ -79,27 +93,38 @@ def _plain_strings(field):
     if inner is not None:
         yield from _plain_strings(inner)
     elif type(field) is fields.String and not any(
-            isinstance(v, validate.OneOf) or isinstance(v, validate.Regexp) and v.regex.pattern != r"\S"
-            or v is ACTIVITY_ID for v in field.validators):
+        isinstance(v, validate.OneOf) or isinstance(v, validate.Regexp) and v.regex.pattern != r"\S" or v is ACTIVITY_ID
+        for v in field.validators
+    ):
         yield field
 
 
 def test_every_human_entered_string_of_every_service_is_text():
-    plain = {(name, field_name) for name, schema in _input_schemas()
-             for field_name, field in schema().fields.items() if list(_plain_strings(field))}
+    plain = {
+        (name, field_name)
+        for name, schema in _input_schemas()
+        for field_name, field in schema().fields.items()
+        if list(_plain_strings(field))
+    }
     assert plain <= NOT_HUMAN_TEXT, sorted(plain - NOT_HUMAN_TEXT)
 
 
-@pytest.mark.parametrize("schema, body, path", [
-    ("services.registration.schemas:GroupIn", {"name": NFD, "year": 2026, "description": NFD}, ("name",)),
-    ("services.activity.schemas:ConnectionIn", {"status": "ok", "note": NFD}, ("note",)),
-    ("services.activity.schemas:ReturnIn", {"reason": NFD}, ("reason",)),
-    ("services.activity.schemas:CancelIn", {"reason": NFD}, ("reason",)),
-    ("services.survey.schemas:SurveyIn", {"title": NFD, "year": 2026, "questions": [
-        {"id": "q1", "text": NFD, "kind": "text"}]}, ("title",)),
-    ("services.survey.schemas:ResponseIn", {"respondent": "m1", "answers": {"q1": NFD}}, ("answers", "q1")),
-    ("services.survey.schemas:ResponseIn", {"respondent": "m1", "answers": {"q2": [NFD]}}, ("answers", "q2", 0)),
-])
+@pytest.mark.parametrize(
+    "schema, body, path",
+    [
+        ("services.registration.schemas:GroupIn", {"name": NFD, "year": 2026, "description": NFD}, ("name",)),
+        ("services.activity.schemas:ConnectionIn", {"status": "ok", "note": NFD}, ("note",)),
+        ("services.activity.schemas:ReturnIn", {"reason": NFD}, ("reason",)),
+        ("services.activity.schemas:CancelIn", {"reason": NFD}, ("reason",)),
+        (
+            "services.survey.schemas:SurveyIn",
+            {"title": NFD, "year": 2026, "questions": [{"id": "q1", "text": NFD, "kind": "text"}]},
+            ("title",),
+        ),
+        ("services.survey.schemas:ResponseIn", {"respondent": "m1", "answers": {"q1": NFD}}, ("answers", "q1")),
+        ("services.survey.schemas:ResponseIn", {"respondent": "m1", "answers": {"q2": [NFD]}}, ("answers", "q2", 0)),
+    ],
+)
 def test_decomposed_hangul_arrives_nfc_in_every_service(schema, body, path):
     import importlib
 

@@ -1,4 +1,5 @@
 """/docs loads Swagger UI from the service itself (npm's swagger-ui-dist), never from a CDN."""
+
 from jajo.config import Settings
 from jajo.http.app import SWAGGER_UI, create_service_app
 

@@ -19,8 +19,11 @@ def test_service_messages_become_korean_per_field():
     assert korean("이미 한국어인 메시지") == "이미 한국어인 메시지"
     assert errors["children.0.birth_date"] == ["날짜를 YYYY-MM-DD 형식으로 입력하세요."]
     assert korean("Missing data for required field.") == "필수 입력 항목입니다."
-    assert korean_problem(409, {"detail": "the space 키움터 is taken at that time"}) == "이 시간에 이미 예약된 활동이 있습니다."
-    assert korean_problem(503, {}) .startswith("서비스가 잠시")
+    assert (
+        korean_problem(409, {"detail": "the space 키움터 is taken at that time"})
+        == "이 시간에 이미 예약된 활동이 있습니다."
+    )
+    assert korean_problem(503, {}).startswith("서비스가 잠시")
 
 
 def test_the_portal_token_is_preferred_over_a_staff_one():
@@ -29,8 +32,14 @@ def test_the_portal_token_is_preferred_over_a_staff_one():
 
 
 def test_join_form_becomes_the_api_body_with_consent_for_every_child():
-    form = {"guardian_name": "박하늘", "district": "용산구", "children_0_name": "박새봄",
-            "children_0_birth_date": "2024-03-14", "children_1_birth_date": "2022-07-01", "consent": "yes"}
+    form = {
+        "guardian_name": "박하늘",
+        "district": "용산구",
+        "children_0_name": "박새봄",
+        "children_0_birth_date": "2024-03-14",
+        "children_1_birth_date": "2022-07-01",
+        "consent": "yes",
+    }
     body, values = member_body(form)
     assert [c["birth_date"] for c in body["children"]] == ["2024-03-14", "2022-07-01"]
     assert body["consent"]["children"] == [0, 1] and values["guardian_name"] == "박하늘"

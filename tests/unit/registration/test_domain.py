@@ -1,4 +1,5 @@
 """Registration's domain rules, without servers."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -9,7 +10,12 @@ import pytest
 from jajo.errors import Conflict, NotFound, RuleViolation
 from jajo.consent import consent_block, consent_record
 from services.registration.domain import (
-    GivenConsent, Group, JoiningChild, age_on, guardian_key, normalize_phone,
+    GivenConsent,
+    Group,
+    JoiningChild,
+    age_on,
+    guardian_key,
+    normalize_phone,
 )
 
 TODAY = date(2026, 3, 2)
@@ -25,8 +31,16 @@ def child(birth: date, name: str | None = None, child_id: str = "c1") -> Joining
     return JoiningChild(child_id, birth, name)
 
 
-def join(group: Group, member_id: str = "m1", guardian: str = "김보호", district: str = "용산구",
-         phone: str | None = "010-1234-5678", children=None, today: date = TODAY, consent="all"):
+def join(
+    group: Group,
+    member_id: str = "m1",
+    guardian: str = "김보호",
+    district: str = "용산구",
+    phone: str | None = "010-1234-5678",
+    children=None,
+    today: date = TODAY,
+    consent="all",
+):
     children = [child(date(2023, 5, 1))] if children is None else children
     if consent == "all":
         consent = consent_for(len(children))
@@ -43,6 +57,7 @@ def types(group: Group) -> list[str]:
 
 
 # --- forming ---------------------------------------------------------------------------------------------------
+
 
 def test_form_records_group_formed_with_the_catalogue_fields():
     group = Group.form("g1", "햇살", 2026, None, "설명")
@@ -78,6 +93,7 @@ def test_year_bounds_are_inclusive(year):
 
 # --- lifecycle -------------------------------------------------------------------------------------------------
 
+
 def test_approve_then_approve_again_emits_once():
     group = formed()
     group.approve()
@@ -104,6 +120,7 @@ def test_close_twice_emits_once():
 
 # --- joining ---------------------------------------------------------------------------------------------------
 
+
 def test_join_records_member_joined_with_personal_data_only_under_personal():
     group = formed()
     children = [child(date(2023, 5, 1), "하늘", "c1"), child(date(2025, 1, 9), None, "c2")]
@@ -111,11 +128,16 @@ def test_join_records_member_joined_with_personal_data_only_under_personal():
     [event] = group.take_pending()
     assert event.type == "MemberJoined" and event.aggregate_version == 2
     assert event.data == {
-        "group_id": "g1", "year": 2026, "member_id": "m1", "joined_on": "2026-03-02", "district": "용산구",
+        "group_id": "g1",
+        "year": 2026,
+        "member_id": "m1",
+        "joined_on": "2026-03-02",
+        "district": "용산구",
         "children": [{"child_id": "c1"}, {"child_id": "c2"}],
         "consent": consent_record(["c1", "c2"]),
         "personal": {
-            "guardian_name": "김보호", "phone": "010-1234-5678",
+            "guardian_name": "김보호",
+            "phone": "010-1234-5678",
             "children": [
                 {"child_id": "c1", "name": "하늘", "birth_date": "2023-05-01"},
                 {"child_id": "c2", "name": None, "birth_date": "2025-01-09"},
@@ -173,8 +195,11 @@ def test_child_of_7_on_the_join_date_is_refused_and_one_day_younger_is_not():
 
 def test_every_child_counts_and_errors_name_each_index():
     group = formed()
-    children = [child(date(2024, 1, 1), child_id="a"), child(date(2010, 1, 1), child_id="b"),
-                child(date(2026, 3, 3), child_id="c")]
+    children = [
+        child(date(2024, 1, 1), child_id="a"),
+        child(date(2010, 1, 1), child_id="b"),
+        child(date(2026, 3, 3), child_id="c"),
+    ]
     with pytest.raises(RuleViolation) as error:
         join(group, children=children)
     assert set(error.value.errors) == {"children.1.birth_date", "children.2.birth_date"}
@@ -215,8 +240,13 @@ def test_leap_day_child_turns_7_on_the_first_of_march():
 def test_rule_messages_carry_no_personal_data():
     group = formed()
     with pytest.raises(RuleViolation) as error:
-        join(group, guardian="홍길동", phone="010-9999-8888", district="강남구",
-             children=[child(date(2010, 7, 7), "홍아기")])
+        join(
+            group,
+            guardian="홍길동",
+            phone="010-9999-8888",
+            district="강남구",
+            children=[child(date(2010, 7, 7), "홍아기")],
+        )
     text = repr((error.value.detail, error.value.errors))
     for personal in ("홍길동", "010-9999-8888", "홍아기", "2010-07-07"):
         assert personal not in text
@@ -228,6 +258,7 @@ def test_rule_messages_carry_no_personal_data():
 
 # --- one guardian once -----------------------------------------------------------------------------------------
 
+
 def test_same_guardian_cannot_join_twice():
     group = formed()
     join(group, "m1")
@@ -236,10 +267,15 @@ def test_same_guardian_cannot_join_twice():
     assert list(group.members) == ["m1"]
 
 
-@pytest.mark.parametrize("name, phone", [
-    ("김보호", "01012345678"), (" 김보호 ", "010 1234 5678"), ("김보호", "+82 10-1234-5678"),
-    (unicodedata.normalize("NFD", "김보호"), "010-1234-5678"),
-])
+@pytest.mark.parametrize(
+    "name, phone",
+    [
+        ("김보호", "01012345678"),
+        (" 김보호 ", "010 1234 5678"),
+        ("김보호", "+82 10-1234-5678"),
+        (unicodedata.normalize("NFD", "김보호"), "010-1234-5678"),
+    ],
+)
 def test_same_guardian_is_recognised_in_other_spellings(name, phone):
     group = formed()
     join(group, "m1", guardian="김보호", phone="010-1234-5678")
@@ -264,6 +300,7 @@ def test_guardian_key_and_phone_normalisation():
 
 
 # --- leaving ---------------------------------------------------------------------------------------------------
+
 
 def test_leave_records_member_left_and_keeps_history():
     group = formed()
@@ -300,6 +337,7 @@ def test_a_guardian_who_left_may_join_again_as_a_new_member():
 
 # --- rehydration and view --------------------------------------------------------------------------------------
 
+
 def test_rehydrated_group_equals_the_live_one():
     group = Group.form("g1", "햇살", 2026)
     join(group, "m1", children=[child(date(2023, 5, 1), "하늘", "c1"), child(date(2024, 5, 1), None, "c2")])
@@ -309,31 +347,47 @@ def test_rehydrated_group_equals_the_live_one():
     events = group.take_pending()
     again = Group.rehydrate("g1", events)
     assert again.view() == group.view() and again.version == group.version == 5
-    assert again.view()["members"] == [{
-        "id": "m2", "guardian_name": "이보호", "district": "용산구", "phone": "010-1234-5678",
-        "joined_on": "2026-03-02", "left_on": None, "status": "current",
-        "children": [{"id": "c3", "name": None, "birth_date": "2022-01-01"}], "consent": consent_record(["c3"]),
-    }]
+    assert again.view()["members"] == [
+        {
+            "id": "m2",
+            "guardian_name": "이보호",
+            "district": "용산구",
+            "phone": "010-1234-5678",
+            "joined_on": "2026-03-02",
+            "left_on": None,
+            "status": "current",
+            "children": [{"id": "c3", "name": None, "birth_date": "2022-01-01"}],
+            "consent": consent_record(["c3"]),
+        }
+    ]
 
 
 # --- consent ---------------------------------------------------------------------------------------------------
+
 
 def test_the_join_records_the_consent_with_the_children_ids():
     group = formed()
     join(group, children=[child(date(2023, 5, 1), child_id="c1"), child(date(2024, 1, 1), child_id="c2")])
     [event] = group.take_pending()
-    assert event.data["consent"] == {"notice_version": "2026-01", "given_at": "2025-03-01T10:00:00+09:00",
-                                     "items": ["personal_data", "children_data", "contact"], "children": ["c1", "c2"]}
+    assert event.data["consent"] == {
+        "notice_version": "2026-01",
+        "given_at": "2025-03-01T10:00:00+09:00",
+        "items": ["personal_data", "children_data", "contact"],
+        "children": ["c1", "c2"],
+    }
     assert "consent" not in event.data["personal"] and group.members["m1"].view()["consent"] == event.data["consent"]
 
 
-@pytest.mark.parametrize("consent, field", [
-    (None, "consent"),
-    (consent_for(2, children=(0,)), "consent.children"),
-    (consent_for(2, children=(0, 0)), "consent.children"),
-    (consent_for(2, children=(0, 1, 2)), "consent.children"),
-    (consent_for(2, items=()), "consent.items"),
-])
+@pytest.mark.parametrize(
+    "consent, field",
+    [
+        (None, "consent"),
+        (consent_for(2, children=(0,)), "consent.children"),
+        (consent_for(2, children=(0, 0)), "consent.children"),
+        (consent_for(2, children=(0, 1, 2)), "consent.children"),
+        (consent_for(2, items=()), "consent.items"),
+    ],
+)
 def test_without_consent_for_the_guardian_and_every_child_nobody_joins(consent, field):
     group = formed()
     kids = [child(date(2023, 5, 1), child_id="c1"), child(date(2024, 1, 1), child_id="c2")]

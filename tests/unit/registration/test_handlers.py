@@ -1,4 +1,5 @@
 """Registration's handlers on the in-memory event store and unit of work: the rules, without servers."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -39,7 +40,9 @@ def types(store: InMemoryEventStore, subject: str) -> list[str]:
 def test_a_formed_group_is_one_declared_event_and_its_view(bus, store):
     group = bus.handle(FormGroup("햇살 모임", 2026))
     [formed] = store.load(group.id)
-    assert formed["type"] == "GroupFormed" and formed["aggregatetype"] == "group" and formed["source"] == "/registration"
+    assert (
+        formed["type"] == "GroupFormed" and formed["aggregatetype"] == "group" and formed["source"] == "/registration"
+    )
     assert tuple(formed["data"]) == CATALOGUE["GroupFormed"].fields
     assert store.views["group_views"][group.id]["status"] == "formed"
 

@@ -1,4 +1,5 @@
 """A small program year as envelopes built per docs/events.md (no other service's code)."""
+
 from __future__ import annotations
 
 import zlib
@@ -22,8 +23,16 @@ class Program:
 
     def emit(self, source: str, aggregate_type: str, subject: str, type_: str, **data) -> dict:
         self.versions[subject] += 1
-        envelope = build(type_, data, subject=subject, source=source, aggregate_type=aggregate_type,
-                         version=self.versions[subject], actor="staff:test", time=self.time)
+        envelope = build(
+            type_,
+            data,
+            subject=subject,
+            source=source,
+            aggregate_type=aggregate_type,
+            version=self.versions[subject],
+            actor="staff:test",
+            time=self.time,
+        )
         self.events.append((SOURCES[source], envelope))
         return envelope
 
@@ -33,81 +42,211 @@ class Program:
 
     # --- registration ---
     def group(self, gid: str, year: int = 2025, approve: bool = True, name: str = "햇살 모임") -> None:
-        self.emit("registration", "group", gid, "GroupFormed", group_id=gid, name=name, year=year,
-                  theme="숲 놀이", description=None)
+        self.emit(
+            "registration",
+            "group",
+            gid,
+            "GroupFormed",
+            group_id=gid,
+            name=name,
+            year=year,
+            theme="숲 놀이",
+            description=None,
+        )
         if approve:
             self.emit("registration", "group", gid, "GroupApproved", group_id=gid, year=year)
 
     def member(self, gid: str, mid: str, children: list[str], year: int = 2025) -> None:
-        self.emit("registration", "group", gid, "MemberJoined", group_id=gid, year=year, member_id=mid,
-                  joined_on=f"{year}-03-01", district="용산구", children=[{"child_id": c} for c in children],
-                  consent=consent_record(children),
-                  personal={"guardian_name": f"보호자 {mid}", "phone": "010-0000-0000",
-                            "children": [{"child_id": c, "name": f"아이 {c}", "birth_date": "2022-01-01"}
-                                         for c in children]})
+        self.emit(
+            "registration",
+            "group",
+            gid,
+            "MemberJoined",
+            group_id=gid,
+            year=year,
+            member_id=mid,
+            joined_on=f"{year}-03-01",
+            district="용산구",
+            children=[{"child_id": c} for c in children],
+            consent=consent_record(children),
+            personal={
+                "guardian_name": f"보호자 {mid}",
+                "phone": "010-0000-0000",
+                "children": [{"child_id": c, "name": f"아이 {c}", "birth_date": "2022-01-01"} for c in children],
+            },
+        )
 
     def leave(self, gid: str, mid: str, year: int = 2025) -> None:
-        self.emit("registration", "group", gid, "MemberLeft", group_id=gid, year=year, member_id=mid,
-                  left_on=f"{year}-09-01")
+        self.emit(
+            "registration", "group", gid, "MemberLeft", group_id=gid, year=year, member_id=mid, left_on=f"{year}-09-01"
+        )
 
     # --- activity ---
-    def session(self, sid: str, gid: str, day: str, start: str, end: str, kind: str, venue: str,
-                guardians: list[str] | None = None, children: list[str] | None = None,
-                cancel: bool = False) -> None:
+    def session(
+        self,
+        sid: str,
+        gid: str,
+        day: str,
+        start: str,
+        end: str,
+        kind: str,
+        venue: str,
+        guardians: list[str] | None = None,
+        children: list[str] | None = None,
+        cancel: bool = False,
+    ) -> None:
         base = dict(session_id=sid, group_id=gid, date=day, start=start, end=end, kind=kind, venue=venue)
         self.emit("activity", "session", sid, "SessionScheduled", **base, title="모임", series_id=None)
         if cancel:
             self.emit("activity", "session", sid, "SessionCancelled", **base, reason="우천")
         elif guardians is not None:
-            self.emit("activity", "session", sid, "SessionHeld", **base, guardian_ids=guardians,
-                      child_ids=children or [], parents=len(guardians), children=len(children or []), notes=None)
+            self.emit(
+                "activity",
+                "session",
+                sid,
+                "SessionHeld",
+                **base,
+                guardian_ids=guardians,
+                child_ids=children or [],
+                parents=len(guardians),
+                children=len(children or []),
+                notes=None,
+            )
 
     def budget(self, gid: str, amount: int, year: int = 2025) -> None:
         subject = f"budget:{gid}:{year}"
-        self.emit("activity", "budget", subject, "BudgetAllocated", group_id=gid, year=year, amount=amount,
-                  total=amount)
+        self.emit(
+            "activity", "budget", subject, "BudgetAllocated", group_id=gid, year=year, amount=amount, total=amount
+        )
 
-    def expense(self, eid: str, gid: str, amount: int, outcome: str | None, documents: tuple[str, ...] | list[str] = (),
-                year: int = 2025, session_id: str | None = None) -> None:
+    def expense(
+        self,
+        eid: str,
+        gid: str,
+        amount: int,
+        outcome: str | None,
+        documents: tuple[str, ...] | list[str] = (),
+        year: int = 2025,
+        session_id: str | None = None,
+    ) -> None:
         subject = f"budget:{gid}:{year}"
-        self.emit("activity", "budget", subject, "ExpenseClaimed", expense_id=eid, group_id=gid, year=year,
-                  session_id=session_id, date=f"{year}-04-10", amount=amount, category="간식비",
-                  description="간식", document_ids=list(documents))
+        self.emit(
+            "activity",
+            "budget",
+            subject,
+            "ExpenseClaimed",
+            expense_id=eid,
+            group_id=gid,
+            year=year,
+            session_id=session_id,
+            date=f"{year}-04-10",
+            amount=amount,
+            category="간식비",
+            description="간식",
+            document_ids=list(documents),
+        )
         if outcome == "approve":
-            self.emit("activity", "budget", subject, "ExpenseApproved", expense_id=eid, group_id=gid, year=year,
-                      amount=amount)
+            self.emit(
+                "activity", "budget", subject, "ExpenseApproved", expense_id=eid, group_id=gid, year=year, amount=amount
+            )
         elif outcome == "reject":
-            self.emit("activity", "budget", subject, "ExpenseRejected", expense_id=eid, group_id=gid, year=year,
-                      amount=amount, reason="영수증 불명확")
+            self.emit(
+                "activity",
+                "budget",
+                subject,
+                "ExpenseRejected",
+                expense_id=eid,
+                group_id=gid,
+                year=year,
+                amount=amount,
+                reason="영수증 불명확",
+            )
 
     def document(self, did: str, gid: str, kind: str, session_id: str | None = None, year: int = 2025) -> None:
-        self.emit("activity", "document", did, "DocumentSubmitted", document_id=did, group_id=gid, year=year,
-                  kind=kind, session_id=session_id, expense_id=None, filename="문서.pdf",
-                  content_type="application/pdf", size=100, sha256="0" * 64)
+        self.emit(
+            "activity",
+            "document",
+            did,
+            "DocumentSubmitted",
+            document_id=did,
+            group_id=gid,
+            year=year,
+            kind=kind,
+            session_id=session_id,
+            expense_id=None,
+            filename="문서.pdf",
+            content_type="application/pdf",
+            size=100,
+            sha256="0" * 64,
+        )
 
     def space(self, space: str, day: str, sid: str) -> None:
-        self.emit("activity", "space_day", f"space:{space}:{day}", "SpaceBooked", space=space, date=day,
-                  session_id=sid, start="10:00", end="12:00")
+        self.emit(
+            "activity",
+            "space_day",
+            f"space:{space}:{day}",
+            "SpaceBooked",
+            space=space,
+            date=day,
+            session_id=sid,
+            start="10:00",
+            end="12:00",
+        )
 
     # --- survey ---
     def survey(self, vid: str, year: int = 2025) -> None:
         questions = [
-            {"id": "q1", "text": "활동 지원에 만족하십니까?", "kind": "likert5", "category": "activity_support",
-             "options": None, "multiple": False},
-            {"id": "q2", "text": "운영에 만족하십니까?", "kind": "likert5", "category": "operation",
-             "options": None, "multiple": False},
-            {"id": "q3", "text": "어려웠던 점", "kind": "choice", "category": None,
-             "options": ["서류 제출의 어려움", "온라인 간담회 중단", "기타"], "multiple": True},
-            {"id": "q4", "text": "하고 싶은 말", "kind": "text", "category": None, "options": None,
-             "multiple": False},
+            {
+                "id": "q1",
+                "text": "활동 지원에 만족하십니까?",
+                "kind": "likert5",
+                "category": "activity_support",
+                "options": None,
+                "multiple": False,
+            },
+            {
+                "id": "q2",
+                "text": "운영에 만족하십니까?",
+                "kind": "likert5",
+                "category": "operation",
+                "options": None,
+                "multiple": False,
+            },
+            {
+                "id": "q3",
+                "text": "어려웠던 점",
+                "kind": "choice",
+                "category": None,
+                "options": ["서류 제출의 어려움", "온라인 간담회 중단", "기타"],
+                "multiple": True,
+            },
+            {"id": "q4", "text": "하고 싶은 말", "kind": "text", "category": None, "options": None, "multiple": False},
         ]
-        self.emit("survey", "survey", vid, "SurveyPublished", survey_id=vid, title="2025 만족도 조사", year=year,
-                  questions=questions, copied_from=None)
+        self.emit(
+            "survey",
+            "survey",
+            vid,
+            "SurveyPublished",
+            survey_id=vid,
+            title="2025 만족도 조사",
+            year=year,
+            questions=questions,
+            copied_from=None,
+        )
 
     def response(self, vid: str, mid: str, answers: dict, year: int = 2025) -> None:
         subject = f"response:{vid}:{mid}"
-        self.emit("survey", "response", subject, "SurveySubmitted", survey_id=vid, year=year,
-                  response_id=subject, respondent=mid, answers=answers)
+        self.emit(
+            "survey",
+            "response",
+            subject,
+            "SurveySubmitted",
+            survey_id=vid,
+            year=year,
+            response_id=subject,
+            respondent=mid,
+            answers=answers,
+        )
 
 
 def small_program() -> Program:
@@ -151,7 +290,6 @@ def messages(events: list[tuple[str, dict]], topic_prefix: str = "", partitions:
     for topic, envelope in events:
         partition = zlib.crc32(envelope["subject"].encode()) % partitions
         name = topic_prefix + topic
-        out.append(Message(name, partition, offsets[(name, partition)], envelope["subject"].encode(),
-                           encode(envelope)))
+        out.append(Message(name, partition, offsets[(name, partition)], envelope["subject"].encode(), encode(envelope)))
         offsets[(name, partition)] += 1
     return out

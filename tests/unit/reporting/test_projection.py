@@ -1,4 +1,5 @@
 """The pure projection: commutative updates, the annual and group reports over them."""
+
 from __future__ import annotations
 
 import random
@@ -27,8 +28,10 @@ def test_annual_report_of_the_small_program():
     assert months["2025-03"] == (1, 2, 2, 0) and months["2025-04"] == (2, 2, 2, 0)
     assert months["2025-05"] == (0, 0, 0, 1) and months["2025-12"] == (1, 1, 1, 0) and months["2025-01"] == (0, 0, 0, 0)
     assert r["venues"] == {
-        "키움터": {"sessions": 1, "hours": 2.0}, "자람터": {"sessions": 0, "hours": 0.0},
-        "공동육아방": {"sessions": 1, "hours": 1.5}, "external": {"sessions": 1, "hours": 3.5},
+        "키움터": {"sessions": 1, "hours": 2.0},
+        "자람터": {"sessions": 0, "hours": 0.0},
+        "공동육아방": {"sessions": 1, "hours": 1.5},
+        "external": {"sessions": 1, "hours": 3.5},
         "online": {"sessions": 1, "hours": 1.0},
     }
     assert r["budget"] == {"allocated": 800_000, "claimed": 180_000, "approved": 100_000, "rejected": 50_000}
@@ -72,14 +75,29 @@ def test_group_report_budget_sessions_and_missing_documents():
     assert [s["id"] for s in g1["sessions"]] == ["s1", "s2", "s5", "s6"]
     assert [s["status"] for s in g1["sessions"]] == ["held", "held", "scheduled", "held"]
     assert g1["attendance"] == {"held": 3, "cancelled": 0, "parents": 4, "children": 5}
-    assert g1["budget"] == {"allocated": 500_000, "claimed": 150_000, "approved": 100_000, "rejected": 50_000,
-                            "remaining": 400_000}
+    assert g1["budget"] == {
+        "allocated": 500_000,
+        "claimed": 150_000,
+        "approved": 100_000,
+        "rejected": 50_000,
+        "remaining": 400_000,
+    }
     assert [e["status"] for e in g1["expenses"]] == ["approved", "rejected"]
-    assert g1["missing_documents"] == [{"kind": "result_report", "year": 2025, "session_id": "s6", "expense_id": None,
-                                        "date": "2025-12-20",
-                                        "detail": "a result report for the special session of 2025-12-20"}]
+    assert g1["missing_documents"] == [
+        {
+            "kind": "result_report",
+            "year": 2025,
+            "session_id": "s6",
+            "expense_id": None,
+            "date": "2025-12-20",
+            "detail": "a result report for the special session of 2025-12-20",
+        }
+    ]
     g2 = report.group(models, "g2")
-    assert [(m["kind"], m["expense_id"]) for m in g2["missing_documents"]] == [("activity_plan", None), ("receipt", "e3")]
+    assert [(m["kind"], m["expense_id"]) for m in g2["missing_documents"]] == [
+        ("activity_plan", None),
+        ("receipt", "e3"),
+    ]
     assert report.group(models, "nobody") is None
 
 
@@ -109,23 +127,44 @@ def test_a_returned_document_is_owed_again_until_a_new_file_arrives_in_any_order
 
 
 def connection(p: Program, member: str, status: str, report_no: int, sid: str = "s3") -> None:
-    p.emit("activity", "session", sid, "ConnectionReported", session_id=sid, group_id="g2", date="2025-04-15",
-           start="20:00", end="21:00", kind="online", venue="online", member_id=member, status=status, note=None,
-           report_no=report_no)
+    p.emit(
+        "activity",
+        "session",
+        sid,
+        "ConnectionReported",
+        session_id=sid,
+        group_id="g2",
+        date="2025-04-15",
+        start="20:00",
+        end="21:00",
+        kind="online",
+        venue="online",
+        member_id=member,
+        status=status,
+        note=None,
+        report_no=report_no,
+    )
 
 
 def test_online_block_counts_the_latest_report_per_guardian_in_any_order():
     p = small_program()
     assert annual(p.envelopes)["online"] == {
-        "sessions_held": 1, "reports": 0, "problem_rate": 0.0,
-        "by_status": {"ok": 0, "audio": 0, "video": 0, "dropped": 0, "could_not_join": 0}}
+        "sessions_held": 1,
+        "reports": 0,
+        "problem_rate": 0.0,
+        "by_status": {"ok": 0, "audio": 0, "video": 0, "dropped": 0, "could_not_join": 0},
+    }
     connection(p, "m3", "dropped", 1)
     connection(p, "m3", "ok", 2)  # replaces the first
     connection(p, "m4", "audio", 1)
     connection(p, "m5", "could_not_join", 1)
     online = annual(p.envelopes)["online"]
-    assert online == {"sessions_held": 1, "reports": 3, "problem_rate": 0.6667,
-                      "by_status": {"ok": 1, "audio": 1, "video": 0, "dropped": 0, "could_not_join": 1}}
+    assert online == {
+        "sessions_held": 1,
+        "reports": 3,
+        "problem_rate": 0.6667,
+        "by_status": {"ok": 1, "audio": 1, "video": 0, "dropped": 0, "could_not_join": 1},
+    }
     assert annual(p.envelopes[::-1])["online"] == online
     rows = dict(exports.summary_rows(annual(p.envelopes)))
     assert rows["온라인 접속 보고"] == 3 and rows["온라인 접속 문제율"] == 0.6667
@@ -147,12 +186,15 @@ def test_text_answers_never_become_field_names_and_keys_are_escaped():
     assert unesc(esc("a.b$c%")) == "a.b$c%" and unesc(esc("")) == ""
 
 
-@pytest.mark.parametrize("breakage", [
-    lambda e: e["data"].pop("group_id"),
-    lambda e: e["data"].update(date="2025-13-01"),
-    lambda e: e["data"].update(parents=-1),
-    lambda e: e.update(time="not a time"),
-])
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        lambda e: e["data"].pop("group_id"),
+        lambda e: e["data"].update(date="2025-13-01"),
+        lambda e: e["data"].update(parents=-1),
+        lambda e: e.update(time="not a time"),
+    ],
+)
 def test_an_unprojectable_event_raises_a_dead_letter_error(breakage):
     p = Program()
     p.session("s", "g", "2025-03-05", "10:00", "12:00", "regular", "키움터", ["m"], [])

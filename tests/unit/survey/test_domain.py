@@ -1,18 +1,30 @@
 """Survey's domain rules, without servers."""
+
 from __future__ import annotations
 
 import pytest
 
 from jajo.errors import Conflict, NotYetKnown, RuleViolation
 from services.survey.domain import (
-    CLOSED, OPEN, Response, Survey, check_respondent, normalize_answers, response_subject,
+    CLOSED,
+    OPEN,
+    Response,
+    Survey,
+    check_respondent,
+    normalize_answers,
+    response_subject,
 )
 
 QUESTIONS = [
     {"id": "q1", "text": "활동 지원에 만족하십니까?", "kind": "likert5", "category": "activity_support"},
     {"id": "q2", "text": "운영 방식에 만족하십니까?", "kind": "likert5", "category": "운영 전반"},
-    {"id": "q3", "text": "어려웠던 점", "kind": "choice", "options": ["서류 제출의 어려움", "온라인 모임 끊김", "없음"],
-     "multiple": True},
+    {
+        "id": "q3",
+        "text": "어려웠던 점",
+        "kind": "choice",
+        "options": ["서류 제출의 어려움", "온라인 모임 끊김", "없음"],
+        "multiple": True,
+    },
     {"id": "q4", "text": "가장 좋았던 활동", "kind": "choice", "options": ["숲 놀이", "요리"]},
     {"id": "q5", "text": "건의 사항", "kind": "text"},
 ]
@@ -36,8 +48,12 @@ def test_publish_records_the_catalogue_shape_and_opens():
     assert set(event.data) == {"survey_id", "title", "year", "questions", "copied_from"}
     assert event.data["copied_from"] is None
     assert event.data["questions"][0] == {
-        "id": "q1", "text": "활동 지원에 만족하십니까?", "kind": "likert5", "category": "activity_support",
-        "options": None, "multiple": False,
+        "id": "q1",
+        "text": "활동 지원에 만족하십니까?",
+        "kind": "likert5",
+        "category": "activity_support",
+        "options": None,
+        "multiple": False,
     }
     assert event.data["questions"][2]["multiple"] is True
     assert event.data["questions"][3]["multiple"] is False
@@ -152,18 +168,39 @@ def test_copy_checks_the_year():
 
 # --- answers --------------------------------------------------------------------------------------
 def test_valid_answers_are_kept_and_skipped_ones_left_out():
-    answers = {"q1": 5, "q3": ["서류 제출의 어려움", "온라인 모임 끊김"], "q4": "요리", "q5": "서류가 " * 100, "q2": None}
+    answers = {
+        "q1": 5,
+        "q3": ["서류 제출의 어려움", "온라인 모임 끊김"],
+        "q4": "요리",
+        "q5": "서류가 " * 100,
+        "q2": None,
+    }
     kept = normalize_answers(published().questions, answers)
     assert kept == {k: v for k, v in answers.items() if k != "q2"}
 
 
-@pytest.mark.parametrize("qid, value", [
-    ("q1", 0), ("q1", 6), ("q1", "5"), ("q1", 4.0), ("q1", True), ("q1", [5]),
-    ("q4", "수영"), ("q4", ["요리"]), ("q4", 1),
-    ("q3", "없음"), ("q3", ["없음", "수영"]), ("q3", ["없음", "없음"]), ("q3", [1]),
-    ("q5", "가" * 2001), ("q5", 5), ("q5", ["a"]),
-    ("q9", 5),
-])
+@pytest.mark.parametrize(
+    "qid, value",
+    [
+        ("q1", 0),
+        ("q1", 6),
+        ("q1", "5"),
+        ("q1", 4.0),
+        ("q1", True),
+        ("q1", [5]),
+        ("q4", "수영"),
+        ("q4", ["요리"]),
+        ("q4", 1),
+        ("q3", "없음"),
+        ("q3", ["없음", "수영"]),
+        ("q3", ["없음", "없음"]),
+        ("q3", [1]),
+        ("q5", "가" * 2001),
+        ("q5", 5),
+        ("q5", ["a"]),
+        ("q9", 5),
+    ],
+)
 def test_answers_must_fit_their_question(qid, value):
     with pytest.raises(RuleViolation) as excinfo:
         normalize_answers(published().questions, {"q1": 4, qid: value})
@@ -219,8 +256,13 @@ def test_submit_records_the_catalogue_shape():
     [event] = response.pending
     assert response.id == "response:s1:m1" and response.version == 1
     assert event.type == "SurveySubmitted"
-    assert event.data == {"survey_id": "s1", "year": 2025, "response_id": "r1", "respondent": "m1",
-                          "answers": {"q1": 4, "q5": "좋았어요"}}
+    assert event.data == {
+        "survey_id": "s1",
+        "year": 2025,
+        "response_id": "r1",
+        "respondent": "m1",
+        "answers": {"q1": 4, "q5": "좋았어요"},
+    }
 
 
 def test_one_response_per_member():
