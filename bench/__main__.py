@@ -40,7 +40,7 @@ def main() -> None:
         upload = uploads.run(settings, work)
     shutil.rmtree(work, ignore_errors=True)
     c_names = list(cmd["medians"])
-    rows = [
+    rows: list[tuple[str, ...]] = [
         (
             "1 command throughput",
             f"{cmd['medians'][c_names[0]]:,.0f} held-session commands/s "

@@ -48,6 +48,7 @@ def seed(settings: Settings, sessions: int) -> tuple[Any, list[tuple[str, dict]]
     for n in range(sessions):
         group_id = groups[n % len(groups)]
         day = date(2025, 3 + n % 10, 1 + n // len(groups) % 28)
+        assert activity.bus is not None
         session = activity.bus.handle(
             ScheduleSession(group_id, day, "10:00", "12:00", "regular", "external", title="벤치 정기모임")
         )

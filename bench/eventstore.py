@@ -19,6 +19,7 @@ def run(settings: Settings, rounds: int = 5) -> dict:
     sample = {"specversion": "1.0", "type": "GroupFormed", "data": {"name": "모임", "year": 2026}}
 
     def append(_: int) -> None:
+        assert service.bus is not None
         uow = service.bus.uow_factory(context=Context(actor="bench"))
         uow.add(Group.form(uuid.uuid4().hex, "벤치 모임", 2026))
         uow.commit()

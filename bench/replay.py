@@ -42,6 +42,7 @@ def main() -> None:
         from jajo.consumer import EventConsumer
 
         reporting = bootstrap(settings).ensure_indexes()
+        assert reporting.projection is not None
         projection = reporting.projection()
         started = time.time()
         loop = EventConsumer(

@@ -21,7 +21,9 @@ def run(settings: Settings, rounds: int = 3, program_years: int = 10) -> dict:
     settings = settings.override(db_prefix="benchrelay_")
     service = write_service("activity", settings, handlers={}).ensure_indexes()
     envelopes = [envelope for topic, envelope in years(program_years) if topic == "activity.events"]
-    service.store.events.insert_many([service.store._event_document(e) for e in envelopes])
+    store = service.store
+    assert store is not None
+    store.events.insert_many([store._event_document(e) for e in envelopes])
 
     def fresh_topic() -> Settings:
         return settings.override(topic_prefix=f"r{uuid.uuid4().hex[:8]}_")
@@ -42,7 +44,7 @@ def run(settings: Settings, rounds: int = 3, program_years: int = 10) -> dict:
         ensure_topics(fresh)
         topic = fresh.topic("activity.events")
         producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", linger_ms=2)
-        for doc in service.store.events.find({}, {"envelope": 1}).batch_size(1000):
+        for doc in store.events.find({}, {"envelope": 1}).batch_size(1000):
             producer.send(topic, key=doc["envelope"]["subject"].encode(), value=encode(doc["envelope"]))
         producer.flush(120)
         elapsed = time.perf_counter() - started

@@ -105,7 +105,8 @@ def _member(db) -> tuple[str, str]:
 def rows(result: dict) -> list[tuple[str, ...]]:
     """Rows of docs/benchmarks.md's table: each size's time and growth of each worker's peak RSS, then the slope
     (extra MiB of peak per extra MiB of file, between the smallest and the largest size: 1.00 = one more copy)."""
-    cases, out = result["cases"], []
+    cases = result["cases"]
+    out: list[tuple[str, ...]] = []
     for case in cases:
         growth = case["growth"]
         out.append(

@@ -32,7 +32,7 @@ class Api:
                 or response.status_code == 503
                 or (response.status_code == 409 and "Retry-After" in response.headers)
             )
-            if not retry:
+            if not retry and response is not None:
                 if response.status_code >= 400:
                     raise SystemExit(f"{method} {path} → {response.status_code}: {response.text[:500]}")
                 return response.json()

@@ -4,6 +4,7 @@ bench/ (which copies it into more years) and the tests."""
 from __future__ import annotations
 
 import random
+from typing import Any
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -39,7 +40,7 @@ GIVEN = ["민지", "서연", "지훈", "하은", "도윤", "수빈", "예준", "
 CENTER_SPACES = list(CENTER.space_names)
 SLOTS = [("10:00", "12:00"), ("13:00", "15:00"), ("15:30", "17:00"), ("09:00", "09:50")]
 COMPLAINTS = ["서류 제출의 어려움", "온라인 간담회 중단", "활동 공간 부족", "없음"]
-SURVEY_QUESTIONS = [
+SURVEY_QUESTIONS: list[dict[str, Any]] = [
     {"id": "q1", "text": "자조모임 활동 지원에 만족하십니까?", "kind": "likert5", "category": "activity_support"},
     {"id": "q2", "text": "자조모임 운영에 만족하십니까?", "kind": "likert5", "category": "operation"},
     {"id": "q3", "text": "활동 공간에 만족하십니까?", "kind": "likert5", "category": "space"},
@@ -114,7 +115,8 @@ def plan(seed: int = YEAR, groups: int = 20, year: int = YEAR) -> list[PlannedGr
         count = held_per_group[g] + (1 if g < 7 else 0)
         weekday, (start, end) = g % 5, SLOTS[g // 5 % len(SLOTS)]
         home = CENTER_SPACES[g % len(CENTER_SPACES)]
-        sessions, per_month = [], {}
+        sessions: list[PlannedSession] = []
+        per_month: dict[int, int] = {}
         for k in range(count):
             month = 3 + k * 10 // count
             week = per_month.get(month, 0)

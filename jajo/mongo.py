@@ -8,7 +8,7 @@ import random
 import uuid
 import threading
 import time
-from typing import Callable, TypeVar
+from typing import Any, Callable, Mapping, TypeVar
 
 from bson import Binary
 from pymongo import MongoClient
@@ -21,7 +21,7 @@ from jajo.config import Settings
 from jajo.errors import ConcurrencyConflict, Unavailable
 
 T = TypeVar("T")
-_clients: dict[tuple[int, str], MongoClient] = {}
+_clients: dict[tuple[int, str, str], MongoClient] = {}
 _clients_lock = threading.Lock()
 
 
@@ -33,7 +33,7 @@ def _close_clients() -> None:
 
 def client_for(uri: str, timeout_ms: int = 5000, *, username: str = "", password: str = "") -> MongoClient:
     key = (os.getpid(), uri, username)
-    credentials = {"username": username, "password": password} if username else {}
+    credentials: dict[str, Any] = {"username": username, "password": password} if username else {}
     with _clients_lock:
         if key not in _clients:
             _clients[key] = MongoClient(
@@ -191,7 +191,7 @@ def _abort_quietly(session: ClientSession) -> None:
         pass  # the server drops an abandoned transaction by itself
 
 
-def kill_session(client: MongoClient, session_id: dict) -> None:
+def kill_session(client: MongoClient, session_id: Mapping[str, Any]) -> None:
     """End a dead process's session: its open transaction would hold its write locks for a minute."""
     raw = session_id["id"]
     if isinstance(raw, uuid.UUID):  # read back through a client that decodes UUIDs

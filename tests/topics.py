@@ -19,8 +19,8 @@ def read_topic(settings, topic: str, count: int, timeout: float = 30.0) -> list:
     try:
         records: list = []
         eventually(
-            lambda: records.extend(consumer) or len(records) >= count,
-            timeout=timeout,  # type: ignore[func-returns-value]
+            lambda: records.extend(consumer) or len(records) >= count,  # type: ignore[func-returns-value]
+            timeout=timeout,
             what=f"{count} records on {topic}",
         )
         return records

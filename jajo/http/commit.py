@@ -57,6 +57,7 @@ def _finish(held: HeldCommit, response: Response) -> Response | None:
     answer = answer_of(response)
     claim = g.get("idempotency_claim")
     transaction = held.transaction
+    assert transaction is not None  # committed_view finishes only a request that holds one
     try:
         if claim is not None:
             _claims().update_one({"_id": claim.key}, {"$set": {"response": answer}}, session=transaction.session)
@@ -79,12 +80,14 @@ def _finish(held: HeldCommit, response: Response) -> Response | None:
 
 def _settle(held: HeldCommit, answer: dict, response: Response) -> Response | None:
     claim = g.get("idempotency_claim")
+    transaction, committed_after_all = held.transaction, held.committed_after_all
+    assert transaction is not None and committed_after_all is not None
     deadline = time.monotonic() + SETTLE_SECONDS
     while True:
         try:
-            held.transaction.forget()
+            transaction.forget()
             if claim is None:
-                return response if held.committed_after_all() else None
+                return response if committed_after_all() else None
             stored = _claims().find_one({"_id": claim.key})
             if stored is None:
                 return None

@@ -23,7 +23,7 @@ class RegistrationViews:
     def groups(self, year: int | None = None) -> list[dict]:
         """The groups of a year (all without one), without their members, ordered by name."""
         selector = {"year": year} if year is not None else {}
-        views = [_doc(v) for v in self.db[GROUPS].find(selector, {"members": 0})]
+        views = [{"id": v.pop("_id"), **v} for v in self.db[GROUPS].find(selector, {"members": 0})]
         return sorted(views, key=lambda v: (v["name"], v["id"]))
 
     def group(self, group_id: str) -> dict | None:

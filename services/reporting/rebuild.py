@@ -54,7 +54,7 @@ class Plan:
     previous: int
     upto: int
     total: int
-    holder: str = ""
+    holder: str | None = ""  # None: a request no runner has taken yet
 
 
 def _running(doc: dict) -> bool:

@@ -303,9 +303,9 @@ class Load:
         """Stop starting new units (after `max_units` of them, when set) and finish the follow-ups."""
         if self.max_units is not None:
             eventually(
-                lambda: self.units >= self.max_units,
+                lambda: self.units >= self.max_units,  # type: ignore[operator]
                 timeout=timeout,
-                interval=0.1,  # type: ignore[operator]
+                interval=0.1,
                 what="units started",
             )
         self.stop_generating()

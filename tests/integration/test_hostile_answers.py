@@ -52,7 +52,9 @@ def post(http, key: str):
 
 
 def group_events(settings) -> list[dict]:
-    return list(bootstrap_registration(settings).ensure_indexes().store.events.find({"type": "GroupFormed"}))
+    store = bootstrap_registration(settings).ensure_indexes().store
+    assert store is not None
+    return list(store.events.find({"type": "GroupFormed"}))
 
 
 def test_a_commit_made_but_answered_no_such_transaction_gives_and_replays_its_real_answer(http, own_settings):

@@ -82,7 +82,7 @@ class Document(Aggregate):
         document_id: str,
         *,
         group_id: str,
-        year: int,
+        year: int | None,
         kind: str,
         file: StoredFile,
         filename: str,

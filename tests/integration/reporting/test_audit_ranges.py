@@ -56,12 +56,14 @@ def history(settings):
 
 
 def _all_pages(db, limit: int, **filters) -> list[str]:
-    seen, cursor = [], 0
+    seen: list[str] = []
+    cursor = 0
     while True:
-        events, cursor = audit.page(db, limit, cursor, **filters)
+        events, following = audit.page(db, limit, cursor, **filters)
         seen += [e["id"] for e in events]
-        if cursor is None:
+        if following is None:
             return seen
+        cursor = following
 
 
 def test_pages_and_streams_read_closed_ranges_and_miss_nothing(history):
