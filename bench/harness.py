@@ -18,6 +18,7 @@ import requests
 
 from jajo import embedded
 from jajo.config import Settings
+from jajo.stack import gunicorn_command
 
 
 @contextmanager
@@ -184,16 +185,7 @@ class Process:
 def gunicorn(service: str, settings: Settings, work: Path, **env: str) -> tuple[Process, str]:
     """`services.<service>` under gunicorn with jajo/gunicorn_conf.py's default worker count, on a free port."""
     port = embedded.free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "-c",
-        "jajo/gunicorn_conf.py",
-        "--bind",
-        f"127.0.0.1:{port}",
-        f"services.{service}.app:create_app()",
-    ]
+    command = gunicorn_command(service, port)
     process = Process(command, environment(settings, PORT=str(port), **env), work / f"{service}.log")
     base = f"http://127.0.0.1:{port}"
 

@@ -126,25 +126,17 @@ def available_services() -> list[str]:
     return [name for name in SERVICES if importlib.util.find_spec(f"services.{name}.app") is not None]
 
 
+def gunicorn_command(service: str, port: int) -> list[str]:
+    """`services.<service>` under gunicorn with jajo/gunicorn_conf.py (run from the repository's root)."""
+    conf, app = "jajo/gunicorn_conf.py", f"services.{service}.app:create_app()"
+    return [sys.executable, "-m", "gunicorn", "-c", conf, "--bind", f"127.0.0.1:{port}", app]
+
+
 def start_services(layout: Layout, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-m", "jajo.init"], env=env, check=True)
     for name in available_services():
         port = layout.service_ports[name]
-        spawn(
-            layout,
-            name,
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                "jajo/gunicorn_conf.py",
-                "--bind",
-                f"127.0.0.1:{port}",
-                f"services.{name}.app:create_app()",
-            ],
-            {**env, "PORT": str(port)},
-        )
+        spawn(layout, name, gunicorn_command(name, port), {**env, "PORT": str(port)})
         if importlib.util.find_spec(f"services.{name}.worker") is not None:
             spawn(layout, f"{name}-worker", [sys.executable, "-m", f"services.{name}.worker"], env)
 
