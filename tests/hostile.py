@@ -59,7 +59,9 @@ def mutated_envelope(draw) -> dict:
         if action == "delete":
             target.pop(name, None)
         else:
-            target[name] = draw(JSON if action == "replace" else OPERATORS)
+            # a copy: sampled_from hands out its own objects, and a later mutation of this field would change
+            # them for every following example (hypothesis then sees the data generation as flaky)
+            target[name] = copy.deepcopy(draw(JSON if action == "replace" else OPERATORS))
     return envelope
 
 
