@@ -31,6 +31,11 @@ def render(template_name: str, fragment: str | None = None, **context) -> str:
     return render_template(template_name, **context)
 
 
+def page_title(title: str, errors) -> str:
+    """A page's <title>: "오류: " first when the form came back with errors, so a screen reader hears it at once."""
+    return ("오류: " if errors else "") + title
+
+
 def form_key() -> str:
     """An Idempotency-Key made when the form is rendered: a double click sends the same key twice."""
     return uuid.uuid4().hex

@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 from flask import Blueprint, current_app, g, make_response, redirect, request, url_for
 
 from services.portal.sessions import COOKIE, same_token
-from services.portal.web import render
+from services.portal.web import page_title, render
 
 blueprint = Blueprint("auth", __name__)
 SIGNIN_CSRF = "jajo_portal_signin"
@@ -38,7 +38,7 @@ def _form(error: str = "", username: str = "", status: int = 200):
     token = request.cookies.get(SIGNIN_CSRF) or secrets.token_urlsafe(24)
     page = render(
         "views/auth/signin.html",
-        title=("오류: " if error else "") + "로그인",
+        title=page_title("로그인", error),
         error=error,
         username=username,
         signin_csrf=token,

@@ -12,7 +12,7 @@ from services.portal.clients.registration import GroupsClient
 from services.portal.formatting import DOCUMENT_KINDS
 from services.portal.previews import preview_response
 from services.portal.views.dashboard import this_year
-from services.portal.web import FormErrors, flash, form_key, render, see_other, staff_only, submitted_key
+from services.portal.web import FormErrors, flash, form_key, page_title, render, see_other, staff_only, submitted_key
 
 blueprint = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -28,7 +28,7 @@ def _page(
     return render(
         "views/documents/index.html",
         "checklist",
-        title=("오류: " if errors else "") + "서류",
+        title=page_title("서류", errors),
         year=year,
         groups=groups,
         group_id=group_id,

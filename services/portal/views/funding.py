@@ -9,7 +9,7 @@ from services.portal.clients.activity import DocumentsClient, FundingClient
 from services.portal.clients.base import ApiError
 from services.portal.clients.registration import GroupsClient
 from services.portal.views.dashboard import this_year
-from services.portal.web import FormErrors, flash, form_key, render, see_other, staff_only, submitted_key
+from services.portal.web import FormErrors, flash, form_key, page_title, render, see_other, staff_only, submitted_key
 
 blueprint = Blueprint("funding", __name__, url_prefix="/funding")
 CATEGORIES = ("재료비", "간식비", "강사비", "대관료", "기타")
@@ -43,7 +43,7 @@ def _page(year: int, errors: FormErrors | None = None, values: dict | None = Non
     return render(
         "views/funding/index.html",
         "queue",
-        title=("오류: " if errors else "") + "활동비",
+        title=page_title("활동비", errors),
         year=year,
         budgets=budgets,
         claims=claims,

@@ -13,7 +13,7 @@ from services.portal.clients.activity import DocumentsClient, FundingClient, Ses
 from services.portal.clients.base import ApiError
 from services.portal.clients.registration import GroupsClient
 from services.portal.views.dashboard import this_year
-from services.portal.web import FormErrors, flash, form_key, render, see_other, staff_only, submitted_key
+from services.portal.web import FormErrors, flash, form_key, page_title, render, see_other, staff_only, submitted_key
 
 blueprint = Blueprint("groups", __name__, url_prefix="/groups")
 CHILD_ROWS = 3
@@ -24,7 +24,7 @@ def _list_page(year: int, values: dict | None = None, errors: FormErrors | None 
     page = render(
         "views/groups/index.html",
         "groups",
-        title=("오류: " if errors else "") + "모임",
+        title=page_title("모임", errors),
         year=year,
         groups=groups,
         values=values or {"year": year},
@@ -74,9 +74,7 @@ def _detail(group_id: str, values: dict | None = None, errors: FormErrors | None
         notice_version=NOTICE_VERSION,
         links=current_app.extensions["portal"].links.of_group(group_id),
     )
-    return render(
-        "views/groups/show.html", "members", title=("오류: " if errors else "") + group["name"], **context
-    ), status
+    return render("views/groups/show.html", "members", title=page_title(group["name"], errors), **context), status
 
 
 @blueprint.get("/<group_id>")

@@ -25,7 +25,7 @@ from services.portal.links import COOKIE, INVITE, PERSONAL, LinkError
 from services.portal.previews import preview_response
 from services.portal.sessions import same_token
 from services.portal.views.groups import CHILD_ROWS, member_body
-from services.portal.web import FormErrors, form_key, render, submitted_key
+from services.portal.web import FormErrors, form_key, page_title, render, submitted_key
 
 blueprint = Blueprint("parents", __name__)
 PUBLIC = True  # no staff sign-in: the link (then the guardian's cookie) is the credential
@@ -90,7 +90,7 @@ def _join_page(link, group: dict, values: dict, errors: FormErrors, status: int 
     guard = request.cookies.get(JOIN_COOKIE) or secrets.token_urlsafe(24)
     page = render(
         TEMPLATES + "join.html",
-        title=("오류: " if errors else "") + f"{group['name']} 가입 신청",
+        title=page_title(f"{group['name']} 가입 신청", errors),
         group=group,
         values=values,
         errors=errors,
@@ -304,7 +304,7 @@ def survey(survey_id: str):
                 if answered
                 else FormErrors(error).renamed({f"answers_{q['id']}": f"q_{q['id']}" for q in definition["questions"]})
             )
-    title = ("오류: " if errors else "") + definition["title"]
+    title = page_title(definition["title"], errors)
     return render(
         TEMPLATES + "survey.html",
         title=title,

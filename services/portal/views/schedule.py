@@ -14,7 +14,7 @@ from services.portal.clients.registration import GroupsClient
 from services.portal import formatting
 from services.portal.formatting import SEOUL
 from services.portal.views.dashboard import this_year
-from services.portal.web import FormErrors, flash, form_key, render, see_other, staff_only, submitted_key
+from services.portal.web import FormErrors, flash, form_key, page_title, render, see_other, staff_only, submitted_key
 
 blueprint = Blueprint("schedule", __name__, url_prefix="/schedule")
 SPACES = CENTER.space_names
@@ -65,7 +65,7 @@ def _form_page(values: dict, errors: FormErrors | None = None, conflicts: list |
     groups = [g for g in GroupsClient().list(year) if g["status"] == "approved"]
     return render(
         "views/schedule/new.html",
-        title=("오류: " if errors else "") + "활동 일정 잡기",
+        title=page_title("활동 일정 잡기", errors),
         values=values,
         errors=errors or FormErrors(),
         conflicts=conflicts or [],
@@ -135,7 +135,7 @@ def _session_page(session_id: str, errors: FormErrors | None = None, status: int
     group = GroupsClient().get(session["group_id"])
     return render(
         "views/schedule/show.html",
-        title=("오류: " if errors else "") + f"활동 {session['date']}",
+        title=page_title(f"활동 {session['date']}", errors),
         session=session,
         group=group,
         errors=errors or FormErrors(),

@@ -10,7 +10,7 @@ from services.portal.clients.reporting import ReportsClient
 from services.portal.clients.survey import SurveysClient
 from services.portal.views import charts
 from services.portal.views.dashboard import this_year
-from services.portal.web import FormErrors, flash, form_key, render, see_other, staff_only, submitted_key
+from services.portal.web import FormErrors, flash, form_key, page_title, render, see_other, staff_only, submitted_key
 
 blueprint = Blueprint("surveys", __name__, url_prefix="/surveys")
 QUESTION_ROWS = 6
@@ -71,7 +71,7 @@ def _page(year: int, values: dict | None = None, errors: FormErrors | None = Non
     report = ReportsClient().annual(year)
     return render(
         "views/surveys/index.html",
-        title=("오류: " if errors else "") + "만족도 조사",
+        title=page_title("만족도 조사", errors),
         year=year,
         surveys=surveys,
         last_year=last_year,
