@@ -18,9 +18,11 @@ from pymongo.database import Database
 from jajo.commands import CommandBus, Handler
 from jajo.config import Settings
 from jajo.consumer import EventConsumer, Projection
+from jajo.events_doc import catalogues
 from jajo.eventstore import EventStore
 from jajo.kafka import consumer, producer
 from jajo.mongo import client_of
+from jajo.personal import EnvelopeCipher, key_store
 from jajo.relay import OutboxRelay
 from jajo.unit_of_work import UnitOfWork
 
@@ -91,10 +93,17 @@ def database(name: str, settings: Settings) -> tuple[MongoClient, Database]:
     return client, client[settings.database_name(name)]
 
 
+def personal_cipher(client: MongoClient, settings: Settings) -> EnvelopeCipher:
+    """Seals and opens the personal fields of every declared event type, with the stack's key store."""
+    types = {event.name: event for catalogue in catalogues() for event in catalogue.types}
+    return EnvelopeCipher(key_store(client, settings), types)
+
+
 def write_service(name: str, settings: Settings, handlers: dict[type, Handler], **parts: Any) -> Service:
-    """A service with an event store, a unit of work per command and a bus; `parts` are the other fields."""
+    """A service with an event store (sealing personal fields), a unit of work per command and a bus; `parts`
+    are the other fields."""
     client, db = database(name, settings)
-    store = EventStore(db, settings.topic(f"{name}.events"))
+    store = EventStore(db, settings.topic(f"{name}.events"), personal_cipher(client, settings))
 
     def new_uow(**options: Any) -> UnitOfWork:
         return UnitOfWork(client=client, store=store, source=name, **options)

@@ -18,6 +18,12 @@ class EventType:
     fields: tuple[str, ...]
     dataversion: int = 1
     shapes: Mapping[str, str] = field(default_factory=dict)  # a nested field's shape, for the catalogue
+    personal: tuple[str, ...] = ()  # fields stored sealed under the data key of the person `owner` names
+    owner: str | None = None  # the field holding that person's id (jajo.personal)
+
+    def __post_init__(self) -> None:
+        if self.personal and (self.owner not in self.fields or not set(self.personal) <= set(self.fields)):
+            raise TypeError(f"{self.name}: personal fields and their owner must be declared fields")
 
     def data(self, **values: Any) -> dict[str, Any]:
         """The event's `data`, in the declared order; a missing or undeclared field is a programming error."""
@@ -28,7 +34,11 @@ class EventType:
         return {name: values[name] for name in self.fields}
 
     def described_fields(self) -> str:
-        return ", ".join(f"{name}: {self.shapes[name]}" if name in self.shapes else name for name in self.fields)
+        def described(name: str) -> str:
+            label = f"{name} (sealed)" if name in self.personal else name
+            return f"{label}: {self.shapes[name]}" if name in self.shapes else label
+
+        return ", ".join(described(name) for name in self.fields)
 
 
 @dataclass(frozen=True)

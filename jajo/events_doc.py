@@ -31,8 +31,11 @@ looking up another event (a `SessionHeld` repeats the session's date, kind, venu
 so projections commute and events of different topics may arrive in any order.
 
 **Personal data** (guardian names and phones, children's names and birth dates) is kept only
-under `data.personal`, so that it can be left out of exports and erased later. Nothing outside
-`personal` identifies a person except opaque ids.
+under `data.personal`, and that field is **sealed**: stored and published encrypted under the member's own
+data key (AES-256-GCM, jajo/personal.py), the key kept apart in the `keys` database. Erasure destroys the
+key, so every copy of the event keeps its ciphertext and no copy opens again. Fields marked `(sealed)` below
+are sealed; nothing else identifies a person except opaque ids (free text, such as notes and reasons, must not
+name one; viewers never see it).
 
 Dates are `YYYY-MM-DD`, times `HH:MM`, amounts whole KRW (integers).
 """

@@ -11,6 +11,7 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from jajo.errors import ConcurrencyConflict
+from jajo.personal import EnvelopeCipher
 
 DUPLICATE_KEY = 11000
 
@@ -26,9 +27,13 @@ def outbox_id(seq: int, envelope: dict) -> str:
 
 
 class EventStore:
-    def __init__(self, db: Database, topic: str):
+    """With a `cipher`, declared personal fields are sealed on the way in (events, outbox, so the topic too) and
+    opened by `load`; the history the relay republishes stays sealed."""
+
+    def __init__(self, db: Database, topic: str, cipher: EnvelopeCipher | None = None):
         self.db = db
         self.topic = topic
+        self.cipher = cipher
         self.events = db["events"]
         self.outbox = db["outbox"]
         self.relay_state = db["relay"]
@@ -42,13 +47,16 @@ class EventStore:
 
     def load(self, aggregate_id: str, session: ClientSession | None = None) -> list[dict]:
         cursor = self.events.find({"subject": aggregate_id}, {"_id": 0, "envelope": 1}, session=session)
-        return [doc["envelope"] for doc in cursor.sort("aggregateversion", ASCENDING)]
+        envelopes = [doc["envelope"] for doc in cursor.sort("aggregateversion", ASCENDING)]
+        return envelopes if self.cipher is None else self.cipher.open(envelopes, session)
 
     def append(self, envelopes: Iterable[dict], session: ClientSession) -> None:
         """Store events and their outbox entries; a taken (aggregate, version) raises ConcurrencyConflict."""
         envelopes = list(envelopes)
         if not envelopes:
             return
+        if self.cipher is not None:
+            envelopes = self.cipher.seal(envelopes, session)
         try:
             self.events.insert_many([self._event_document(e) for e in envelopes], session=session)
         except (DuplicateKeyError, BulkWriteError) as exc:

@@ -8,16 +8,19 @@ handler writes beside its events (`after_append`) is called with no session. Ide
 from __future__ import annotations
 
 import copy
+import os
 from typing import Any, Callable, Iterable, Iterator
 
 from jajo.commands import CommandBus, Handler
 from jajo.errors import ConcurrencyConflict
+from jajo.personal import EnvelopeCipher, Erased
 from jajo.unit_of_work import UnitOfWork
 
 
 class InMemoryEventStore:
-    def __init__(self, topic: str = "memory.events"):
+    def __init__(self, topic: str = "memory.events", cipher: EnvelopeCipher | None = None):
         self.topic = topic
+        self.cipher = cipher
         self.streams: dict[str, list[dict]] = {}  # aggregate id -> its envelopes in version order
         self.outbox: list[dict] = []  # stored, not yet published (the relay's work; tests clear it)
         self.views: dict[str, dict[str, dict]] = {}  # collection -> aggregate id -> current-state document
@@ -27,11 +30,14 @@ class InMemoryEventStore:
         pass
 
     def load(self, aggregate_id: str, session: Any = None) -> list[dict]:
-        return copy.deepcopy(self.streams.get(aggregate_id, []))
+        envelopes = copy.deepcopy(self.streams.get(aggregate_id, []))
+        return envelopes if self.cipher is None else self.cipher.open(envelopes)
 
     def append(self, envelopes: Iterable[dict], session: Any = None) -> None:
         """All or none: a taken (aggregate, version), also twice in one batch, raises ConcurrencyConflict."""
         envelopes = [copy.deepcopy(envelope) for envelope in envelopes]
+        if self.cipher is not None:
+            envelopes = self.cipher.seal(envelopes)
         taken = {(subject, e["aggregateversion"]) for subject, stream in self.streams.items() for e in stream}
         for envelope in envelopes:
             key = (envelope["subject"], envelope["aggregateversion"])
@@ -74,6 +80,25 @@ class InMemoryEventStore:
 
     def restore(self, snapshot: tuple) -> None:
         self.streams, self.outbox, self.views = snapshot
+
+
+class InMemoryKeyStore:
+    """jajo.personal.KeyStore's promises in memory: a key per owner, made on first use; a tombstone once destroyed."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, bytes | None] = {}
+
+    def key_for(self, owner_id: str, session: Any = None) -> bytes:
+        key = self.keys.setdefault(owner_id, os.urandom(32))
+        if key is None:
+            raise Erased(owner_id)
+        return key
+
+    def keys_of(self, owner_ids: Iterable[str], session: Any = None) -> dict[str, bytes]:
+        return {owner: key for owner in set(owner_ids) if (key := self.keys.get(owner)) is not None}
+
+    def destroy(self, owner_id: str, session: Any = None) -> None:
+        self.keys[owner_id] = None
 
 
 class InMemoryUnitOfWork(UnitOfWork):

@@ -10,9 +10,17 @@ from jajo.envelope import unwrap
 from jajo.errors import NotFound
 from jajo.http.app import dispatch, service
 from jajo.http.schemas import IDEMPOTENCY_KEY, IF_MATCH, header_parameters, problem_responses
-from services.registration.commands import ApproveGroup, CloseGroup, FormGroup, JoinGroup, LeaveGroup, NewChild
+from services.registration.commands import (
+    ApproveGroup,
+    CloseGroup,
+    EraseMember,
+    FormGroup,
+    JoinGroup,
+    LeaveGroup,
+    NewChild,
+)
 from services.registration.domain import GivenConsent, Group, Member
-from services.registration.schemas import GroupIn, GroupList, GroupOut, GroupQuery, MemberIn, MemberOut
+from services.registration.schemas import EraseIn, GroupIn, GroupList, GroupOut, GroupQuery, MemberIn, MemberOut
 
 blp = Blueprint("groups", __name__, description="Self-help groups (자조모임) and their members")
 
@@ -128,6 +136,32 @@ def leave_group(group_id: str, member_id: str):
     Removing a member who already left changes nothing and emits nothing.
     """
     group, member = dispatch(LeaveGroup(group_id, member_id))
+    return member_view(group, member)
+
+
+@blp.post("/groups/<group_id>/members/<member_id>/erase")
+@blp.arguments(EraseIn)
+@blp.response(200, MemberOut)
+@problem_responses(
+    blp,
+    *AUTH,
+    *BODY,
+    404,
+    412,
+    503,
+    s422="`reason` is missing or blank, or an `Idempotency-Key` was reused with a different request",
+)
+@header_parameters(blp, IDEMPOTENCY_KEY, IF_MATCH)
+def erase_member(body: dict, group_id: str, member_id: str):
+    """Erase a member's personal data (개인정보 삭제, 개인정보 보호법 제36조·제21조) — staff only
+
+    Destroys the member's data key and records `MemberErased` (no personal data in it) in one transaction:
+    every stored copy of the member's personal block (event stores, topics, the audit history) is sealed under
+    that key and no longer opens. The member gets `status: erased` and `erased_on` today, leaves the group's
+    current members, and reads `(삭제됨)` everywhere; every report's counts stay as they were. Erasing an
+    erased member again changes nothing and emits nothing.
+    """
+    group, member = dispatch(EraseMember(group_id, member_id, body["reason"]))
     return member_view(group, member)
 
 

@@ -17,7 +17,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = seoul_today, 
         description=(
             "Groups (자조모임), their guardians and children. Every change is an event on `registration.events` "
             "(CloudEvents envelope, `dataversion` 1; see docs/events.md). Personal data (names, phones, birth "
-            "dates) travels only under `data.personal` of `MemberJoined`."
+            "dates) travels only under `data.personal` of `MemberJoined`, sealed under the member's own key; "
+            "erasure destroys the key."
         ),
         invite_policy=invites.POLICY,
         **options,

@@ -44,3 +44,10 @@ class JoinGroup:
 class LeaveGroup:
     group_id: str
     member_id: str
+
+
+@dataclass(frozen=True)
+class EraseMember:
+    group_id: str
+    member_id: str
+    reason: str

@@ -17,6 +17,7 @@ from typing import Sequence
 from jajo.center import CENTER
 from jajo.domain import Aggregate
 from jajo.errors import Conflict, NotFound, RuleViolation
+from jajo.personal import ERASED
 from services.registration import events
 
 FORMED, APPROVED, CLOSED = "formed", "approved", "closed"
@@ -79,11 +80,11 @@ class GivenConsent:
 @dataclass
 class Child:
     id: str
-    birth_date: date
+    birth_date: date | None  # None once erased
     name: str | None = None
 
     def view(self) -> dict:
-        return {"id": self.id, "name": self.name, "birth_date": self.birth_date.isoformat()}
+        return {"id": self.id, "name": self.name, "birth_date": self.birth_date and self.birth_date.isoformat()}
 
 
 @dataclass
@@ -96,10 +97,21 @@ class Member:
     children: list[Child] = field(default_factory=list)
     left_on: date | None = None
     consent: dict | None = None
+    erased_on: date | None = None
 
     @property
     def current(self) -> bool:
-        return self.left_on is None
+        return self.left_on is None and self.erased_on is None
+
+    @property
+    def status(self) -> str:
+        return "erased" if self.erased_on else "current" if self.current else "left"
+
+    def erase(self, on: date) -> None:
+        """No longer a member, and no longer identifiable: what identified them reads `(삭제됨)`."""
+        self.erased_on, self.guardian_name, self.phone = on, ERASED, None
+        for child in self.children:
+            child.name, child.birth_date = ERASED, None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -113,7 +125,8 @@ class Member:
             "phone": self.phone,
             "joined_on": self.joined_on.isoformat(),
             "left_on": self.left_on.isoformat() if self.left_on else None,
-            "status": "current" if self.current else "left",
+            "status": self.status,
+            "erased_on": self.erased_on and self.erased_on.isoformat(),
             "children": [child.view() for child in self.children],
             "consent": self.consent,
         }
@@ -216,6 +229,23 @@ class Group(Aggregate):
         )
         return self.members[member_id]
 
+    def erase(self, member_id: str, today: date, reason: str) -> Member:
+        """Erasure (개인정보 삭제): the member leaves the group and their personal data is shredded (the handler
+        destroys their key). Counts that included them stay. Erasing again changes nothing."""
+        member = self.member(member_id)
+        if not reason.strip():
+            raise RuleViolation("the member cannot be erased: see errors", errors={"reason": ["must not be blank"]})
+        if member.erased_on is None:
+            self.record(
+                events.MemberErased,
+                group_id=self.id,
+                year=self.year,
+                member_id=member_id,
+                erased_on=today.isoformat(),
+                reason=reason,
+            )
+        return member
+
     def leave(self, member_id: str, today: date) -> Member:
         """A member leaves; the membership stays in the history. Leaving again changes nothing."""
         member = self.member(member_id)
@@ -239,21 +269,28 @@ class Group(Aggregate):
         self.status = CLOSED
 
     def on_member_joined(self, data: dict) -> None:
-        personal = data["personal"]
-        self.members[data["member_id"]] = Member(
+        member = Member(
             id=data["member_id"],
-            guardian_name=personal["guardian_name"],
+            guardian_name=ERASED,
             district=data["district"],
-            phone=personal.get("phone"),
+            phone=None,
             joined_on=date.fromisoformat(data["joined_on"]),
-            children=[
-                Child(c["child_id"], date.fromisoformat(c["birth_date"]), c.get("name")) for c in personal["children"]
-            ],
+            children=[Child(c["child_id"], None, ERASED) for c in data["children"]],
             consent=data.get("consent"),
         )
+        personal = data["personal"]  # None when the member's key was destroyed (jajo.personal)
+        if personal is not None:
+            member.guardian_name, member.phone = personal["guardian_name"], personal.get("phone")
+            member.children = [
+                Child(c["child_id"], date.fromisoformat(c["birth_date"]), c.get("name")) for c in personal["children"]
+            ]
+        self.members[data["member_id"]] = member
 
     def on_member_left(self, data: dict) -> None:
         self.members[data["member_id"]].left_on = date.fromisoformat(data["left_on"])
+
+    def on_member_erased(self, data: dict) -> None:
+        self.members[data["member_id"]].erase(date.fromisoformat(data["erased_on"]))
 
     # query document (collection group_views), written in the same transaction as the events
 

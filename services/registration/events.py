@@ -16,9 +16,11 @@ MemberJoined = EventType(
         "consent": "{notice_version, given_at, items: [item], children: [child_id]}",
         "personal": "{guardian_name, phone, children: [{child_id, name, birth_date}]}",
     },
+    personal=("personal",),
+    owner="member_id",
 )
 MemberLeft = EventType("MemberLeft", "group id", ("group_id", "year", "member_id", "left_on"))
-MemberErased = EventType("MemberErased", "group id", ("group_id", "year", "member_id"))
+MemberErased = EventType("MemberErased", "group id", ("group_id", "year", "member_id", "erased_on", "reason"))
 
 NOTES = """\
 Members live inside the group aggregate, so the group's `aggregateversion` counts joins too.
@@ -33,8 +35,16 @@ and the ids of the children it covers — always every child of the join (a join
 recorded before consent was asked have no `consent`. A `MemberLeft` names a member who joined the same group earlier; approving an approved group, closing a
 closed group and removing a member who already left emit nothing.
 
-`MemberErased` is the contract's erasure event: registration records none yet (erasure has no command yet),
-but activity and survey already apply it (an erased member is no guardian and answers no surveys).
+`MemberErased` (`POST /groups/{id}/members/{member_id}/erase`) carries no personal data: registration destroys
+the member's data key in the same transaction, so every stored copy of their `MemberJoined.personal` (sealed,
+see below) stops opening. `erased_on` is the center's day; `reason` is the staff's reason, which must not name
+the person. The member is no longer current (not counted in the group's current members) but stays in every
+report's counts; activity and survey apply it too (an erased member is no guardian and answers no surveys).
+
+**Sealed fields.** `MemberJoined.personal` is stored and published as
+`{"sealed": "AES-256-GCM", "key_id": <member_id>, "nonce": <base64>, "ciphertext": <base64>}`, encrypted under
+the member's own data key (jajo/personal.py; keys in the `keys` database, never on Kafka). Registration's API
+and the audit's `personal=true` open it; once the key is destroyed it opens as `null` and reads `(삭제됨)`.
 """
 
 CATALOGUE = Catalogue(

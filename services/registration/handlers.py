@@ -8,7 +8,8 @@ from jajo.commands import Handler
 from jajo.domain import new_id
 from jajo.unit_of_work import UnitOfWork
 from services.registration.clock import Clock, seoul_today
-from services.registration.commands import ApproveGroup, CloseGroup, FormGroup, JoinGroup, LeaveGroup
+from jajo.personal import Keys
+from services.registration.commands import ApproveGroup, CloseGroup, EraseMember, FormGroup, JoinGroup, LeaveGroup
 from services.registration.domain import Group, JoiningChild, Member
 
 
@@ -49,12 +50,22 @@ def leave_group(cmd: LeaveGroup, uow: UnitOfWork, *, clock: Clock) -> tuple[Grou
     return group, member
 
 
-def handlers(clock: Clock = seoul_today) -> dict[type, Handler]:
-    """The handler table; `clock` says what "today" is (tests pin it)."""
+def erase_member(cmd: EraseMember, uow: UnitOfWork, *, clock: Clock, keys: Keys) -> tuple[Group, Member]:
+    """Records `MemberErased` and destroys the member's data key in the same transaction (crypto-shredding)."""
+    group = uow.get(Group, cmd.group_id)
+    member = group.erase(cmd.member_id, today=clock(), reason=cmd.reason)
+    uow.after_append.append(lambda session: keys.destroy(cmd.member_id, session))
+    uow.commit()
+    return group, member
+
+
+def handlers(keys: Keys, clock: Clock = seoul_today) -> dict[type, Handler]:
+    """The handler table; `clock` says what "today" is (tests pin it), `keys` is the key store erasure shreds."""
     return {
         FormGroup: form_group,
         ApproveGroup: approve_group,
         CloseGroup: close_group,
         JoinGroup: partial(join_group, clock=clock),
         LeaveGroup: partial(leave_group, clock=clock),
+        EraseMember: partial(erase_member, clock=clock, keys=keys),
     }

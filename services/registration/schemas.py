@@ -55,8 +55,10 @@ class GroupIn(Schema):
 
 class ChildOut(Schema):
     id = fields.String(required=True, metadata={"description": "the child's id (used by activity's attendance)"})
-    name = fields.String(allow_none=True, metadata={"description": "the child's name, if given"})
-    birth_date = date_out("YYYY-MM-DD", required=True)
+    name = fields.String(
+        allow_none=True, metadata={"description": "the child's name, if given; `(삭제됨)` once erased"}
+    )
+    birth_date = date_out("YYYY-MM-DD; null once the member is erased", required=True, allow_none=True)
 
 
 class ConsentOut(Schema):
@@ -69,16 +71,17 @@ class ConsentOut(Schema):
 class MemberOut(Schema):
     id = fields.String(required=True, metadata={"description": "the member id (a guardian in this group)"})
     group_id = fields.String(required=True)
-    guardian_name = fields.String(required=True)
+    guardian_name = fields.String(required=True, metadata={"description": "`(삭제됨)` once the member is erased"})
     district = fields.String(required=True, metadata={"description": f"always `{SERVED_DISTRICT}`"})
     phone = fields.String(allow_none=True)
     joined_on = date_out("the join date (the center's day in Seoul)", required=True)
     left_on = date_out("the day the member left; null while current", allow_none=True)
     status = fields.String(
         required=True,
-        validate=validate.OneOf(["current", "left"]),
-        metadata={"description": "`left` members stay in the history"},
+        validate=validate.OneOf(["current", "left", "erased"]),
+        metadata={"description": "`left` and `erased` members stay in the history"},
     )
+    erased_on = date_out("the day the member's personal data was erased; null otherwise", allow_none=True)
     children = fields.List(
         fields.Nested(ChildOut), required=True, metadata={"description": "the children, in the order they were sent"}
     )
@@ -92,6 +95,19 @@ class MemberOut(Schema):
     version = fields.Integer(
         required=True,
         metadata={"description": "the group's version (members live inside the group aggregate); use it in If-Match"},
+    )
+
+
+class EraseIn(Schema):
+    reason = Text(
+        required=True,
+        multiline=True,
+        validate=validate.Length(max=500),
+        metadata={
+            "description": "why (e.g. 보호자의 삭제 요구, 보유기간 경과), at most 500 characters, not blank; "
+            "kept in the audit history, so it must not name the person",
+            "example": "보호자의 삭제 요구 (개인정보 보호법 제36조)",
+        },
     )
 
 

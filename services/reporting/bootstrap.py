@@ -1,11 +1,12 @@
-from jajo.bootstrap import Service, database
+from jajo.bootstrap import Service, database, personal_cipher
 from jajo.config import Settings
 from services.reporting.rebuild import Rebuilds
 from services.reporting.views import ReportingProjection, ReportingViews
 
 
 def bootstrap(settings: Settings) -> Service:
-    """Reporting stores no events of its own: its projector, its queries and `rebuilds` (requested here, run by the worker)."""
+    """Reporting stores no events of its own: its projector, its queries, `rebuilds` (requested here, run by the
+    worker) and `cipher`, which opens the audit's sealed personal fields for staff who ask (personal=true)."""
     client, db = database("reporting", settings)
     rebuilds = Rebuilds(client, db)
     return Service(
@@ -15,6 +16,6 @@ def bootstrap(settings: Settings) -> Service:
         db,
         views=ReportingViews(db, settings),
         projection=lambda: ReportingProjection(db, settings),
-        parts={"rebuilds": rebuilds},
+        parts={"rebuilds": rebuilds, "cipher": personal_cipher(client, settings)},
         background=[lambda service: rebuilds.runner()],
     )

@@ -31,7 +31,8 @@ from services.survey import events as survey
 COLLECTIONS = ("years", "groups", "sessions", "expenses", "documents", "surveys")
 KINDS = ("regular", "special", "online")
 VENUES = (*CENTER.space_names, "external", "online")
-AUDIT_ONLY = frozenset({activity.SpaceBooked.name, activity.SpaceReleased.name})
+# Kept in the audit, nothing to count: an erased member stays in every count (their key is destroyed, not them).
+AUDIT_ONLY = frozenset({activity.SpaceBooked.name, activity.SpaceReleased.name, registration.MemberErased.name})
 
 
 def esc(key: Any) -> str:

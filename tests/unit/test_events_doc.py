@@ -27,11 +27,10 @@ def test_every_declared_type_is_applied_by_an_aggregate_of_its_service():
 
     aggregates = (Group, Session, SpaceDay, Budget, Document, Survey, Response)
     applied = {name for name in declared() for cls in aggregates if hasattr(cls, f"on_{_snake(name)}")}
-    assert declared() - applied == {"MemberErased"}  # erasure has no command yet: only consumers know it
+    assert declared() == applied
 
 
-def test_reporting_knows_every_declared_type_but_erasure():
+def test_reporting_knows_every_declared_type():
     from services.reporting.projection import EVENT_TYPES
 
-    # When registration records MemberErased, reporting must learn it (today it would be a dead letter).
-    assert EVENT_TYPES <= declared() and declared() - EVENT_TYPES == {"MemberErased"}
+    assert EVENT_TYPES == declared()

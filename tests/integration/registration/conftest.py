@@ -44,6 +44,7 @@ class Registration:
 
     client: Any
     db: Any
+    store: Any  # the service's event store: `load` opens the sealed personal fields
 
     def form(self, **changes) -> dict:
         body = {"name": "햇살 놀이 모임", "year": 2026, "theme": "숲 놀이", **changes}
@@ -77,7 +78,11 @@ class Registration:
         return self.db["events"].find({"subject": subject}).sort("aggregateversion", 1).to_list()
 
     def envelopes(self, subject: str) -> list[dict]:
+        """As stored: personal fields sealed."""
         return [doc["envelope"] for doc in self.events(subject)]
+
+    def opened(self, subject: str) -> list[dict]:
+        return self.store.load(subject)
 
 
 @pytest.fixture
@@ -92,4 +97,5 @@ def app(settings, clock):
 
 @pytest.fixture
 def reg(app) -> Registration:
-    return Registration(app.test_client(), app.extensions["jajo"].wired.db)
+    wired = app.extensions["jajo"].wired
+    return Registration(app.test_client(), wired.db, wired.store)

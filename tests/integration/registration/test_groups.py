@@ -143,6 +143,7 @@ def test_group_detail_has_current_members_with_children(reg):
             "joined_on": "2026-03-02",
             "left_on": None,
             "status": "current",
+            "erased_on": None,
             "children": [
                 {"id": kim["children"][0]["id"], "name": "하늘", "birth_date": "2023-05-14"},
                 {"id": kim["children"][1]["id"], "name": None, "birth_date": "2025-02-01"},

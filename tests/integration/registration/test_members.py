@@ -11,6 +11,7 @@ from datetime import date
 
 import pytest
 
+from jajo.personal import is_sealed
 from services.registration.app import create_app
 from tests.conftest import STAFF
 from tests.integration.registration.conftest import Registration, member_body
@@ -45,7 +46,11 @@ def test_join_returns_the_member_with_children_in_input_order(reg):
     assert response.headers["Location"] == f"/api/v1/groups/{group['id']}/members/{member['id']}"
     assert reg.get(f"/groups/{group['id']}/members/{member['id']}").get_json() == member
 
-    [_, joined] = reg.envelopes(group["id"])
+    [_, stored] = reg.envelopes(group["id"])
+    assert is_sealed(stored["data"]["personal"]) and stored["data"]["personal"]["key_id"] == member["id"]
+    as_stored = json.dumps(stored, ensure_ascii=False)
+    [_, joined] = reg.opened(group["id"])
+    assert {k: v for k, v in joined.items() if k != "data"} == {k: v for k, v in stored.items() if k != "data"}
     assert joined["type"] == "MemberJoined" and joined["aggregateversion"] == 2 and joined["dataversion"] == 1
     assert set(joined["data"]) == JOINED_KEYS
     assert joined["data"]["children"] == [{"child_id": c["id"]} for c in member["children"]]
@@ -59,7 +64,7 @@ def test_join_returns_the_member_with_children_in_input_order(reg):
     assert joined["data"]["joined_on"] == "2026-03-02" and joined["data"]["member_id"] == member["id"]
     outside = json.dumps({k: v for k, v in joined["data"].items() if k != "personal"}, ensure_ascii=False)
     for personal in ["김보호", "010-1234-5678", *(c["name"] for c in children), *(c["birth_date"] for c in children)]:
-        assert personal not in outside
+        assert personal not in outside and personal not in as_stored
 
 
 def test_phone_and_child_names_are_optional(reg):
@@ -69,7 +74,7 @@ def test_phone_and_child_names_are_optional(reg):
     response = reg.client.post(f"/api/v1/groups/{group['id']}/members", json=body, headers=STAFF)
     assert response.status_code == 201
     assert response.get_json()["phone"] is None and response.get_json()["children"][0]["name"] is None
-    assert reg.envelopes(group["id"])[1]["data"]["personal"]["phone"] is None
+    assert reg.opened(group["id"])[1]["data"]["personal"]["phone"] is None
 
 
 @pytest.mark.parametrize("district", ["강남구", "서울특별시 용산구", "Yongsan-gu"])
@@ -193,7 +198,8 @@ def test_members_may_leave_a_closed_group(reg):
 
 def test_personal_data_never_reaches_logs_or_error_messages(settings, clock):
     app = create_app(settings.override(log_level="DEBUG"), clock=clock)
-    reg = Registration(app.test_client(), app.extensions["jajo"].wired.db)
+    wired = app.extensions["jajo"].wired
+    reg = Registration(app.test_client(), wired.db, wired.store)
     stream = io.StringIO()
     capture = logging.StreamHandler(stream)
     root = logging.getLogger()

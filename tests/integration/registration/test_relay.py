@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from jajo.personal import is_sealed
 from services.registration.bootstrap import bootstrap
 from tests.topics import read_topic
 from tests.waiting import eventually
@@ -32,7 +33,8 @@ def test_member_events_reach_kafka_in_version_order_keyed_by_group(settings, reg
     assert [e["type"] for e in envelopes] == ["GroupFormed", "MemberJoined", "GroupApproved", "MemberLeft"]
     assert [e["aggregateversion"] for e in envelopes] == [1, 2, 3, 4]
     assert envelopes == reg.envelopes(group["id"])
-    assert envelopes[1]["data"]["personal"]["guardian_name"] == "김보호"  # Korean intact on the wire
+    assert envelopes[0]["data"]["name"] == "햇살 놀이 모임"  # Korean intact on the wire
+    assert is_sealed(envelopes[1]["data"]["personal"]) and "김보호" not in records[1].value.decode()
     eventually(lambda: reg.db["outbox"].count_documents({}) == 0, what="outbox drained")
 
 

@@ -356,6 +356,7 @@ def test_rehydrated_group_equals_the_live_one():
             "joined_on": "2026-03-02",
             "left_on": None,
             "status": "current",
+            "erased_on": None,
             "children": [{"id": "c3", "name": None, "birth_date": "2022-01-01"}],
             "consent": consent_record(["c3"]),
         }

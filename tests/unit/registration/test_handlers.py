@@ -7,9 +7,18 @@ from datetime import date
 import pytest
 
 from jajo.consent import consent_block
-from jajo.errors import Conflict, NotFound, PreconditionFailed
-from jajo.memory import InMemoryEventStore, memory_bus
-from services.registration.commands import ApproveGroup, CloseGroup, FormGroup, JoinGroup, LeaveGroup, NewChild
+from jajo.errors import Conflict, NotFound, PreconditionFailed, RuleViolation
+from jajo.memory import InMemoryEventStore, InMemoryKeyStore, memory_bus
+from jajo.personal import ERASED, EnvelopeCipher, is_sealed
+from services.registration.commands import (
+    ApproveGroup,
+    CloseGroup,
+    EraseMember,
+    FormGroup,
+    JoinGroup,
+    LeaveGroup,
+    NewChild,
+)
 from services.registration.domain import GivenConsent
 from services.registration.events import CATALOGUE
 from services.registration.handlers import handlers
@@ -19,13 +28,18 @@ CONSENT = consent_block(1)
 
 
 @pytest.fixture
-def store():
-    return InMemoryEventStore("registration.events")
+def keys():
+    return InMemoryKeyStore()
 
 
 @pytest.fixture
-def bus(store):
-    return memory_bus(handlers(clock=lambda: TODAY), store, "registration")
+def store(keys):
+    return InMemoryEventStore("registration.events", EnvelopeCipher(keys, {t.name: t for t in CATALOGUE.types}))
+
+
+@pytest.fixture
+def bus(store, keys):
+    return memory_bus(handlers(keys, clock=lambda: TODAY), store, "registration")
 
 
 def join(group_id: str, name: str = "김하늘", phone: str | None = "010-1234-5678") -> JoinGroup:
@@ -84,3 +98,45 @@ def test_if_match_of_another_version_fails_and_an_unknown_group_is_not_found(bus
     with pytest.raises(NotFound):
         bus.handle(ApproveGroup("nobody"))
     assert types(store, group.id) == ["GroupFormed", "GroupApproved"]
+
+
+def test_the_personal_block_is_stored_sealed_and_loads_open(bus, store):
+    group = bus.handle(FormGroup("햇살 모임", 2026))
+    _, member = bus.handle(join(group.id))
+    stored = store.streams[group.id][1]["data"]
+    assert is_sealed(stored["personal"]) and stored["personal"]["key_id"] == member.id
+    assert "김하늘" not in str(store.streams) and "010-1234-5678" not in str(store.outbox)
+    assert store.load(group.id)[1]["data"]["personal"]["guardian_name"] == "김하늘"
+
+
+def test_erasure_shreds_the_key_keeps_the_history_and_is_recorded_once(bus, store, keys):
+    group = bus.handle(FormGroup("햇살 모임", 2026))
+    _, member = bus.handle(join(group.id))
+    _, erased = bus.handle(EraseMember(group.id, member.id, "보호자의 삭제 요구"))
+    bus.handle(EraseMember(group.id, member.id, "보호자의 삭제 요구"))
+    assert types(store, group.id) == ["GroupFormed", "MemberJoined", "MemberErased"]
+    assert keys.keys[member.id] is None
+    assert store.load(group.id)[1]["data"]["personal"] is None
+    assert (erased.guardian_name, erased.phone, erased.status) == (ERASED, None, "erased")
+    assert [(c.name, c.birth_date) for c in erased.children] == [(ERASED, None)]
+    view = store.views["group_views"][group.id]
+    assert view["member_count"] == 0 and "김하늘" not in str(view)
+
+
+def test_erasure_needs_a_reason_and_a_member_of_the_group(bus, store):
+    group = bus.handle(FormGroup("햇살 모임", 2026))
+    _, member = bus.handle(join(group.id))
+    with pytest.raises(RuleViolation) as refused:
+        bus.handle(EraseMember(group.id, member.id, "  "))
+    assert refused.value.errors == {"reason": ["must not be blank"]}
+    with pytest.raises(NotFound):
+        bus.handle(EraseMember(group.id, "nobody", "요청"))
+    assert types(store, group.id) == ["GroupFormed", "MemberJoined"]
+
+
+def test_an_erased_guardian_may_join_again_as_a_new_member(bus, store):
+    group = bus.handle(FormGroup("햇살 모임", 2026))
+    _, member = bus.handle(join(group.id))
+    bus.handle(EraseMember(group.id, member.id, "요청"))
+    _, again = bus.handle(join(group.id))
+    assert again.id != member.id and store.load(group.id)[-1]["data"]["personal"]["guardian_name"] == "김하늘"

@@ -1,0 +1,187 @@
+"""Crypto-shredding: the one module through which personal data is sealed and opened.
+
+Every field an event type declares `personal` (jajo.events.EventType) is stored sealed with AES-256-GCM under a
+data key of the person its `owner` field names (a member id). Keys live in a database of their own (`keys`),
+never on Kafka and never in a read model. Erasing a person destroys their key: every copy of the ciphertext, in
+the event stores, the outboxes, the topics, the audit history and the dead letters, stays where it is and can no
+longer be read. An opened field whose key is gone reads as `None`, and whoever shows it shows `(삭제됨)`.
+
+A sealed value: `{"sealed": "AES-256-GCM", "key_id": <owner id>, "nonce": <base64>, "ciphertext": <base64>}`;
+the owner id and the field name are the authenticated data, so a ciphertext moved to another person or field
+does not open.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping, Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pymongo import ReturnDocument
+from pymongo.client_session import ClientSession
+from pymongo.database import Database
+
+from jajo.events import EventType
+
+ALGORITHM = "AES-256-GCM"
+ERASED = "(삭제됨)"
+KEYS = "data_keys"
+
+
+class Erased(Exception):
+    """The person's key was destroyed: nothing can be sealed for them any more."""
+
+
+def is_sealed(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("sealed") == ALGORITHM and "ciphertext" in value
+
+
+class Keys(Protocol):
+    """What sealing and erasure need of a key store (KeyStore; jajo.memory.InMemoryKeyStore in handler tests)."""
+
+    def key_for(self, owner_id: str, session: Any = None) -> bytes: ...
+
+    def keys_of(self, owner_ids: Iterable[str], session: Any = None) -> dict[str, bytes]: ...
+
+    def destroy(self, owner_id: str, session: Any = None) -> None: ...
+
+
+class KeyStore:
+    """One 256-bit data key per person (`_id` = the owner id); a destroyed key leaves a tombstone, so the
+    person's data is never sealed again under a new key (a late retry of their join is refused)."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.keys = db[KEYS]
+
+    def ensure_indexes(self) -> None:
+        """Nothing beyond `_id`: keys are read by owner id only."""
+
+    def key_for(self, owner_id: str, session: ClientSession | None = None) -> bytes:
+        """The owner's key, made on first use."""
+        document = self.keys.find_one_and_update(
+            {"_id": owner_id},
+            {"$setOnInsert": {"key": os.urandom(32), "created_at": datetime.now(timezone.utc)}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        if document is None or document.get("key") is None:  # never None: upserted
+            raise Erased(owner_id)
+        return bytes(document["key"])
+
+    def keys_of(self, owner_ids: Iterable[str], session: ClientSession | None = None) -> dict[str, bytes]:
+        """The live keys of these owners (destroyed and unknown ones are absent), in one read."""
+        wanted = sorted(set(owner_ids))
+        if not wanted:
+            return {}
+        found = self.keys.find({"_id": {"$in": wanted}, "key": {"$ne": None}}, {"key": 1}, session=session)
+        return {document["_id"]: bytes(document["key"]) for document in found}
+
+    def destroy(self, owner_id: str, session: ClientSession | None = None) -> None:
+        """Shred: the key is overwritten by a tombstone (idempotent; a never-keyed owner gets one too)."""
+        self.keys.replace_one(
+            {"_id": owner_id},
+            {"_id": owner_id, "key": None, "destroyed_at": datetime.now(timezone.utc)},
+            upsert=True,
+            session=session,
+        )
+
+    def destroyed(self, owner_id: str) -> bool:
+        document = self.keys.find_one({"_id": owner_id}, {"key": 1})
+        return document is not None and document.get("key") is None
+
+
+def _aad(owner_id: str, name: str) -> bytes:
+    return f"{owner_id}/{name}".encode()
+
+
+def seal(key: bytes, owner_id: str, name: str, value: Any) -> dict:
+    nonce = os.urandom(12)
+    plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    ciphertext = AESGCM(key).encrypt(nonce, plain, _aad(owner_id, name))
+    return {
+        "sealed": ALGORITHM,
+        "key_id": owner_id,
+        "nonce": base64.b64encode(nonce).decode(),
+        "ciphertext": base64.b64encode(ciphertext).decode(),
+    }
+
+
+def open_sealed(key: bytes, name: str, sealed: dict) -> Any:
+    """The plain value; a ciphertext that does not authenticate (tampered, moved) opens as `None`."""
+    try:
+        plain = AESGCM(key).decrypt(
+            base64.b64decode(sealed["nonce"]), base64.b64decode(sealed["ciphertext"]), _aad(sealed["key_id"], name)
+        )
+    except (InvalidTag, ValueError, KeyError, TypeError):
+        return None
+    return json.loads(plain)
+
+
+class EnvelopeCipher:
+    """Seals and opens the declared personal fields of whole envelopes, a batch at a time (one key read)."""
+
+    def __init__(self, keys: Keys, types: Mapping[str, EventType]):
+        self.keys = keys
+        self.types = {name: t for name, t in types.items() if t.personal}
+
+    def _personal(self, envelope: dict) -> tuple[EventType, str] | None:
+        event_type = self.types.get(envelope.get("type", ""))
+        data = envelope.get("data")
+        if event_type is None or not isinstance(data, dict):
+            return None
+        owner = data.get(event_type.owner or "")
+        return (event_type, owner) if isinstance(owner, str) and owner else None
+
+    def seal(self, envelopes: Iterable[dict], session: ClientSession | None = None) -> list[dict]:
+        """Copies of the envelopes with their personal fields sealed (already sealed ones are left as they are);
+        raises Erased for a person whose key was destroyed."""
+        sealed = []
+        for envelope in envelopes:
+            found = self._personal(envelope)
+            if found is None:
+                sealed.append(envelope)
+                continue
+            event_type, owner = found
+            data = dict(envelope["data"])
+            for name in event_type.personal:
+                if name in data and data[name] is not None and not is_sealed(data[name]):
+                    data[name] = seal(self.keys.key_for(owner, session), owner, name, data[name])
+            sealed.append({**envelope, "data": data})
+        return sealed
+
+    def open(self, envelopes: Iterable[dict], session: ClientSession | None = None) -> list[dict]:
+        """Copies with every sealed field opened; a field whose key was destroyed reads `None`."""
+        envelopes = list(envelopes)
+        owners = [
+            value["key_id"]
+            for envelope in envelopes
+            if isinstance(envelope.get("data"), dict)
+            for value in envelope["data"].values()
+            if is_sealed(value)
+        ]
+        keys = self.keys.keys_of(owners, session)
+        return [self._opened(envelope, keys) for envelope in envelopes]
+
+    @staticmethod
+    def _opened(envelope: dict, keys: Mapping[str, bytes]) -> dict:
+        data = envelope.get("data")
+        if not isinstance(data, dict) or not any(is_sealed(value) for value in data.values()):
+            return envelope
+        opened = {
+            name: (open_sealed(keys[value["key_id"]], name, value) if value["key_id"] in keys else None)
+            if is_sealed(value)
+            else value
+            for name, value in data.items()
+        }
+        return {**envelope, "data": opened}
+
+
+def key_store(client: Any, settings: Any) -> KeyStore:
+    """The stack's key store: database `keys` beside the services' own (settings.database_name)."""
+    return KeyStore(client[settings.database_name("keys")])
