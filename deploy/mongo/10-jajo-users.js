@@ -15,19 +15,24 @@ function password(user) {
   return secret;
 }
 
-function ensureUser(user, databases) {
-  const roles = databases.map((name) => ({ role: "readWrite", db: prefix + name }));
+function ensureUser(user, databases, more = []) {
+  const roles = databases.map((name) => ({ role: "readWrite", db: prefix + name })).concat(
+    more.map(([name, role]) => ({ role, db: prefix + name })),
+  );
   if (admin.getUser(user)) {
     admin.updateUser(user, { pwd: password(user), roles });
   } else {
     admin.createUser({ user, pwd: password(user), roles });
   }
-  print(`jajo: user ${user} reads and writes ${roles.map((r) => r.db).join(", ")} only`);
+  print(`jajo: user ${user} has ${roles.map((r) => `${r.role} on ${r.db}`).join(", ")} only`);
 }
 
 // Each service, and its worker, in its own database; reporting in its own (it reads the others only from Kafka).
+// The personal-data keys (jajo/personal.py) have a database of their own: registration makes and destroys them,
+// reporting only reads them (the audit's personal=true); activity and survey seal nothing and never see them.
+const keyAccess = { registration: [["keys", "readWrite"]], reporting: [["keys", "read"]] };
 for (const service of services) {
-  ensureUser(service, [service]);
+  ensureUser(service, [service], keyAccess[service] || []);
 }
 ensureUser("portal", ["portal"]);      // the portal's accounts, sessions and links
 ensureUser("init", services);          // python -m jajo.init: every service's indexes

@@ -10,10 +10,12 @@ from pymongo import MongoClient
 from pymongo.errors import OperationFailure
 
 from jajo import embedded
+from jajo.consent import consent_block
 from services.registration.app import create_app as registration_app
 from tests.conftest import STAFF
 
 PASSWORDS = {"registration": "r" * 40, "activity": "a" * 40}
+MORE_ROLES = {"registration": [("keys", "readWrite")]}  # 10-jajo-users.js's keyAccess
 UNAUTHORIZED = 13
 
 
@@ -26,9 +28,9 @@ def secured(settings, tmp_path):
     server = embedded.start_secantus(port, storage, log)
     setup = MongoClient(embedded.mongo_uri(port))
     for user, password in PASSWORDS.items():  # what 10-jajo-users.js does: readWrite on its own database only
-        setup.admin.command(
-            "createUser", user, pwd=password, roles=[{"role": "readWrite", "db": settings.database_name(user)}]
-        )
+        roles = [{"role": "readWrite", "db": settings.database_name(user)}]
+        roles += [{"role": role, "db": settings.database_name(name)} for name, role in MORE_ROLES.get(user, [])]
+        setup.admin.command("createUser", user, pwd=password, roles=roles)
     setup.close()
     server.stop()
     server = embedded.start_secantus(port, storage, log, auth=True)
@@ -52,10 +54,17 @@ def test_a_service_works_signed_in_as_its_own_user_and_no_further(secured):
     again = app.test_client().post("/api/v1/groups", json={"name": "햇살", "year": 2026}, headers=headers)
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
     assert app.test_client().get("/readyz").get_json()["checks"]["mongodb"] is True
+    joined = app.test_client().post(  # the member's key is made in the keys database, in the join's transaction
+        f"/api/v1/groups/{first.get_json()['id']}/members",
+        json={"guardian_name": "김보호", "district": "용산구", "children": [{"birth_date": "2024-01-01"}]}
+        | {"consent": consent_block(1)},
+        headers=STAFF,
+    )
+    assert joined.status_code == 201, joined.get_json()
 
     registration = signed_in(uri, "registration")
     try:
-        assert registration[settings.database_name("registration")]["events"].count_documents({}) == 1
+        assert registration[settings.database_name("registration")]["events"].count_documents({}) == 2
         with pytest.raises(OperationFailure) as refused:
             registration[settings.database_name("activity")]["events"].insert_one({"_id": "not registration's"})
         assert refused.value.code == UNAUTHORIZED
