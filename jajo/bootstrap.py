@@ -18,7 +18,7 @@ from pymongo.database import Database
 from jajo.commands import CommandBus, Handler
 from jajo.config import Settings
 from jajo.consumer import EventConsumer, Projection
-from jajo.events_doc import catalogues
+from jajo.events_doc import declared_types
 from jajo.eventstore import EventStore
 from jajo.kafka import consumer, producer
 from jajo.mongo import client_of
@@ -95,8 +95,7 @@ def database(name: str, settings: Settings) -> tuple[MongoClient, Database]:
 
 def personal_cipher(client: MongoClient, settings: Settings) -> EnvelopeCipher:
     """Seals and opens the personal fields of every declared event type, with the stack's key store."""
-    types = {event.name: event for catalogue in catalogues() for event in catalogue.types}
-    return EnvelopeCipher(key_store(client, settings), types)
+    return EnvelopeCipher(key_store(client, settings), declared_types())
 
 
 def write_service(name: str, settings: Settings, handlers: dict[type, Handler], **parts: Any) -> Service:

@@ -20,10 +20,21 @@ class EventType:
     shapes: Mapping[str, str] = field(default_factory=dict)  # a nested field's shape, for the catalogue
     personal: tuple[str, ...] = ()  # fields stored sealed under the data key of the person `owner` names
     owner: str | None = None  # the field holding that person's id (jajo.personal)
+    people: tuple[str, ...] = ()  # fields naming members (an id or a list of ids): whom the event is about
 
     def __post_init__(self) -> None:
         if self.personal and (self.owner not in self.fields or not set(self.personal) <= set(self.fields)):
             raise TypeError(f"{self.name}: personal fields and their owner must be declared fields")
+        if not set(self.people) <= set(self.fields):
+            raise TypeError(f"{self.name}: the fields naming people must be declared fields")
+
+    def people_named(self, data: Mapping[str, Any]) -> list[str]:
+        """The member ids the event's `data` names, in field order."""
+        named: list[str] = []
+        for name in self.people:
+            value = data.get(name)
+            named += [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str) and v]
+        return named
 
     def data(self, **values: Any) -> dict[str, Any]:
         """The event's `data`, in the declared order; a missing or undeclared field is a programming error."""

@@ -7,7 +7,7 @@ import importlib
 import sys
 from pathlib import Path
 
-from jajo.events import Catalogue
+from jajo.events import Catalogue, EventType
 
 CATALOGUES = ("services.registration.events", "services.activity.events", "services.survey.events")
 DOC = Path(__file__).resolve().parent.parent / "docs" / "events.md"
@@ -43,6 +43,11 @@ Dates are `YYYY-MM-DD`, times `HH:MM`, amounts whole KRW (integers).
 
 def catalogues() -> list[Catalogue]:
     return [importlib.import_module(name).CATALOGUE for name in CATALOGUES]
+
+
+def declared_types() -> dict[str, EventType]:
+    """Every service's event types by name."""
+    return {event.name: event for catalogue in catalogues() for event in catalogue.types}
 
 
 def render(catalogues: list[Catalogue]) -> str:

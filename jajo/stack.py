@@ -59,6 +59,7 @@ class Layout:
             "PYTHONUNBUFFERED": "1",
             "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),  # five services share two cores here
             **{f"PORTAL_{name.upper()}_URL": f"http://127.0.0.1:{self.service_ports[name]}" for name in API_SERVICES},
+            "JAJO_REPORTING_URL": f"http://127.0.0.1:{self.service_ports['reporting']}",  # registration's 열람 export
         }
 
 

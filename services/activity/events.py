@@ -17,10 +17,11 @@ SessionHeld = EventType(
     "session id",
     (*SESSION, "guardian_ids", "child_ids", "parents", "children", "notes"),
     shapes={"guardian_ids": "[member_id]", "child_ids": "[child_id]"},
+    people=("guardian_ids",),
 )
 SessionCancelled = EventType("SessionCancelled", "session id", (*SESSION, "reason"))
 ConnectionReported = EventType(
-    "ConnectionReported", "session id", (*SESSION, "member_id", "status", "note", "report_no")
+    "ConnectionReported", "session id", (*SESSION, "member_id", "status", "note", "report_no"), people=("member_id",)
 )
 SpaceBooked = EventType("SpaceBooked", SPACE_DAY, ("space", "date", "session_id", "start", "end", "group_id"))
 SpaceReleased = EventType("SpaceReleased", SPACE_DAY, ("space", "date", "session_id"))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from jajo.center import CENTER
 from jajo.envelope import unwrap
-from jajo.errors import NotFound
+from jajo.errors import Forbidden, NotFound
+from jajo.http.auth import current_principal
 from jajo.http.app import dispatch, service
 from jajo.http.schemas import IDEMPOTENCY_KEY, IF_MATCH, header_parameters, problem_responses
 from services.registration.commands import (
@@ -19,8 +21,19 @@ from services.registration.commands import (
     LeaveGroup,
     NewChild,
 )
+from services.registration import personal_data as export
 from services.registration.domain import GivenConsent, Group, Member
-from services.registration.schemas import EraseIn, GroupIn, GroupList, GroupOut, GroupQuery, MemberIn, MemberOut
+from services.registration.events import CATALOGUE
+from services.registration.schemas import (
+    EraseIn,
+    GroupIn,
+    GroupList,
+    GroupOut,
+    GroupQuery,
+    MemberIn,
+    MemberOut,
+    PersonalData,
+)
 
 blp = Blueprint("groups", __name__, description="Self-help groups (자조모임) and their members")
 
@@ -206,8 +219,35 @@ def get_member(group_id: str, member_id: str):
 
     A member of the group, current or former (rebuilt from the group's history).
     """
+    group, _ = _group_history(group_id)
+    return member_view(group, group.member(member_id))
+
+
+@blp.get("/groups/<group_id>/members/<member_id>/personal-data")
+@blp.response(200, PersonalData)
+@problem_responses(blp, *AUTH, 404, 503, s503="reporting, which holds the other services' part, cannot be read")
+def personal_data(group_id: str, member_id: str):
+    """Everything held about a member (개인정보 열람) — staff only
+
+    One JSON document for a guardian who asks what the center holds about them: the member as registration
+    holds them (opened; `(삭제됨)` once erased), and every event about them from every service (their join,
+    leave and erasure; sessions they attended, connection reports, documents they sent, survey answers), with
+    personal fields opened, grouped by the service that holds them; `documents` lists the ids of the documents
+    they sent (their files: `GET /api/v1/documents/{id}/content` on activity).
+    """
+    principal = current_principal()
+    if principal is None or principal.role != "staff":
+        raise Forbidden("only staff may export a member's personal data")
+    group, history = _group_history(group_id)
+    member = group.member(member_id)
+    own = [e for e in history if member_id in CATALOGUE[e["type"]].people_named(e["data"])]
+    others = export.elsewhere(service().settings.reporting_url, member_id, request.headers)
+    return export.document(group, member, own, others)
+
+
+def _group_history(group_id: str) -> tuple[Group, list[dict]]:
+    """The group rebuilt from its history (personal fields opened), and that history."""
     history = service().store.load(group_id)
     if not history or history[0].get("aggregatetype") != Group.aggregate_type:
         raise NotFound(f"group {group_id} does not exist")
-    group = Group.rehydrate(group_id, (unwrap(envelope) for envelope in history))
-    return member_view(group, group.member(member_id))
+    return Group.rehydrate(group_id, (unwrap(envelope) for envelope in history)), history

@@ -18,9 +18,12 @@ MemberJoined = EventType(
     },
     personal=("personal",),
     owner="member_id",
+    people=("member_id",),
 )
-MemberLeft = EventType("MemberLeft", "group id", ("group_id", "year", "member_id", "left_on"))
-MemberErased = EventType("MemberErased", "group id", ("group_id", "year", "member_id", "erased_on", "reason"))
+MemberLeft = EventType("MemberLeft", "group id", ("group_id", "year", "member_id", "left_on"), people=("member_id",))
+MemberErased = EventType(
+    "MemberErased", "group id", ("group_id", "year", "member_id", "erased_on", "reason"), people=("member_id",)
+)
 
 NOTES = """\
 Members live inside the group aggregate, so the group's `aggregateversion` counts joins too.

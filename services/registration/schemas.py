@@ -111,6 +111,24 @@ class EraseIn(Schema):
     )
 
 
+class ExportedMember(MemberOut):
+    class Meta:
+        exclude = ("version",)
+
+
+class PersonalData(Schema):
+    member = fields.Nested("ExportedMember", required=True)
+    group = fields.Dict(required=True, metadata={"description": "`{id, name, year}`"})
+    events = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.Dict()),
+        required=True,
+        metadata={"description": "CloudEvents envelopes about the member, personal fields opened, by service"},
+    )
+    documents = fields.List(fields.String(), required=True, metadata={"description": "ids of documents they sent"})
+    generated_at = fields.String(required=True, metadata={"format": "date-time"})
+
+
 class GroupMemberOut(MemberOut):
     class Meta:
         exclude = ("group_id", "version")

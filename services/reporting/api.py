@@ -186,6 +186,17 @@ def subject_history(query: dict, subject: str):
     return {"events": _shown(service().views.subject_history(subject), _personal(query))}
 
 
+@blp.get("/audit/people/<member_id>")
+@blp.arguments(SubjectQuery, location="query", unknown=RAISE)
+@blp.response(200, EventList)
+def person_history(query: dict, member_id: str):
+    """Every event about one member (staff only): those whose data names the member (`member_id`, `respondent`,
+    `guardian_ids`) or that the member sent as a guardian, from every service, in the order reporting received
+    them. Registration's `GET /groups/{id}/members/{id}/personal-data` (열람) reads it."""
+    _require_staff()
+    return {"events": _shown(service().views.person_history(member_id), _personal(query))}
+
+
 # --- status and admin -----------------------------------------------------------------------------
 @admin.get("/projections/status")
 @admin.response(200, ProjectionStatus)

@@ -18,10 +18,13 @@ from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from jajo.events_doc import declared_types
 from services.reporting.projection import event_time
 from services.reporting.generation import STATE_ID
 
 COLLECTION = "audit_events"
+TYPES = declared_types()
+GUARDIAN = "guardian:"
 
 
 def ensure_indexes(db: Database) -> None:
@@ -31,6 +34,17 @@ def ensure_indexes(db: Database) -> None:
     audit.create_index([("type", ASCENDING)])
     audit.create_index([("source", ASCENDING)])
     audit.create_index([("at", ASCENDING)])
+    audit.create_index([("people", ASCENDING), ("seq", ASCENDING)])
+
+
+def people(envelope: dict) -> list[str]:
+    """The members an event is about: the ids its declared fields name, and the guardian who sent it."""
+    event_type, data = TYPES.get(envelope.get("type", "")), envelope.get("data")
+    named = set(event_type.people_named(data)) if event_type is not None and isinstance(data, dict) else set()
+    actor = envelope.get("actor")
+    if isinstance(actor, str) and actor.startswith(GUARDIAN):
+        named.add(actor.removeprefix(GUARDIAN))
+    return sorted(named)
 
 
 def record(db: Database, envelopes: list[dict], first_seq: int, session: ClientSession) -> None:
@@ -47,6 +61,7 @@ def record(db: Database, envelopes: list[dict], first_seq: int, session: ClientS
                     "type": e["type"],
                     "source": e["source"],
                     "at": event_time(e),
+                    "people": people(e),
                     "envelope": e,
                 }
                 for offset, e in enumerate(envelopes)
@@ -64,6 +79,12 @@ def strip_personal(envelope: dict) -> dict:
     if isinstance(data, dict) and "personal" in data:
         return {**envelope, "data": {k: v for k, v in data.items() if k != "personal"}}
     return envelope
+
+
+def person_history(db: Database, member_id: str) -> list[dict]:
+    """Every event about one member (audit records made before `people` was recorded are not found)."""
+    cursor = db[COLLECTION].find({"people": member_id}, {"_id": 0, "envelope": 1})
+    return [doc["envelope"] for doc in cursor.sort("seq", ASCENDING)]
 
 
 def subject_history(db: Database, subject: str) -> list[dict]:

@@ -110,3 +110,6 @@ class ReportingViews:
 
     def subject_history(self, subject: str) -> list[dict]:
         return audit.subject_history(self.db, subject)
+
+    def person_history(self, member_id: str) -> list[dict]:
+        return audit.person_history(self.db, member_id)

@@ -15,6 +15,7 @@ SurveySubmitted = EventType(
     "`response:<survey_id>:<member_id>`",
     ("survey_id", "year", "response_id", "respondent", "answers"),
     shapes={"answers": "{question_id: value}"},
+    people=("respondent",),
 )
 SurveyClosed = EventType("SurveyClosed", "survey id", ("survey_id", "year"))
 

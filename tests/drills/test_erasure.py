@@ -5,14 +5,17 @@ plain text, every count of the annual report stays, and a rebuild from the audit
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
+from werkzeug.serving import make_server
 from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
 
 from jajo.consent import consent_block
+from services.registration.app import create_app as registration_app
 from services.reporting import rebuild
-from tests.conftest import STAFF
+from tests.conftest import STAFF, VIEWER
 from tests.drills.harness import QUESTIONS, YEAR, Stack, settle
 from tests.topics import read_topic
 from tests.waiting import eventually
@@ -80,7 +83,21 @@ def found_on_kafka(stack: Stack) -> set[str]:
     return hits
 
 
-def test_an_erased_member_is_nowhere_in_plain_text_and_every_count_stays(stack, background):
+@pytest.fixture
+def exports(stack):
+    """Registration's 열람 export, which reads reporting's audit over HTTP: reporting served on a free port."""
+    server = make_server("127.0.0.1", 0, stack.apps["reporting"], threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    app = registration_app(stack.settings.override(reporting_url=f"http://127.0.0.1:{server.server_port}"))
+
+    def export(group_id: str, member_id: str, headers=STAFF):
+        return app.test_client().get(f"/api/v1/groups/{group_id}/members/{member_id}/personal-data", headers=headers)
+
+    yield export
+    server.shutdown()
+
+
+def test_an_erased_member_is_nowhere_in_plain_text_and_every_count_stays(stack, background, exports):
     background(*stack.write_loops(), stack.reporting.consumer())
     group = ok(stack, "registration", "/groups", {"name": "삭제 점검 모임", "year": YEAR})
     ok(stack, "registration", f"/groups/{group['id']}/approve")
@@ -109,6 +126,17 @@ def test_an_erased_member_is_nowhere_in_plain_text_and_every_count_stays(stack, 
     assert report["members"] == {"guardians": 2, "children": 3} and report["participation"]["parents"] == 2
     assert found_in_mongo(stack), "the scan sees the member's data before the erasure"
     assert found_on_kafka(stack) == set()  # sealed on the wire from the start
+    held = exports(group["id"], erased["id"])
+    assert held.status_code == 200, held.get_json()
+    held = held.get_json()
+    assert held["member"]["guardian_name"] == "홍길동" and held["group"]["name"] == "삭제 점검 모임"
+    assert {source: [e["type"] for e in events] for source, events in held["events"].items()} == {
+        "registration": ["MemberJoined"],
+        "activity": ["SessionHeld"],
+        "survey": ["SurveySubmitted"],
+    }
+    assert held["events"]["registration"][0]["data"]["personal"]["children"][1]["name"] == "홍둘째"
+    assert exports(group["id"], erased["id"], headers=VIEWER).status_code == 403
 
     ok(stack, "registration", f"/groups/{group['id']}/members/{erased['id']}/erase", {"reason": "보호자의 삭제 요구"})
     settle(stack)
@@ -123,6 +151,10 @@ def test_an_erased_member_is_nowhere_in_plain_text_and_every_count_stays(stack, 
     assert joins[erased["id"]] is None and joins[kept["id"]]["guardian_name"] == "김보호"
     member = stack.client("registration").get(f"/api/v1/groups/{group['id']}/members/{erased['id']}", headers=STAFF)
     assert member.get_json()["guardian_name"] == "(삭제됨)" and member.get_json()["status"] == "erased"
+    after = exports(group["id"], erased["id"]).get_json()
+    assert after["member"]["status"] == "erased" and after["events"]["registration"][0]["data"]["personal"] is None
+    assert [e["type"] for e in after["events"]["registration"]] == ["MemberJoined", "MemberErased"]
+    assert not any(secret in json.dumps(after, ensure_ascii=False) for secret in SECRETS)
 
     rebuild.rebuild(stack.reporting.client, stack.reporting.db, force=True)
     assert stack.models() == models and stack.annual() == report
