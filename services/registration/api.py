@@ -241,7 +241,7 @@ def personal_data(group_id: str, member_id: str):
     group, history = _group_history(group_id)
     member = group.member(member_id)
     own = [e for e in history if member_id in CATALOGUE[e["type"]].people_named(e["data"])]
-    others = export.elsewhere(service().settings.reporting_url, member_id, request.headers)
+    others = export.elsewhere(service().settings.reporting_url, member_id, dict(request.headers))
     return export.document(group, member, own, others)
 
 
