@@ -22,6 +22,7 @@ BY_STATUS = {
 }
 PATTERNS = [
     (r"missing data for required field|field may not be null|required", "필수 입력 항목입니다."),
+    (r"^must not be blank", "내용을 입력하세요."),
     (r"not a valid (integer|number)", "숫자를 입력하세요."),
     (r"not a valid date", "날짜를 YYYY-MM-DD 형식으로 입력하세요."),
     (r"not a valid time|HH:MM", "시간을 HH:MM 형식으로 입력하세요."),

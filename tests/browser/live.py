@@ -87,8 +87,8 @@ def live_system(infra, node_modules) -> Iterator[Live]:
     servers: list[Any] = []
     urls: dict[str, str] = {}
     try:
-        for name in API_SERVICES:
-            server, urls[name] = _serve(_app(name, settings))
+        for name in reversed(API_SERVICES):  # reporting first: registration's 열람 export reads it
+            server, urls[name] = _serve(_app(name, settings.override(reporting_url=urls.get("reporting", ""))))
             servers.append(server)
         portal_settings = PortalSettings(
             service_urls=urls,

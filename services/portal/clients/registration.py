@@ -28,3 +28,12 @@ class GroupsClient(ResourceClient):
 
     def leave(self, group_id: str, member_id: str, key: str) -> dict:
         return self.api.delete(f"/groups/{group_id}/members/{member_id}", key=key)
+
+    def member(self, group_id: str, member_id: str) -> dict:
+        return self.api.get(f"/groups/{group_id}/members/{member_id}")
+
+    def erase(self, group_id: str, member_id: str, reason: str, key: str) -> dict:
+        return self.api.post(f"/groups/{group_id}/members/{member_id}/erase", {"reason": reason}, key=key)
+
+    def personal_data(self, group_id: str, member_id: str) -> dict:
+        return self.api.get(f"/groups/{group_id}/members/{member_id}/personal-data")

@@ -3,9 +3,10 @@ budget and missing documents."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Response, current_app, request
 
 from jajo.center import CENTER
 from jajo.consent import NOTICE_VERSION, consent_block
@@ -139,3 +140,52 @@ def leave(group_id: str, member_id: str):
     except ApiError as error:
         flash(error.message, "error")
     return see_other("groups.show", group_id=group_id)
+
+
+# ---- a member's personal data: 열람 (export) and 삭제 (erasure) ----
+
+
+def _privacy(group_id: str, member_id: str, values: dict | None = None, errors: FormErrors | None = None, status=200):
+    groups = GroupsClient()
+    group, member = groups.get(group_id), groups.member(group_id, member_id)
+    page = render(
+        "views/groups/privacy.html",
+        "members",
+        title=page_title(f"{member['guardian_name']} 님의 개인정보", errors),
+        group=group,
+        member=member,
+        values=values or {},
+        errors=errors or FormErrors(),
+        key=form_key(),
+    )
+    return page, status
+
+
+@blueprint.get("/<group_id>/members/<member_id>/privacy")
+@staff_only
+def privacy(group_id: str, member_id: str):
+    return _privacy(group_id, member_id)
+
+
+@blueprint.post("/<group_id>/members/<member_id>/erase")
+@staff_only
+def erase(group_id: str, member_id: str):
+    reason = request.form.get("reason", "").strip()
+    try:
+        GroupsClient().erase(group_id, member_id, reason, submitted_key())
+    except ApiError as error:
+        status = 422 if error.status < 500 else 502
+        return _privacy(group_id, member_id, {"reason": reason}, FormErrors(error), status)
+    flash("개인정보를 삭제했습니다. 이 회원은 이제 ‘(삭제됨)’으로 보입니다.")
+    return see_other("groups.show", group_id=group_id)
+
+
+@blueprint.get("/<group_id>/members/<member_id>/personal-data.json")
+@staff_only
+def personal_data(group_id: str, member_id: str):
+    held = GroupsClient().personal_data(group_id, member_id)
+    return Response(
+        json.dumps(held, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="personal-data-{member_id}.json"'},
+    )
