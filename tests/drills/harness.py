@@ -256,10 +256,12 @@ class Load:
     stack is not ready for yet (409 Retry-After, 503) are retried. `drain()` finishes the follow-ups.
     """
 
-    def __init__(self, stack: Stack, workers: int = 2, max_units: int | None = None):
+    def __init__(self, stack: Stack, workers: int = 2, max_units: int | None = None, erase_every: int | None = None):
         self.stack = stack
         self.workers = workers
         self.max_units = max_units
+        self.erase_every = erase_every  # every k-th unit erases its second member once it attended and answered
+        self.erased: list[tuple[str, str]] = []  # (group id, member id) of the erasures accepted
         self.units = 0
         self.accepted = 0
         self.unavailable = 0
@@ -355,6 +357,8 @@ class Load:
 
     def _unit(self, n: int) -> Command:
         state: dict[str, Any] = {"members": [], "children": [], "hold": n % 5 != 0, "budget": n % 3 == 0}
+        state["erase"] = bool(self.erase_every) and state["hold"] and n % self.erase_every == 0  # type: ignore[operator]
+        state["erases"], state["answered"] = state["erase"], set()  # planned; `erase` goes false once scheduled
         self.plans.append(state)
         day = date(YEAR, 1, 1) + timedelta(days=n % 365)
         venue = SPACES[(n // 365) % len(SPACES)] if n < 365 * 3 else "external"
@@ -377,6 +381,7 @@ class Load:
 
             def joined(member: dict) -> None:
                 state["members"].append(member["id"])
+                state.setdefault("names", {})[member["id"]] = (body["guardian_name"], body["children"][0]["name"])
                 state["children"].extend(child["id"] for child in member["children"])
                 self.schedule(join(1) if i == 0 else approve())
 
@@ -406,6 +411,22 @@ class Load:
         def held(session: dict) -> None:
             state["held"] = True
             claim()
+            erase()
+
+        def erase() -> None:
+            """Erase the second member once the session they attended was held and their answer is in."""
+            with self._lock:
+                member = state["members"][1]
+                ready = state["erase"] and state.get("held") and member in state["answered"]
+                state["erase"] = state["erase"] and not ready
+            if not ready:
+                return
+
+            def erased(_: dict) -> None:
+                self.erased.append((state["group"], member))
+
+            path = f"/groups/{state['group']}/members/{member}/erase"
+            self.schedule(command("registration", path, {"reason": "보호자의 삭제 요구"}, erased))
 
         def claim() -> None:
             """A claim for a held session of a group with a budget, approved (even n) or rejected (odd n)."""
@@ -459,7 +480,13 @@ class Load:
 
         def answer(member: str) -> Command:
             body = {"respondent": member, "answers": {"q1": 1 + n % 5, "q2": ["공간", "서류", "없음"][n % 3]}}
-            return command("survey", f"/surveys/{self.survey_id}/responses", body)
+
+            def answered(_: dict) -> None:
+                with self._lock:
+                    state["answered"].add(member)
+                erase()
+
+            return command("survey", f"/surveys/{self.survey_id}/responses", body, answered)
 
         return command("registration", "/groups", {"name": f"드릴 모임 {n}", "year": YEAR}, formed)
 
@@ -573,6 +600,7 @@ EMITS: list[tuple[str, str, str, Callable[[Outcome, dict], list[str]]]] = [
     ("registration", "POST", "/groups", lambda o, s: ["GroupFormed"]),
     ("registration", "POST", f"/groups/{ID}/members", lambda o, s: ["MemberJoined"]),
     ("registration", "POST", f"/groups/{ID}/approve", lambda o, s: ["GroupApproved"]),
+    ("registration", "POST", f"/groups/{ID}/members/{ID}/erase", lambda o, s: ["MemberErased"]),
     (
         "activity",
         "POST",

@@ -16,7 +16,8 @@ from jajo.consent import consent_block
 from services.registration.app import create_app as registration_app
 from services.reporting import rebuild
 from tests.conftest import STAFF, VIEWER
-from tests.drills.harness import QUESTIONS, YEAR, Stack, settle
+from jajo.personal import ERASED
+from tests.drills.harness import QUESTIONS, YEAR, Load, Stack, kill9, settle, stop, verify
 from tests.topics import read_topic
 from tests.waiting import eventually
 
@@ -58,7 +59,7 @@ def eventually_ok(stack: Stack, service: str, path: str, body=None) -> dict:
     return answers[-1][1]
 
 
-def found_in_mongo(stack: Stack) -> dict[str, set[str]]:
+def found_in_mongo(stack: Stack, secrets: tuple[str, ...] = SECRETS) -> dict[str, set[str]]:
     """Which secrets each collection of the stack's databases holds, in any string or binary field (raw BSON)."""
     client, prefix = stack.registration.client, stack.settings.db_prefix
     raw = CodecOptions(document_class=RawBSONDocument)
@@ -68,7 +69,7 @@ def found_in_mongo(stack: Stack) -> dict[str, set[str]]:
             continue
         for collection in client[name].list_collection_names():
             for document in client[name].get_collection(collection, codec_options=raw).find():
-                hits = {secret for secret in SECRETS if secret.encode() in document.raw}
+                hits = {secret for secret in secrets if secret.encode() in document.raw}
                 if hits:
                     found.setdefault(f"{name}.{collection}", set()).update(hits)
     return found
@@ -160,3 +161,39 @@ def test_an_erased_member_is_nowhere_in_plain_text_and_every_count_stays(stack, 
     assert stack.models() == models and stack.annual() == report
     assert found_in_mongo(stack) == {}
     assert "홍길동" not in json.dumps(stack.models(), ensure_ascii=False)
+
+
+def test_erasures_under_load_with_the_projector_killed_once(stack, background, scale, tmp_path):
+    """Drill: erasures mixed into the program-year load (every third unit erases a member who attended and
+    answered), the projector killed -9 once between them. Nothing is lost, counts stay, nothing opens again."""
+    background(*stack.write_loops())
+    log = tmp_path / "projector.log"
+    projector = stack.spawn("services.reporting.worker", log)
+    load = Load(stack, workers=2, max_units=scale(30, 150), erase_every=3).start()
+    try:
+        eventually(lambda: len(load.erased) >= 2, timeout=120, interval=0.1, what="erasures under way")
+        kill9(projector)
+        projector = stack.spawn("services.reporting.worker", log)
+        load.drain(timeout=300)
+        figures = verify(
+            stack,
+            "erasure under load",
+            load=load,
+            held=f"{load.units} groups, 2 workers, {len(load.erased)} erasures",
+            faults="projector process kill -9 once, mid-load between erasures, restarted",
+            timeout=300,
+            extra={"erased": len(load.erased)},
+        )
+    finally:
+        stop(projector)
+    assert figures["lost"] == figures["duplicated"] == 0
+    assert len(load.erased) == sum(1 for p in load.plans if p["erases"]) > 0
+    erased = {member for _, member in load.erased}
+    joins = [e for e in stack.audit() if e["type"] == "MemberJoined" and e["data"]["member_id"] in erased]
+    assert len(joins) == len(erased)
+    assert all(e["data"]["personal"] is None for e in stack.reporting.cipher.open(joins))  # nothing opens
+    for group_id, member_id in load.erased[:5]:
+        _, out = stack.call("registration", "GET", f"/groups/{group_id}/members/{member_id}")
+        assert (out.body["guardian_name"], out.body["status"]) == (ERASED, "erased")
+    names = tuple(name for p in load.plans for m, pair in p.get("names", {}).items() if m in erased for name in pair)
+    assert found_in_mongo(stack, names) == {}
