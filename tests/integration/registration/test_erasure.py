@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from jajo.personal import ERASED, KEYS, is_sealed
+import pytest
+
+from jajo.personal import ERASED, KEYS, Erased, KeyStore, is_sealed
 from tests.conftest import STAFF, VIEWER, acting
 
 SECRETS = {
@@ -83,3 +85,13 @@ def test_bad_erasures_are_refused_and_store_nothing(reg):
     assert "reason" in refused[0][0].get_json()["errors"]
     assert reg.event_count() == 2
     assert reg.get(f"/groups/{group['id']}/members/{member['id']}").get_json()["guardian_name"] == "홍길동"
+
+
+def test_a_key_destroyed_by_another_process_is_never_used_again_from_memory(reg, settings):
+    one, other = (KeyStore(reg.db.client[settings.database_name("keys")]) for _ in range(2))
+    key = other.key_for("m-cached")
+    assert one.keys_of(["m-cached"]) == {"m-cached": key} and one.keys_of(["m-cached"]) == {"m-cached": key}
+    other.destroy("m-cached")  # another worker's erasure
+    assert one.keys_of(["m-cached"]) == {} and other.keys_of(["m-cached"]) == {}
+    with pytest.raises(Erased):
+        one.key_for("m-cached")
