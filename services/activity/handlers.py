@@ -219,6 +219,8 @@ def _document_year(deps: Deps, cmd: SubmitDocument, group_year: int | None) -> i
 
 
 def submit_document(cmd: SubmitDocument, uow: UnitOfWork, deps: Deps) -> Document:
+    # The domain's upload rule on the file's head, before anything is asked or stored: 413/415 come first (the
+    # streamed file is then checked by Document.submit with the same rule, on what was stored).
     content_type = check_upload(*peek(cmd.file))
     group = deps.views.require_group(cmd.group_id)
     year, document_id = _document_year(deps, cmd, group.year), new_id()
