@@ -3,9 +3,7 @@ it heard of from registration and the response counters written in each command'
 
 from __future__ import annotations
 
-from functools import partial
-from typing import Any, Callable
-
+from jajo.commands import Handler, bind
 from jajo.domain import new_id
 from jajo.unit_of_work import UnitOfWork
 from services.survey.commands import CloseSurvey, CopySurvey, PublishSurvey, SubmitResponse
@@ -44,11 +42,13 @@ def submit_response(cmd: SubmitResponse, uow: UnitOfWork, views: SurveyViews) ->
     return response
 
 
-def build_handlers(views: SurveyViews) -> dict:
-    handlers: dict[type, Callable[..., Any]] = {
-        PublishSurvey: publish_survey,
-        CopySurvey: copy_survey,
-        CloseSurvey: close_survey,
-        SubmitResponse: submit_response,
-    }
-    return {command: partial(handler, views=views) for command, handler in handlers.items()}
+def build_handlers(views: SurveyViews) -> dict[type, Handler]:
+    return bind(
+        {
+            PublishSurvey: publish_survey,
+            CopySurvey: copy_survey,
+            CloseSurvey: close_survey,
+            SubmitResponse: submit_response,
+        },
+        views=views,
+    )
