@@ -5,12 +5,18 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable
 
 from jajo.errors import ConcurrencyConflict, PreconditionFailed
 from jajo.unit_of_work import UnitOfWork
 
 Handler = Callable[[Any, UnitOfWork], Any]
+
+
+def bind(handlers: dict[type, Callable[..., Any]], **parts: Any) -> dict[type, Handler]:
+    """The handler table of a service whose handlers also take its parts (`deps=`, `views=`) as keywords."""
+    return {command: partial(handler, **parts) for command, handler in handlers.items()}
 
 
 @dataclass

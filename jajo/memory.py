@@ -1,8 +1,9 @@
 """cosmicpython's fakes: an event store and a unit of work in memory, so a handler's rules run in milliseconds.
 
-`InMemoryEventStore` keeps the promises of `jajo.eventstore.EventStore` (tests/unit/jajo/test_eventstore_contract.py
-holds both to them); `InMemoryUnitOfWork` is the real unit of work committing to it, all or nothing. What a
-handler writes beside its events (`after_append`) is called with no session. Idempotency claims need MongoDB.
+`InMemoryEventStore` keeps the promises of `jajo.eventstore.EventStore` (tests/integration/test_eventstore_contract.py
+holds both to them); `InMemoryUnitOfWork` is the real unit of work committing to it, all or nothing, also held open
+for a request (`held=`, jajo.http.commit): its writes are undone if the request aborts. What a handler writes
+beside its events (`after_append`) is called with no session. Idempotency claims need MongoDB.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any, Callable, Iterable, Iterator
 from jajo.commands import CommandBus, Handler
 from jajo.errors import ConcurrencyConflict
 from jajo.personal import EnvelopeCipher, Erased
-from jajo.unit_of_work import UnitOfWork
+from jajo.unit_of_work import Transaction, UnitOfWork
 
 
 class InMemoryEventStore:
@@ -101,6 +102,26 @@ class InMemoryKeyStore:
         self.keys[owner_id] = None
 
 
+class MemoryTransaction:
+    """A held commit's transaction over the in-memory store: written already; `abort` puts the store back."""
+
+    session = None
+
+    def __init__(self, store: InMemoryEventStore, before: tuple):
+        self.store, self.before, self.ended = store, before, False
+
+    def commit(self) -> None:
+        self.ended = True
+
+    def abort(self) -> None:
+        if not self.ended:
+            self.store.restore(self.before)
+        self.ended = True
+
+    def forget(self) -> None:
+        self.ended = True
+
+
 class InMemoryUnitOfWork(UnitOfWork):
     def __init__(self, store: InMemoryEventStore, source: str = "memory", **options: Any):
         super().__init__(client=None, store=store, source=source, **options)  # type: ignore[arg-type]
@@ -112,6 +133,11 @@ class InMemoryUnitOfWork(UnitOfWork):
         except BaseException:
             self.store.restore(before)  # type: ignore[attr-defined]
             raise
+
+    def _open_transaction(self, write: Callable[[Any], None]) -> Transaction:
+        before = self.store.snapshot()  # type: ignore[attr-defined]
+        self._transaction(write)
+        return MemoryTransaction(self.store, before)  # type: ignore[arg-type]
 
 
 def memory_bus(handlers: dict[type, Handler], store: InMemoryEventStore, source: str = "memory") -> CommandBus:

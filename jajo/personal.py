@@ -80,7 +80,7 @@ class KeyStore:
         except DuplicateKeyError:
             document = self.keys.find_one({"_id": owner_id}, session=session) or {}
             if document.get("key") is None:
-                raise Erased(owner_id)
+                raise Erased(owner_id) from None
             return bytes(document["key"])
         with self._lock:  # a new owner's key is nobody's destroyed key: it may be kept at once
             self._cache[owner_id] = key

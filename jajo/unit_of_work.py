@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, TypeVar
+from typing import Any, Callable, Protocol, TypeVar
 
 from pymongo import MongoClient
 from pymongo.client_session import ClientSession
@@ -14,7 +14,7 @@ from jajo.envelope import Context, unwrap, wrap
 from jajo.errors import NotFound, PreconditionFailed
 from jajo.eventstore import EventStore
 from jajo.metrics import EVENTS_APPENDED
-from jajo.mongo import OpenTransaction, in_transaction, open_transaction
+from jajo.mongo import in_transaction, open_transaction
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -32,20 +32,40 @@ class IdempotencyClaim:
         return {"_id": self.key, "fingerprint": self.fingerprint, "response": None}
 
 
+class Transaction(Protocol):
+    """A transaction whose work is written, not committed yet (jajo.mongo.OpenTransaction; jajo.memory's fake)."""
+
+    session: Any
+
+    def commit(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+    def forget(self) -> None: ...
+
+
 @dataclass
 class HeldCommit:
     """A request's unit of work, written in a transaction that is left open: the HTTP layer stores the answer
     with the idempotency claim in that same transaction and only then commits (jajo.http.commit). So an
-    accepted answer always means committed events, and a retry replays the answer the first try gave."""
+    accepted answer always means committed events, and a retry replays the answer the first try gave.
+    Whoever commits it calls `committed()` once it did (the unit of work counts its events then)."""
 
-    transaction: OpenTransaction | None = None
+    transaction: Transaction | None = None
     committed_after_all: Callable[[], bool] | None = None  # after an unknown outcome: did it commit?
+    on_commit: Callable[[], None] | None = None
 
-    def hold(self, transaction: OpenTransaction, committed_after_all: Callable[[], bool]) -> None:
+    def hold(
+        self, transaction: Transaction, committed_after_all: Callable[[], bool], on_commit: Callable[[], None]
+    ) -> None:
         if self.transaction is not None:
             transaction.abort()
             raise AssertionError("a request commits one unit of work")
-        self.transaction, self.committed_after_all = transaction, committed_after_all
+        self.transaction, self.committed_after_all, self.on_commit = transaction, committed_after_all, on_commit
+
+    def committed(self) -> None:
+        if self.on_commit is not None:
+            self.on_commit()
 
 
 @dataclass
@@ -102,14 +122,21 @@ class UnitOfWork:
         ]
         if self.held is None:
             self._transaction(self._write)
-        else:  # written now, committed by the request together with its answer (jajo.http.commit)
-            self.held.hold(open_transaction(self.client, self._write)[0], self._committed_after_all)
-        for envelope in self.envelopes:
-            EVENTS_APPENDED.labels(self.source, envelope["type"]).inc()
+            self._count_committed()
+        else:  # written now, committed by the request together with its answer (jajo.http.commit), counted then
+            self.held.hold(self._open_transaction(self._write), self._committed_after_all, self._count_committed)
         return self.envelopes
 
     def _transaction(self, write: Callable[[ClientSession], None]) -> None:
         in_transaction(self.client, write)
+
+    def _open_transaction(self, write: Callable[[ClientSession], None]) -> Transaction:
+        return open_transaction(self.client, write)[0]
+
+    def _count_committed(self) -> None:
+        """The events metric counts committed events only: called once their transaction committed."""
+        for envelope in self.envelopes:
+            EVENTS_APPENDED.labels(self.source, envelope["type"]).inc()
 
     def _committed_after_all(self) -> bool:
         """Read after a commit whose outcome stayed unknown: the claim or the first event was written with it."""

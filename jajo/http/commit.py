@@ -62,6 +62,7 @@ def _finish(held: HeldCommit, response: Response) -> Response | None:
         if claim is not None:
             _claims().update_one({"_id": claim.key}, {"$set": {"response": answer}}, session=transaction.session)
         transaction.commit()
+        held.committed()
         return response
     except CommitOutcomeUnknown:
         return _settle(held, answer, response)
@@ -87,12 +88,16 @@ def _settle(held: HeldCommit, answer: dict, response: Response) -> Response | No
         try:
             transaction.forget()
             if claim is None:
-                return response if committed_after_all() else None
-            stored = _claims().find_one({"_id": claim.key})
-            if stored is None:
-                return None
-            # Ours, or (never seen, but possible) a concurrent request's with the same key that committed first.
-            return response if stored["response"] == answer else answer_from(stored, claim.fingerprint)
+                if not committed_after_all():
+                    return None
+            else:
+                stored = _claims().find_one({"_id": claim.key})
+                if stored is None:
+                    return None
+                if stored["response"] != answer:  # (never seen, but possible) another request's with the key won
+                    return answer_from(stored, claim.fingerprint)
+            held.committed()  # ours committed after all
+            return response
         except PyMongoError:
             if time.monotonic() > deadline:
                 raise CommitOutcomeUnknown() from None

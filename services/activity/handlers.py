@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
-from typing import Any, Callable
+from datetime import date
 
+from jajo.commands import Handler, bind
 from jajo.domain import new_id
 from jajo.errors import Conflict, NotFound, RuleViolation
 from jajo.mongo import CommitOutcomeUnknown
@@ -27,6 +27,7 @@ from services.activity.commands import (
 from services.activity.domain import (
     Budget,
     Document,
+    GroupFacts,
     Session,
     Space,
     SpaceDay,
@@ -61,23 +62,28 @@ def book_space(uow: UnitOfWork, session: Session) -> None:
         )
 
 
-def schedule_session(cmd: ScheduleSession, uow: UnitOfWork, deps: Deps) -> Session:
-    group = deps.views.require_group(cmd.group_id)
-    session = uow.add(
-        Session.schedule(
-            new_id(),
-            group,
-            cmd.date,
-            cmd.start,
-            cmd.end,
-            cmd.kind,
-            cmd.venue,
-            deps.spaces,
-            title=cmd.title,
-            meeting_url=cmd.meeting_url,
-            dial_in=cmd.dial_in,
-        )
+def _session(
+    cmd: ScheduleSession | ScheduleSeries, group: GroupFacts, day: date, deps: Deps, series_id: str | None = None
+) -> Session:
+    """A session as a command (one session, or one date of a series) asks for it."""
+    return Session.schedule(
+        new_id(),
+        group,
+        day,
+        cmd.start,
+        cmd.end,
+        cmd.kind,
+        cmd.venue,
+        deps.spaces,
+        title=cmd.title,
+        series_id=series_id,
+        meeting_url=cmd.meeting_url,
+        dial_in=cmd.dial_in,
     )
+
+
+def schedule_session(cmd: ScheduleSession, uow: UnitOfWork, deps: Deps) -> Session:
+    session = uow.add(_session(cmd, deps.views.require_group(cmd.group_id), cmd.date, deps))
     book_space(uow, session)
     uow.commit()
     return session
@@ -89,20 +95,7 @@ def schedule_series(cmd: ScheduleSeries, uow: UnitOfWork, deps: Deps) -> SeriesR
     dates = series_dates(cmd.first_date, cmd.frequency, interval=cmd.interval, count=cmd.count, until=cmd.until)
     series_id, booked, conflicts = new_id(), [], []
     for day in dates:
-        session = Session.schedule(
-            new_id(),
-            group,
-            day,
-            cmd.start,
-            cmd.end,
-            cmd.kind,
-            cmd.venue,
-            deps.spaces,
-            title=cmd.title,
-            series_id=series_id,
-            meeting_url=cmd.meeting_url,
-            dial_in=cmd.dial_in,
-        )
+        session = _session(cmd, group, day, deps, series_id)
         try:
             book_space(uow, session)
         except Conflict as clash:
@@ -219,6 +212,8 @@ def _document_year(deps: Deps, cmd: SubmitDocument, group_year: int | None) -> i
 
 
 def submit_document(cmd: SubmitDocument, uow: UnitOfWork, deps: Deps) -> Document:
+    # The domain's upload rule on the file's head, before anything is asked or stored: 413/415 come first (the
+    # streamed file is then checked by Document.submit with the same rule, on what was stored).
     content_type = check_upload(*peek(cmd.file))
     group = deps.views.require_group(cmd.group_id)
     year, document_id = _document_year(deps, cmd, group.year), new_id()
@@ -259,19 +254,21 @@ def return_document(cmd: ReturnDocument, uow: UnitOfWork, deps: Deps) -> Documen
     return document
 
 
-def build_handlers(deps: Deps) -> dict:
-    handlers: dict[type, Callable[..., Any]] = {
-        ScheduleSession: schedule_session,
-        ScheduleSeries: schedule_series,
-        RecordAttendance: record_attendance,
-        CancelSession: cancel_session,
-        AllocateBudget: allocate_budget,
-        ClaimExpense: claim_expense,
-        ApproveExpense: approve_expense,
-        RejectExpense: reject_expense,
-        SubmitDocument: submit_document,
-        AcceptDocument: accept_document,
-        ReturnDocument: return_document,
-        ReportConnection: report_connection,
-    }
-    return {command: partial(handler, deps=deps) for command, handler in handlers.items()}
+def build_handlers(deps: Deps) -> dict[type, Handler]:
+    return bind(
+        {
+            ScheduleSession: schedule_session,
+            ScheduleSeries: schedule_series,
+            RecordAttendance: record_attendance,
+            CancelSession: cancel_session,
+            AllocateBudget: allocate_budget,
+            ClaimExpense: claim_expense,
+            ApproveExpense: approve_expense,
+            RejectExpense: reject_expense,
+            SubmitDocument: submit_document,
+            AcceptDocument: accept_document,
+            ReturnDocument: return_document,
+            ReportConnection: report_connection,
+        },
+        deps=deps,
+    )

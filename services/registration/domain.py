@@ -23,10 +23,18 @@ from services.registration import events
 FORMED, APPROVED, CLOSED = "formed", "approved", "closed"
 SERVED_DISTRICT = CENTER.district
 MAX_CHILD_AGE = CENTER.max_child_age  # 영유아: every child is younger than this (만 나이) on the join date
-NAME_LENGTH = (1, 100)  # a group's name, not blank
+NAME_LENGTH = (1, 100)  # a group's name, not blank: `name_problems`
 
 
 # --- value helpers ---------------------------------------------------------------------------------------------
+
+
+def name_problems(name: str) -> list[str]:
+    """The group-name rule, written once: 1 to 100 characters and not blank. What is wrong with `name`, in the words
+    of the 422 that registration answers (GroupIn's validator and Group.form both ask this)."""
+    low, high = NAME_LENGTH
+    problems = [] if low <= len(name) <= high else [f"Length must be between {low} and {high}."]
+    return problems if name.strip() else [*problems, "must not be blank"]
 
 
 def normalize_text(value: str) -> str:
@@ -148,8 +156,8 @@ class Group(Aggregate):
     @classmethod
     def form(cls, group_id: str, name: str, year: int, theme: str | None = None, description: str | None = None):
         errors = {}
-        if not NAME_LENGTH[0] <= len(name) <= NAME_LENGTH[1] or not name.strip():
-            errors["name"] = [f"must be {NAME_LENGTH[0]} to {NAME_LENGTH[1]} characters and not blank"]
+        if problems := name_problems(name):
+            errors["name"] = problems
         if not CENTER.is_program_year(year):
             errors["year"] = [f"must be between {CENTER.first_year} and {CENTER.last_year}"]
         if errors:

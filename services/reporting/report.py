@@ -127,20 +127,17 @@ def annual(models: ReadModels, year: int, as_of: str) -> dict:
 
 
 # --- one group ----------------------------------------------------------------------------------------
+def _status(record: dict, flags: tuple[str, ...], otherwise: str) -> str:
+    """A read model's status: the first of its `flags` that is set (each named as the status it stands for)."""
+    return next((flag for flag in flags if record.get(flag)), otherwise)
+
+
 def session_status(session: dict) -> str:
-    if session.get("held"):
-        return "held"
-    if session.get("cancelled"):
-        return "cancelled"
-    return "scheduled"
+    return _status(session, ("held", "cancelled"), "scheduled")
 
 
 def expense_status(expense: dict) -> str:
-    if expense.get("rejected"):
-        return "rejected"
-    if expense.get("approved"):
-        return "approved"
-    return "claimed"
+    return _status(expense, ("rejected", "approved"), "claimed")
 
 
 def missing_documents(year: int | None, sessions: list[dict], expenses: list[dict], documents: list[dict]) -> list:

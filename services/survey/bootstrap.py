@@ -1,12 +1,13 @@
 from jajo.bootstrap import Service, database, write_service
 from jajo.config import Settings
-from services.survey.handlers import HANDLERS
+from services.survey.handlers import build_handlers
 from services.survey.views import MembersProjection, SurveyViews
 
 
 def bootstrap(settings: Settings) -> Service:
     """Survey's write side, its queries and the members view it keeps from `registration.events`."""
     _, db = database("survey", settings)
+    views = SurveyViews(db)
     return write_service(
-        "survey", settings, HANDLERS, views=SurveyViews(db), projection=lambda: MembersProjection(db, settings)
+        "survey", settings, build_handlers(views), views=views, projection=lambda: MembersProjection(db, settings)
     )

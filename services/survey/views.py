@@ -10,6 +10,8 @@ conflicts on this document instead of slipping in after it.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from pymongo import ASCENDING
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
@@ -53,42 +55,7 @@ class MembersProjection:
         self.db["members"].update_one({"_id": member_id}, change, upsert=True, session=session)
 
 
-def member(db: Database, member_id: str) -> dict | None:
-    return db["members"].find_one({"_id": member_id})
-
-
-def member_years(db: Database, member_id: str) -> set[int] | None:
-    """The years of the groups a member joined; None when survey has not heard of the member."""
-    member = db["members"].find_one({"_id": member_id}, {"years": 1})
-    return None if member is None else set(member.get("years", []))
-
-
 # --- response counts ------------------------------------------------------------------------------
-def open_counter(db: Database, survey_id: str):
-    def write(session: ClientSession) -> None:
-        db["survey_counts"].insert_one({"_id": survey_id, "status": "open", "responses": 0}, session=session)
-
-    return write
-
-
-def close_counter(db: Database, survey_id: str):
-    def write(session: ClientSession) -> None:
-        db["survey_counts"].update_one({"_id": survey_id}, {"$set": {"status": "closed"}}, session=session)
-
-    return write
-
-
-def count_response(db: Database, survey_id: str):
-    def write(session: ClientSession) -> None:
-        counted = db["survey_counts"].find_one_and_update(
-            {"_id": survey_id, "status": "open"}, {"$inc": {"responses": 1}}, session=session
-        )
-        if counted is None:  # the survey closed while this response was being decided
-            raise Conflict(f"survey {survey_id} is closed and takes no more responses")
-
-    return write
-
-
 def response_counts(db: Database, survey_ids: list[str]) -> dict[str, int]:
     if len(survey_ids) == 1:
         found = db["survey_counts"].find_one({"_id": survey_ids[0]})
@@ -126,7 +93,35 @@ class SurveyViews:
         return None if view is None else view["status"]
 
     def member(self, member_id: str) -> dict | None:
-        return member(self.db, member_id)
+        return self.db["members"].find_one({"_id": member_id})
+
+    def member_years(self, member_id: str) -> set[int] | None:
+        """The years of the groups a member joined; None when survey has not heard of the member."""
+        member = self.db["members"].find_one({"_id": member_id}, {"years": 1})
+        return None if member is None else set(member.get("years", []))
+
+    # --- the response counters, written by a command's unit of work in its transaction (`after_append`) ----------
+    def open_counter(self, survey_id: str) -> Callable[[ClientSession], None]:
+        def write(session: ClientSession) -> None:
+            self.db["survey_counts"].insert_one({"_id": survey_id, "status": "open", "responses": 0}, session=session)
+
+        return write
+
+    def close_counter(self, survey_id: str) -> Callable[[ClientSession], None]:
+        def write(session: ClientSession) -> None:
+            self.db["survey_counts"].update_one({"_id": survey_id}, {"$set": {"status": "closed"}}, session=session)
+
+        return write
+
+    def count_response(self, survey_id: str) -> Callable[[ClientSession], None]:
+        def write(session: ClientSession) -> None:
+            counted = self.db["survey_counts"].find_one_and_update(
+                {"_id": survey_id, "status": "open"}, {"$inc": {"responses": 1}}, session=session
+            )
+            if counted is None:  # the survey closed while this response was being decided
+                raise Conflict(f"survey {survey_id} is closed and takes no more responses")
+
+        return write
 
 
 def _out(view: dict, count: int) -> dict:

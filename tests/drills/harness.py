@@ -371,7 +371,7 @@ class Load:
             self.schedule(join(0))
 
         def join(i: int) -> Command:
-            body = {
+            body: dict[str, Any] = {
                 "guardian_name": f"보호자{n}-{i}",
                 "district": "용산구",
                 "phone": f"010-{n % 10000:04d}-{i:04d}",

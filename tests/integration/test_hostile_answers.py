@@ -6,6 +6,7 @@ failpoints on `commitTransaction`, or the server stopped."""
 from __future__ import annotations
 
 import pytest
+from prometheus_client import REGISTRY
 
 from jajo import embedded, mongo
 from jajo.http import commit
@@ -57,6 +58,21 @@ def group_events(settings) -> list[dict]:
     return list(store.events.find({"type": "GroupFormed"}))
 
 
+def counted() -> float:
+    """jajo_events_appended_total of GroupFormed: committed events only, each once, whatever the tries."""
+    sample = REGISTRY.get_sample_value("jajo_events_appended_total", {"service": "registration", "type": "GroupFormed"})
+    return sample or 0.0
+
+
+@pytest.fixture
+def count_once():
+    """After the test: exactly one GroupFormed counted by this process (the one committed)."""
+    before = counted()
+    yield
+    assert counted() == before + 1
+
+
+@pytest.mark.usefixtures("count_once")
 def test_a_commit_made_but_answered_no_such_transaction_gives_and_replays_its_real_answer(http, own_settings):
     """What a SecantusDB restarted between a commit and pymongo's own retry of it answers: it no longer knows the
     transaction, committed or not. Running the command again (a transient error, by the label) made it clash with
@@ -82,6 +98,7 @@ def test_a_commit_made_but_answered_no_such_transaction_gives_and_replays_its_re
     assert len(group_events(own_settings)) == 1
 
 
+@pytest.mark.usefixtures("count_once")
 def test_a_commit_answered_no_such_transaction_that_did_not_happen_runs_again_once(http, own_settings):
     fail_commits(own_settings, {"times": 1}, errorCode=251)  # refused before it ran
     first = post(http, "k-refused")
@@ -89,6 +106,7 @@ def test_a_commit_answered_no_such_transaction_that_did_not_happen_runs_again_on
     assert [e["subject"] for e in group_events(own_settings)] == [first.get_json()["id"]]
 
 
+@pytest.mark.usefixtures("count_once")
 def test_a_commit_whose_answer_was_lost_twice_is_committed_once(http, own_settings):
     fail_commits(own_settings, {"times": 2}, writeConcernError={"code": 64, "errmsg": "waiting for replication"})
     first = post(http, "k-unconfirmed")
@@ -98,6 +116,7 @@ def test_a_commit_whose_answer_was_lost_twice_is_committed_once(http, own_settin
     assert stored["response"]["status"] == 201  # stored with the claim, in the transaction
 
 
+@pytest.mark.usefixtures("count_once")
 def test_a_commit_never_confirmed_while_mongodb_is_away_is_503_and_a_retry_runs_it_afresh(
     http, own_settings, own_mongo, monkeypatch
 ):

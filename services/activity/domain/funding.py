@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from jajo.domain import Aggregate
 from jajo.errors import Conflict, NotFound, RuleViolation
+from jajo.events import EventType
 from services.activity import events
 from services.activity.domain.registry import GroupFacts
 
@@ -93,30 +95,24 @@ class Budget(Aggregate):
         return self.expenses[expense_id]
 
     def approve(self, expense_id: str) -> None:
-        expense = self.expense(expense_id)
-        if expense["status"] == REJECTED:
-            raise Conflict(f"expense {expense_id} was rejected")
-        if expense["status"] == CLAIMED:
-            self.record(
-                events.ExpenseApproved,
-                expense_id=expense_id,
-                group_id=self.group_id,
-                year=self.year,
-                amount=expense["amount"],
-            )
+        self._decide(expense_id, events.ExpenseApproved, REJECTED)
 
     def reject(self, expense_id: str, reason: str) -> None:
+        self._decide(expense_id, events.ExpenseRejected, APPROVED, reason=reason)
+
+    def _decide(self, expense_id: str, decision: EventType, refused_after: str, **facts: Any) -> None:
+        """A claimed expense is approved or rejected once: the same decision again records nothing, the other 409."""
         expense = self.expense(expense_id)
-        if expense["status"] == APPROVED:
-            raise Conflict(f"expense {expense_id} was approved")
+        if expense["status"] == refused_after:
+            raise Conflict(f"expense {expense_id} was {refused_after}")
         if expense["status"] == CLAIMED:
             self.record(
-                events.ExpenseRejected,
+                decision,
                 expense_id=expense_id,
                 group_id=self.group_id,
                 year=self.year,
                 amount=expense["amount"],
-                reason=reason,
+                **facts,
             )
 
     def on_budget_allocated(self, data: dict) -> None:

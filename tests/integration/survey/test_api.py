@@ -7,7 +7,6 @@ import copy
 import pytest
 
 from jajo.errors import Conflict
-from services.survey import views
 from services.survey.domain import Response, Survey, response_subject
 from tests.conftest import STAFF, VIEWER
 from tests.integration.survey.conftest import QUESTIONS, member_joined
@@ -281,10 +280,10 @@ def test_a_response_racing_a_close_is_refused(settings, publish, join, survey_se
 
     closing = survey_service.bus.uow_factory()
     closing.get(Survey, survey_id).close()
-    closing.after_append.append(views.close_counter(survey_service.db, survey_id))
+    closing.after_append.append(survey_service.views.close_counter(survey_id))
     closing.commit()
 
-    uow.after_append.append(views.count_response(survey_service.db, survey_id))
+    uow.after_append.append(survey_service.views.count_response(survey_id))
     with pytest.raises(Conflict):
         uow.commit()
     assert events(survey_service, type="SurveySubmitted") == []

@@ -55,6 +55,15 @@ def test_submit_records_hash_and_detected_type():
     assert event.data["sha256"] == hashlib.sha256(b"%PDF-1").hexdigest() and event.data["session_id"] is None
 
 
+def test_submit_applies_the_upload_rule_to_the_stored_file():
+    for content, refused in (
+        (b"GIF89a", UnsupportedDocument),
+        (b"%PDF-" + b"\0" * MAX_DOCUMENT_BYTES, DocumentTooLarge),
+    ):
+        with pytest.raises(refused):
+            Document.submit("d1", group_id="g1", year=2026, kind="receipt", file=stored(content), filename="a.pdf")
+
+
 def test_missing_documents():
     sessions = [
         {"id": "s1", "date": "2026-05-01", "kind": "special", "status": "held"},

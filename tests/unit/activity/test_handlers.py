@@ -3,14 +3,33 @@ activity learned from registration (its read side) and for the document files.""
 
 from __future__ import annotations
 
+import hashlib
+import io
 from datetime import date
+from typing import BinaryIO
 
 import pytest
 
 from jajo.errors import Conflict, NotYetKnown, RuleViolation
 from jajo.memory import InMemoryEventStore, memory_bus
-from services.activity.commands import AllocateBudget, CancelSession, ClaimExpense, RecordAttendance, ScheduleSession
-from services.activity.domain import Budget, GroupFacts, load_spaces
+from services.activity.commands import (
+    AllocateBudget,
+    CancelSession,
+    ClaimExpense,
+    RecordAttendance,
+    ScheduleSession,
+    SubmitDocument,
+)
+from services.activity.domain import (
+    HEAD_BYTES,
+    MAX_DOCUMENT_BYTES,
+    Budget,
+    DocumentTooLarge,
+    GroupFacts,
+    StoredFile,
+    UnsupportedDocument,
+    load_spaces,
+)
 from services.activity.handlers import Deps, build_handlers
 
 DAY = date(2026, 5, 12)
@@ -49,6 +68,27 @@ class MemoryViews:
         return write
 
 
+class MemoryFiles:
+    """`DocumentFiles` over a dict: the stored contents and the type the handler stored them with."""
+
+    def __init__(self) -> None:
+        self.stored: dict[str, tuple[bytes, str]] = {}
+
+    def put(self, document_id: str, stream: BinaryIO, filename: str, content_type: str) -> StoredFile:
+        stream.seek(0)
+        content = stream.read()
+        self.stored[document_id] = (content, content_type)
+        return StoredFile(content[:HEAD_BYTES], len(content), hashlib.sha256(content).hexdigest())
+
+    def delete(self, document_id: str) -> None:
+        self.stored.pop(document_id, None)
+
+
+@pytest.fixture
+def files():
+    return MemoryFiles()
+
+
 @pytest.fixture
 def views():
     views = MemoryViews()
@@ -62,8 +102,8 @@ def store():
 
 
 @pytest.fixture
-def bus(views, store):
-    return memory_bus(build_handlers(Deps(views, files=None, spaces=load_spaces(None))), store, "activity")
+def bus(views, store, files):
+    return memory_bus(build_handlers(Deps(views, files, spaces=load_spaces(None))), store, "activity")
 
 
 def session(start: str = "10:00", end: str = "12:00", venue: str = "키움터", group_id: str = "g1") -> ScheduleSession:
@@ -115,3 +155,47 @@ def test_a_claim_over_the_remaining_budget_is_refused(bus, store, views):
         bus.handle(ClaimExpense("g1", DAY, 50_000, "교구"))
     assert [e["type"] for e in store.load("budget:g1:2026")] == ["BudgetAllocated", "ExpenseClaimed"]
     assert [e["amount"] for e in views.expenses.values()] == [60_000]
+
+
+def document(content: bytes, group_id: str = "g1", **links: str) -> SubmitDocument:
+    return SubmitDocument(group_id, "receipt", io.BytesIO(content), "scan.jpg", **links)
+
+
+def test_a_document_records_the_type_its_bytes_are_whatever_its_name_says(bus, store, files):
+    submitted = bus.handle(document(b"%PDF-1.7 receipt"))
+    [event] = store.load(submitted.id)
+    assert (event["type"], event["data"]["content_type"], event["data"]["size"]) == (
+        "DocumentSubmitted",
+        "application/pdf",
+        16,
+    )
+    assert files.stored[submitted.id] == (b"%PDF-1.7 receipt", "application/pdf")
+
+
+@pytest.mark.parametrize(
+    "content, refused",
+    [
+        (b"%PDF-" + b"\0" * MAX_DOCUMENT_BYTES, DocumentTooLarge),
+        (b"GIF89a" + b"\0" * MAX_DOCUMENT_BYTES, DocumentTooLarge),  # the size first, then the type
+        (b"GIF89a", UnsupportedDocument),
+        (b"", UnsupportedDocument),
+    ],
+)
+def test_an_upload_is_refused_by_size_then_type_before_anything_else_is_asked_or_stored(
+    bus, store, files, content, refused
+):
+    for group_id in ("g1", "g-unknown"):  # 413/415 before the 409 of a group activity has not heard of
+        with pytest.raises(refused):
+            bus.handle(document(content, group_id))
+        with pytest.raises(refused):
+            bus.handle(document(content, group_id, session_id="not-a-session"))  # and before the 422 of a link
+    assert (files.stored, store.pending_count()) == ({}, 0)
+
+
+def test_a_document_linked_to_no_session_of_its_group_stores_no_file(bus, store, files):
+    with pytest.raises(RuleViolation) as refused:
+        bus.handle(document(b"%PDF-1.7", session_id="not-a-session"))
+    assert list(refused.value.errors) == ["session_id"]
+    with pytest.raises(NotYetKnown):
+        bus.handle(document(b"%PDF-1.7", "g-unknown"))
+    assert (files.stored, store.pending_count()) == ({}, 0)

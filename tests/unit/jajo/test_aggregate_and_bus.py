@@ -85,3 +85,48 @@ def test_every_committed_event_counts_in_the_appended_metric():
     uow.get(Counter, "c").add(3)
     uow.commit()
     assert appended() == before + 2
+
+
+def test_a_request_counts_its_events_once_they_commit_not_when_written_or_aborted(monkeypatch):
+    """A request's unit of work is written in a held transaction that the request commits with its answer
+    (jajo.http.commit): the events count when it commits, never when a view fails or a commit did not happen."""
+    from flask import Flask, jsonify
+    from prometheus_client import REGISTRY
+    from pymongo.errors import OperationFailure
+
+    from jajo.http.commit import committed_view, held_commit
+    from jajo.memory import InMemoryEventStore, InMemoryUnitOfWork, MemoryTransaction
+
+    def appended() -> float:
+        return REGISTRY.get_sample_value("jajo_events_appended_total", {"service": "held", "type": "Added"}) or 0
+
+    store, written = InMemoryEventStore(), []
+
+    def view(fails: bool = False):
+        uow = InMemoryUnitOfWork(store, "held", held=held_commit())
+        uow.add(Counter(f"c{len(written)}")).add(2)
+        uow.get(Counter, f"c{len(written)}").add(3)
+        written.append(uow.commit())
+        assert appended() == before  # written, not committed yet
+        if fails:
+            raise RuntimeError("the view failed after the command: the request aborts its transaction")
+        return jsonify(done=True)
+
+    before = appended()
+    with Flask(__name__).test_request_context():
+        with pytest.raises(RuntimeError):
+            committed_view(lambda: view(fails=True))
+        assert appended() == before and store.streams == {}
+
+        commits = []
+
+        def commit_once_transient(self) -> None:  # the first commit did not happen (a write conflict at commit)
+            commits.append(self)
+            if len(commits) == 1:
+                raise OperationFailure("WriteConflict", code=112)
+            self.ended = True
+
+        monkeypatch.setattr(MemoryTransaction, "commit", commit_once_transient)
+        assert committed_view(view).get_json() == {"done": True}
+    assert len(commits) == 2 and list(store.streams) == ["c2"]  # the view ran again; only its second try committed
+    assert appended() == before + 2

@@ -6,6 +6,7 @@ import unicodedata
 from datetime import date
 
 import pytest
+from marshmallow import ValidationError
 
 from jajo.errors import Conflict, NotFound, RuleViolation
 from jajo.consent import consent_block, consent_record
@@ -17,6 +18,7 @@ from services.registration.domain import (
     guardian_key,
     normalize_phone,
 )
+from services.registration.schemas import GroupIn
 
 TODAY = date(2026, 3, 2)
 
@@ -72,6 +74,17 @@ def test_name_must_be_1_to_100_characters_and_not_blank(name):
     with pytest.raises(RuleViolation) as error:
         Group.form("g1", name, 2026)
     assert list(error.value.errors) == ["name"]
+
+
+@pytest.mark.parametrize("name", ["", "   ", "가" * 101, " " * 101])
+def test_the_schema_and_the_domain_refuse_a_name_in_the_same_words(name):
+    """One group-name rule: GroupIn's 422 and Group.form's say the same (the schema asks the domain)."""
+    with pytest.raises(ValidationError) as schema:
+        GroupIn().load({"name": name, "year": 1999})
+    with pytest.raises(RuleViolation) as domain:
+        Group.form("g1", name.strip(), 1999)
+    assert schema.value.messages["name"] == domain.value.errors["name"]
+    assert set(schema.value.messages) == set(domain.value.errors) == {"name", "year"}
 
 
 def test_name_of_exactly_1_and_100_characters_is_fine():
