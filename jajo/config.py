@@ -34,6 +34,7 @@ class Settings:
     command_retries: int = 40
     readiness_timeout_ms: int = 1000
     consumer_stalled_seconds: float = 60.0
+    retention_interval_seconds: float = 86400.0  # registration's retention sweep: on start, then this often
     extra: dict = field(default_factory=dict)
 
     def database_name(self, service: str) -> str:
@@ -80,4 +81,5 @@ def load_settings() -> Settings:
         command_retries=env.int("JAJO_COMMAND_RETRIES", defaults.command_retries),
         readiness_timeout_ms=env.int("JAJO_READINESS_TIMEOUT_MS", defaults.readiness_timeout_ms),
         consumer_stalled_seconds=env.float("JAJO_CONSUMER_STALLED_SECONDS", defaults.consumer_stalled_seconds),
+        retention_interval_seconds=env.float("JAJO_RETENTION_INTERVAL_SECONDS", defaults.retention_interval_seconds),
     )

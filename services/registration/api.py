@@ -6,7 +6,6 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from jajo.center import CENTER
-from jajo.envelope import unwrap
 from jajo.errors import NotFound
 from jajo.http.app import dispatch, service
 from jajo.http.schemas import IDEMPOTENCY_KEY, IF_MATCH, header_parameters, problem_responses
@@ -20,7 +19,18 @@ from services.registration.commands import (
     NewChild,
 )
 from services.registration.domain import GivenConsent, Group, Member
-from services.registration.schemas import EraseIn, GroupIn, GroupList, GroupOut, GroupQuery, MemberIn, MemberOut
+from services.registration.views import read_group
+from services.registration.schemas import (
+    EraseIn,
+    GroupIn,
+    GroupList,
+    GroupOut,
+    GroupQuery,
+    MemberIn,
+    MemberOut,
+    RetentionDue,
+    RetentionQuery,
+)
 
 blp = Blueprint("groups", __name__, description="Self-help groups (자조모임) and their members")
 
@@ -206,8 +216,27 @@ def get_member(group_id: str, member_id: str):
 
     A member of the group, current or former (rebuilt from the group's history).
     """
-    history = service().store.load(group_id)
-    if not history or history[0].get("aggregatetype") != Group.aggregate_type:
-        raise NotFound(f"group {group_id} does not exist")
-    group = Group.rehydrate(group_id, (unwrap(envelope) for envelope in history))
+    group = read_group(service().store, group_id)
     return member_view(group, group.member(member_id))
+
+
+@blp.get("/retention/due")
+@blp.arguments(RetentionQuery, location="query", unknown=RAISE)
+@blp.response(200, RetentionDue)
+@problem_responses(blp, *AUTH, 422, 503, s422="`on` is not a date (YYYY-MM-DD), or an unknown parameter")
+def retention_due(query: dict):
+    """Members due for erasure (보유기간 경과) — staff only
+
+    The closed groups whose retention period has ended (개인정보 보호법 제21조: personal data of a group of program
+    year Y is kept until 31 December Y + `retention_years`), each with the ids of its members not yet erased,
+    current and former. Ids only, never names. The registration worker erases them on start and then daily
+    (`EraseMember`, actor `system`, reason `보유기간 경과 (개인정보 보호법 제21조)`); groups still open are never due.
+    """
+    retention = service().retention
+    on = query.get("on") or retention.clock()
+    due = retention.due(on)
+    return {
+        "on": on.isoformat(),
+        "retention_years": retention.center.retention_years,
+        "groups": [group.view() for group in due],
+    }
