@@ -94,22 +94,27 @@ class Retention:
 
 
 class RetentionSweep:
-    """A worker loop: erases the due members on start and then every `every` seconds; a failed sweep is tried
-    again after `retry_seconds` (the worker backs off and logs the failure)."""
+    """A worker loop: erases the due members on start and then every `every` seconds; a failed sweep (the worker
+    logs it) is tried again after `retry_seconds`."""
 
     name = "registration-retention"
 
-    def __init__(self, retention: Retention, every: float, retry_seconds: float = 300.0):
-        self.retention, self.every, self.retry = retention, every, min(retry_seconds, every)
+    def __init__(
+        self,
+        retention: Retention,
+        every: float,
+        retry_seconds: float = 300.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
+        self.retention, self.every, self.retry, self.monotonic = retention, every, min(retry_seconds, every), monotonic
         self._next = float("-inf")
 
     def run_once(self) -> int:
-        now = time.monotonic()
-        if now < self._next:
+        if self.monotonic() < self._next:
             return 0
-        self._next = now + self.retry
+        self._next = self.monotonic() + self.retry  # if the sweep fails
         erased = self.retention.erase_due()
-        self._next = time.monotonic() + self.every
+        self._next = self.monotonic() + self.every
         if erased:
             log.info("retention sweep done", extra={"erased": erased})
         return 0
