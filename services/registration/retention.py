@@ -80,7 +80,8 @@ class Retention:
         return found
 
     def erase_due(self) -> int:
-        """Erase every member due today, one command each; the number of members erased."""
+        """Erase every member due today, one command each; the number of members erased. A member that another
+        sweep erased meanwhile is erased all the same (the command is then a no-op) and counts in both."""
         erased = 0
         for group in self.due():
             for member_id in group.member_ids:
