@@ -35,6 +35,7 @@ class Settings:
     readiness_timeout_ms: int = 1000
     consumer_stalled_seconds: float = 60.0
     reporting_url: str = ""  # registration's 열람 export reads reporting's audit of a person (JAJO_REPORTING_URL)
+    retention_interval_seconds: float = 86400.0  # registration's retention sweep: on start, then this often
     extra: dict = field(default_factory=dict)
 
     def database_name(self, service: str) -> str:
@@ -82,4 +83,5 @@ def load_settings() -> Settings:
         readiness_timeout_ms=env.int("JAJO_READINESS_TIMEOUT_MS", defaults.readiness_timeout_ms),
         consumer_stalled_seconds=env.float("JAJO_CONSUMER_STALLED_SECONDS", defaults.consumer_stalled_seconds),
         reporting_url=env.str("JAJO_REPORTING_URL", defaults.reporting_url),
+        retention_interval_seconds=env.float("JAJO_RETENTION_INTERVAL_SECONDS", defaults.retention_interval_seconds),
     )

@@ -7,7 +7,6 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from jajo.center import CENTER
-from jajo.envelope import unwrap
 from jajo.errors import Forbidden, NotFound
 from jajo.http.auth import current_principal
 from jajo.http.app import dispatch, service
@@ -24,6 +23,7 @@ from services.registration.commands import (
 from services.registration import personal_data as export
 from services.registration.domain import GivenConsent, Group, Member
 from services.registration.events import CATALOGUE
+from services.registration.views import read_group, read_group_history
 from services.registration.schemas import (
     EraseIn,
     GroupIn,
@@ -33,6 +33,8 @@ from services.registration.schemas import (
     MemberIn,
     MemberOut,
     PersonalData,
+    RetentionDue,
+    RetentionQuery,
 )
 
 blp = Blueprint("groups", __name__, description="Self-help groups (자조모임) and their members")
@@ -219,7 +221,7 @@ def get_member(group_id: str, member_id: str):
 
     A member of the group, current or former (rebuilt from the group's history).
     """
-    group, _ = _group_history(group_id)
+    group = read_group(service().store, group_id)
     return member_view(group, group.member(member_id))
 
 
@@ -238,16 +240,30 @@ def personal_data(group_id: str, member_id: str):
     principal = current_principal()
     if principal is None or principal.role != "staff":
         raise Forbidden("only staff may export a member's personal data")
-    group, history = _group_history(group_id)
+    group, history = read_group_history(service().store, group_id)
     member = group.member(member_id)
     own = [e for e in history if member_id in CATALOGUE[e["type"]].people_named(e["data"])]
     others = export.elsewhere(service().settings.reporting_url, member_id, dict(request.headers))
     return export.document(group, member, own, others)
 
 
-def _group_history(group_id: str) -> tuple[Group, list[dict]]:
-    """The group rebuilt from its history (personal fields opened), and that history."""
-    history = service().store.load(group_id)
-    if not history or history[0].get("aggregatetype") != Group.aggregate_type:
-        raise NotFound(f"group {group_id} does not exist")
-    return Group.rehydrate(group_id, (unwrap(envelope) for envelope in history)), history
+@blp.get("/retention/due")
+@blp.arguments(RetentionQuery, location="query", unknown=RAISE)
+@blp.response(200, RetentionDue)
+@problem_responses(blp, *AUTH, 422, 503, s422="`on` is not a date (YYYY-MM-DD), or an unknown parameter")
+def retention_due(query: dict):
+    """Members due for erasure (보유기간 경과) — staff only
+
+    The closed groups whose retention period has ended (개인정보 보호법 제21조: personal data of a group of program
+    year Y is kept until 31 December Y + `retention_years`), each with the ids of its members not yet erased,
+    current and former. Ids only, never names. The registration worker erases them on start and then daily
+    (`EraseMember`, actor `system`, reason `보유기간 경과 (개인정보 보호법 제21조)`); groups still open are never due.
+    """
+    retention = service().retention
+    on = query.get("on") or retention.clock()
+    due = retention.due(on)
+    return {
+        "on": on.isoformat(),
+        "retention_years": retention.center.retention_years,
+        "groups": [group.view() for group in due],
+    }

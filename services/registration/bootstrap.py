@@ -3,11 +3,23 @@ from jajo.config import Settings
 from jajo.personal import key_store
 from services.registration.clock import Clock, seoul_today
 from services.registration.handlers import handlers
+from services.registration.retention import Retention, RetentionSweep
 from services.registration.views import RegistrationViews
 
 
 def bootstrap(settings: Settings, clock: Clock = seoul_today) -> Service:
-    """`clock` gives "today" (the join and leave date); tests pass a fixed one."""
+    """`clock` gives "today" (the join and leave date, and the day retention is judged on); tests pass a fixed one.
+    Parts beside the write side and `views`: `retention` (who is due for erasure), swept by a background loop."""
     client, db = database("registration", settings)
     keys = key_store(client, settings)
-    return write_service("registration", settings, handlers(keys, clock), views=RegistrationViews(db))
+    views = RegistrationViews(db)
+    service = write_service(
+        "registration",
+        settings,
+        handlers(keys, clock),
+        views=views,
+        background=[lambda service: RetentionSweep(service.retention, settings.retention_interval_seconds)],
+    )
+    assert service.store is not None and service.bus is not None
+    service.parts["retention"] = Retention(views.closed_groups, service.store, service.bus, clock)
+    return service

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Sequence
 
-from jajo.center import CENTER
+from jajo.center import CENTER, Center
 from jajo.domain import Aggregate
 from jajo.errors import Conflict, NotFound, RuleViolation
 from jajo.personal import ERASED
@@ -253,6 +253,14 @@ class Group(Aggregate):
                 reason=reason,
             )
         return member
+
+    def due_for_erasure(self, today: date, center: Center = CENTER) -> list[Member]:
+        """The members whose personal data's retention period (보유기간, 개인정보 보호법 제21조) has ended on
+        `today`: every member not yet erased, current or left, of a closed group whose program year's period is
+        over (center.retention_ended). A group still open keeps its members' data, whatever its year."""
+        if self.status != CLOSED or not center.retention_ended(self.year, today):
+            return []
+        return [member for member in self.members.values() if member.erased_on is None]
 
     def leave(self, member_id: str, today: date) -> Member:
         """A member leaves; the membership stays in the history. Leaving again changes nothing."""

@@ -272,3 +272,41 @@ class MemberIn(Schema):
         required=True,
         metadata={"description": "the guardian's consent for themselves and every child; missing → 422 `consent`"},
     )
+
+
+# --- retention -------------------------------------------------------------------------------------------------
+
+
+class RetentionQuery(Schema):
+    on = IsoDate(
+        metadata={
+            "description": "YYYY-MM-DD: what is due on that day (today in Seoul when absent), e.g. to see what the "
+            "next new year will erase",
+            "example": "2030-01-01",
+        },
+    )
+
+
+class DueGroupOut(Schema):
+    group_id = fields.String(required=True, metadata={"description": "a closed group whose retention period ended"})
+    year = fields.Integer(required=True, metadata={"description": "the group's program year"})
+    retained_until = date_out(
+        f"the last day its members' personal data was kept: 31 December of year + {CENTER.retention_years}",
+        required=True,
+    )
+    member_ids = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "its members not yet erased (current and former), in join order"},
+    )
+
+
+class RetentionDue(Schema):
+    on = date_out("the day judged", required=True)
+    retention_years = fields.Integer(
+        required=True,
+        metadata={"description": "the center's retention period in years after the program year (jajo/center.toml)"},
+    )
+    groups = fields.List(
+        fields.Nested(DueGroupOut), required=True, metadata={"description": "oldest program year first"}
+    )

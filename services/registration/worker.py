@@ -1,4 +1,4 @@
-"""Background worker of registration: its outbox relay."""
+"""Background worker of registration: its outbox relay and the retention sweep (services/registration/retention.py)."""
 
 from jajo.worker import serve, worker_loops
 from services.registration.bootstrap import bootstrap

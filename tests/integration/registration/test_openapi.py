@@ -15,6 +15,7 @@ OPERATIONS = {
     ("/api/v1/groups/{group_id}/members", "post"): {"201", "400", "401", "403", "404", "409", "412", "415", "422"},
     ("/api/v1/groups/{group_id}/members/{member_id}", "delete"): {"200", "401", "403", "404", "412"},
     ("/api/v1/groups/{group_id}/members/{member_id}", "get"): {"200", "401", "403", "404"},
+    ("/api/v1/retention/due", "get"): {"200", "401", "403", "422"},
 }
 
 

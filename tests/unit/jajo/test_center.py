@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from datetime import date
 import sys
 from pathlib import Path
 
@@ -67,3 +68,21 @@ def test_a_center_without_spaces_is_refused(tmp_path):
     )
     with pytest.raises(ValueError):
         load_center(path)
+
+
+def test_the_retention_period_is_the_files_and_defaults_to_three_years(tmp_path):
+    assert CENTER.retention_years == 3
+    path = tmp_path / "center.toml"
+    text = DEFAULT_FILE.read_text(encoding="utf-8")
+    path.write_text(text.replace("retention_years = 3", "retention_years = 5"), encoding="utf-8")
+    longer = load_center(path)
+    assert (longer.retention_years, longer.retained_until(2026), longer.last_expired_year(date(2032, 1, 1))) == (
+        5,
+        date(2031, 12, 31),
+        2026,
+    )
+    path.write_text(text.replace("retention_years = 3", "retention_years = -1"), encoding="utf-8")
+    with pytest.raises(ValueError):
+        load_center(path)
+    path.write_text(text.replace("retention_years = 3", ""), encoding="utf-8")
+    assert load_center(path).retention_years == 3
