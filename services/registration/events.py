@@ -39,7 +39,7 @@ recorded before consent was asked have no `consent`. A `MemberLeft` names a memb
 closed group and removing a member who already left emit nothing.
 
 `MemberErased` (`POST /groups/{id}/members/{member_id}/erase`, or registration's retention sweep with actor
-`system` and reason `보유기간 경과 (개인정보 보호법 제21조)`, docs/retention.md) carries no personal data: registration destroys
+`system` and reason `보유기간 경과 (개인정보 보호법 제21조)`, docs/privacy.md) carries no personal data: registration destroys
 the member's data key in the same transaction, so every stored copy of their `MemberJoined.personal` (sealed,
 see below) stops opening. `erased_on` is the center's day; `reason` is the staff's reason, which must not name
 the person. The member is no longer current (not counted in the group's current members) but stays in every
