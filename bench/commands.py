@@ -35,7 +35,7 @@ def seed(settings: Settings, sessions: int) -> tuple[Any, list[tuple[str, dict]]
     """Activity knows a program year's groups; `sessions` sessions are scheduled (in process, not measured)."""
     activity = bootstrap(settings).ensure_indexes()
     registration = [e for topic, e in program_year(2025) if topic == "registration.events"]
-    view = EventConsumer(RegistrationView(activity.db, settings), activity.client, activity.db)
+    view = EventConsumer(RegistrationView(activity.db, settings, activity.files), activity.client, activity.db)
     view.handle([Message("registration.events", 0, i, None, encode(e)) for i, e in enumerate(registration)])
     members: dict[str, list[tuple[str, list[str]]]] = {}
     for e in registration:

@@ -40,7 +40,9 @@ def joins(settings: Settings, sealed: bool) -> Callable[[int], float]:
 
         def join(i: int) -> None:
             child = NewChild(date(2024, 1 + i % 12, 1 + i % 28), f"아이{i}")
-            bus.handle(JoinGroup(groups[i // GROUP_SIZE], f"보호자{i}", "용산구", (child,), f"010-0000-{i:04d}", CONSENT))
+            bus.handle(
+                JoinGroup(groups[i // GROUP_SIZE], f"보호자{i}", "용산구", (child,), f"010-0000-{i:04d}", CONSENT)
+            )
 
         return rate(join, JOINS_PER_ROUND)
 

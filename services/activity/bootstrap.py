@@ -23,7 +23,7 @@ def bootstrap(settings: Settings) -> Service:
         settings,
         build_handlers(Deps(views, files, spaces)),
         views=views,
-        projection=lambda: RegistrationView(db, settings),
+        projection=lambda: RegistrationView(db, settings, files),
         parts={"files": files, "spaces": spaces},
         background=[lambda service: FileSweep(files, service.store.events)],
     )

@@ -80,7 +80,9 @@ class DocumentFiles:
         try:
             return self.bucket.open_download_stream(document_id).read()
         except NoFile:
-            raise NotFound(f"the content of document {document_id} is not stored") from None
+            raise NotFound(
+                f"the content of document {document_id} is not stored (deleted with an erasure, or never stored)"
+            ) from None
 
     def sweep(self, events, older_than_seconds: float = 3600.0, limit: int = 500) -> int:
         """Delete files older than `older_than_seconds` whose document has no stored event: a file whose

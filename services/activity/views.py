@@ -11,9 +11,11 @@ from pymongo.database import Database
 from jajo.config import Settings
 from jajo.errors import Forbidden, NotYetKnown
 from services.activity.domain import Budget, GroupFacts, budget_id
+from services.activity.files import DocumentFiles
 from services.registration import events as registration
 
 GROUPS = "registration_groups"
+DOCUMENTS = "document_views"
 PEOPLE = "registration_people"  # every member and child id registration told of, to tell "unknown" from "not yet"
 
 
@@ -24,8 +26,9 @@ class RegistrationView:
     name = "activity-registration-view"
     known_types = None  # registration may add event types; those this view does not need are skipped
 
-    def __init__(self, db: Database, settings: Settings):
+    def __init__(self, db: Database, settings: Settings, files: DocumentFiles):
         self.db = db
+        self.files = files
         self.topics = [settings.topic(registration.CATALOGUE.topic)]
 
     def apply(self, envelope: dict, session: ClientSession) -> None:
@@ -38,6 +41,7 @@ class RegistrationView:
         if event_type == registration.MemberErased.name:  # an erased member is no guardian any more
             erased = {f"members.{_member_key(data['member_id'])}.erased": True}
             self.db[GROUPS].update_one({"_id": group_id}, {"$set": erased}, upsert=True, session=session)
+            self._delete_files(group_id, data.get("documents") or [], session)
             return
         changes: dict[str, Any] = {"year": int(data["year"])}
         if event_type == registration.GroupFormed.name:
@@ -54,6 +58,13 @@ class RegistrationView:
         else:  # MemberLeft
             changes[f"members.{_member_key(data['member_id'])}.left"] = True
         self.db[GROUPS].update_one({"_id": group_id}, {"$set": changes}, upsert=True, session=session)
+
+    def _delete_files(self, group_id: str, document_ids: list, session: ClientSession) -> None:
+        """The files of the group's documents an erasure names (a repeat finds them gone: nothing to do)."""
+        wanted = [d for d in document_ids if isinstance(d, str)]
+        found = self.db[DOCUMENTS].find({"_id": {"$in": wanted}, "group_id": group_id}, {"_id": 1}, session=session)
+        for document in found:
+            self.files.delete(document["_id"])
 
     def _hear_of(self, people: list[str], group_id: str, session: ClientSession) -> None:
         for person in people:
@@ -84,7 +95,7 @@ class ActivityViews:
         self.db["expense_views"].create_index([("group_id", ASCENDING), ("year", ASCENDING)])
         self.db["expense_views"].create_index([("status", ASCENDING), ("year", ASCENDING)])
         self.db["expense_views"].create_index("year")
-        self.db["document_views"].create_index([("group_id", ASCENDING), ("year", ASCENDING)])
+        self.db[DOCUMENTS].create_index([("group_id", ASCENDING), ("year", ASCENDING)])
         self.db["budget_views"].create_index("year")
 
     # --- registration's groups -------------------------------------------------------------------
@@ -165,11 +176,11 @@ class ActivityViews:
         return page, f"{page[-1]['date']}|{page[-1]['id']}" if more else None
 
     def document(self, document_id: str) -> dict | None:
-        return _found(self.db["document_views"].find_one({"_id": document_id}))
+        return _found(self.db[DOCUMENTS].find_one({"_id": document_id}))
 
     def documents(self, group_id: str, year: int | None = None) -> list[dict]:
         query = {"group_id": group_id, **({"year": year} if year is not None else {})}
-        return [_doc(v) for v in self.db["document_views"].find(query)]
+        return [_doc(v) for v in self.db[DOCUMENTS].find(query)]
 
     def expense_writer(self, budget: Budget, expense_id: str):
         """For `uow.after_append`: the expense's own view (its id → its budget) in the same transaction."""

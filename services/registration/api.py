@@ -176,7 +176,7 @@ def erase_member(body: dict, group_id: str, member_id: str):
     current members, and reads `(삭제됨)` everywhere; every report's counts stay as they were. Erasing an
     erased member again changes nothing and emits nothing.
     """
-    group, member = dispatch(EraseMember(group_id, member_id, body["reason"]))
+    group, member = dispatch(EraseMember(group_id, member_id, body["reason"], tuple(body["documents"])))
     return member_view(group, member)
 
 

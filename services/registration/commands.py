@@ -51,3 +51,4 @@ class EraseMember:
     group_id: str
     member_id: str
     reason: str
+    documents: tuple[str, ...] = ()  # activity's documents the center's review found naming the person

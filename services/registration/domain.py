@@ -237,9 +237,10 @@ class Group(Aggregate):
         )
         return self.members[member_id]
 
-    def erase(self, member_id: str, today: date, reason: str) -> Member:
+    def erase(self, member_id: str, today: date, reason: str, documents: Sequence[str] = ()) -> Member:
         """Erasure (개인정보 삭제): the member leaves the group and their personal data is shredded (the handler
-        destroys their key). Counts that included them stay. Erasing again changes nothing."""
+        destroys their key); `documents` are the group's documents the center found naming them, whose files
+        activity deletes. Counts that included them stay. Erasing again changes nothing."""
         member = self.member(member_id)
         if not reason.strip():
             raise RuleViolation("the member cannot be erased: see errors", errors={"reason": ["must not be blank"]})
@@ -251,6 +252,7 @@ class Group(Aggregate):
                 member_id=member_id,
                 erased_on=today.isoformat(),
                 reason=reason,
+                documents=list(documents),
             )
         return member
 

@@ -22,7 +22,11 @@ MemberJoined = EventType(
 )
 MemberLeft = EventType("MemberLeft", "group id", ("group_id", "year", "member_id", "left_on"), people=("member_id",))
 MemberErased = EventType(
-    "MemberErased", "group id", ("group_id", "year", "member_id", "erased_on", "reason"), people=("member_id",)
+    "MemberErased",
+    "group id",
+    ("group_id", "year", "member_id", "erased_on", "reason", "documents"),
+    shapes={"documents": "[document_id]"},
+    people=("member_id",),
 )
 
 NOTES = """\

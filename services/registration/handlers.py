@@ -53,7 +53,7 @@ def leave_group(cmd: LeaveGroup, uow: UnitOfWork, *, clock: Clock) -> tuple[Grou
 def erase_member(cmd: EraseMember, uow: UnitOfWork, *, clock: Clock, keys: Keys) -> tuple[Group, Member]:
     """Records `MemberErased` and destroys the member's data key in the same transaction (crypto-shredding)."""
     group = uow.get(Group, cmd.group_id)
-    member = group.erase(cmd.member_id, today=clock(), reason=cmd.reason)
+    member = group.erase(cmd.member_id, today=clock(), reason=cmd.reason, documents=cmd.documents)
     uow.after_append.append(lambda session: keys.destroy(cmd.member_id, session))
     uow.commit()
     return group, member

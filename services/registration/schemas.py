@@ -119,6 +119,15 @@ class EraseIn(Schema):
             "example": "보호자의 삭제 요구 (개인정보 보호법 제36조)",
         },
     )
+    documents = fields.List(
+        fields.String(validate=validate.Length(1, 64)),
+        load_default=list,
+        validate=validate.Length(max=100),
+        metadata={
+            "description": "ids of the group's documents (activity) that the center's review found naming the "
+            "person: activity deletes their files; documents of other groups are left alone"
+        },
+    )
 
 
 class ExportedMember(MemberOut):

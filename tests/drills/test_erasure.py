@@ -4,6 +4,7 @@ plain text, every count of the annual report stays, and a rebuild from the audit
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 
@@ -118,6 +119,14 @@ def test_an_erased_member_is_nowhere_in_plain_text_and_every_count_stays(stack, 
         f"/sessions/{session['id']}/attendance",
         {"guardians": [erased["id"], kept["id"]], "children": children},
     )
+    receipt = stack.client("activity").post(  # a scanned receipt that names the guardian, in its bytes
+        "/api/v1/documents",
+        data={"file": (io.BytesIO("%PDF-1.4\n% 영수증 홍길동 010-9876-5432\n%%EOF\n".encode()), "receipt.pdf")}
+        | {"kind": "receipt", "group_id": group["id"]},
+        headers=STAFF,
+        content_type="multipart/form-data",
+    )
+    assert receipt.status_code == 201, receipt.get_json()
     survey = ok(stack, "survey", "/surveys", {"title": f"{YEAR} 만족도 조사", "year": YEAR, "questions": QUESTIONS})
     for member in (erased, kept):
         answers = {"respondent": member["id"], "answers": {"q1": 5, "q2": "서류"}}
@@ -139,8 +148,15 @@ def test_an_erased_member_is_nowhere_in_plain_text_and_every_count_stays(stack, 
     assert held["events"]["registration"][0]["data"]["personal"]["children"][1]["name"] == "홍둘째"
     assert exports(group["id"], erased["id"], headers=VIEWER).status_code == 403
 
-    ok(stack, "registration", f"/groups/{group['id']}/members/{erased['id']}/erase", {"reason": "보호자의 삭제 요구"})
+    erasure = {"reason": "보호자의 삭제 요구", "documents": [receipt.get_json()["id"]]}  # the center's review
+    ok(stack, "registration", f"/groups/{group['id']}/members/{erased['id']}/erase", erasure)
     settle(stack)
+    activity_db = stack.settings.database_name("activity")
+    eventually(
+        lambda: not any(place.startswith(f"{activity_db}.") for place in found_in_mongo(stack)),
+        timeout=30,
+        what="activity deleted the receipt's file",
+    )
 
     assert found_in_mongo(stack) == {}
     assert found_on_kafka(stack) == set()

@@ -13,6 +13,7 @@ from tests.hostile import MESSAGE_VALUES, check_every_message_applied_or_dead_le
 
 
 def projections(settings):
+    from services.activity.files import DocumentFiles
     from services.activity.views import RegistrationView
     from services.reporting.bootstrap import bootstrap
     from services.survey.views import MembersProjection
@@ -21,7 +22,7 @@ def projections(settings):
     db = reporting.client[settings.database_name("hostile")]
     return {
         "reporting": (reporting.projection(), reporting.db),
-        "activity": (RegistrationView(db, settings), db),
+        "activity": (RegistrationView(db, settings, DocumentFiles(db)), db),
         "survey": (MembersProjection(db, settings), db),
     }
 

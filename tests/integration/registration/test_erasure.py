@@ -51,6 +51,7 @@ def test_erasure_shreds_the_key_in_the_events_transaction_and_the_member_reads_e
         "member_id": member["id"],
         "erased_on": "2026-03-02",
         "reason": REASON["reason"],
+        "documents": [],
     }
     view = reg.db["group_views"].find_one({"_id": group["id"]})
     assert view["member_count"] == 1 and [m["id"] for m in view["members"]] == [other["id"]]
