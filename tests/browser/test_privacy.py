@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from tests.browser.live import PASSWORD
 from tests.browser.pages import GroupsPage
 from tests.conftest import STAFF
+from tests.waiting import eventually
 
 
 def test_staff_export_and_erase_a_members_personal_data(page, live, tmp_path):
@@ -23,6 +24,16 @@ def test_staff_export_and_erase_a_members_personal_data(page, live, tmp_path):
     expect(portal.notice()).to_contain_text("정다운 님이 가입했습니다")
     group_url = page.url
 
+    group_id = group_url.rstrip("/").rsplit("/", 1)[-1]
+    receipt = requests.post(
+        f"{live.api('activity')}/documents",
+        files={"file": ("receipt.pdf", b"%PDF-1.4\n% receipt\n%%EOF\n", "application/pdf")},
+        data={"kind": "receipt", "group_id": group_id},
+        headers=STAFF,
+        timeout=10,
+    )
+    assert receipt.status_code == 201, receipt.text
+    content = f"{live.api('activity')}/documents/{receipt.json()['id']}/content"
     page.get_by_role("row", name="정다운").get_by_role("link", name="개인정보").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("정다운 님의 개인정보")
     portal.check_accessibility("개인정보", "privacy")
@@ -36,13 +47,14 @@ def test_staff_export_and_erase_a_members_personal_data(page, live, tmp_path):
     expect(page.locator("#reason-error")).to_contain_text("입력")
     portal.check_accessibility("개인정보 (오류)", "privacy-error")
     page.get_by_label("삭제 사유").fill("보호자의 삭제 요구")
+    page.locator(f'label[for="doc-{receipt.json()["id"]}"]').click()  # the center's review: it names the person
     page.get_by_role("button", name="개인정보 삭제").click()
     expect(portal.notice()).to_contain_text("개인정보를 삭제했습니다")
     assert page.url == group_url
     expect(page.get_by_role("row", name="정다운")).to_have_count(0)
 
-    group_id = group_url.rstrip("/").rsplit("/", 1)[-1]
     members = requests.get(f"{live.api('registration')}/groups/{group_id}", headers=STAFF, timeout=10).json()
     assert members["member_count"] == 0
+    eventually(lambda: requests.get(content, headers=STAFF, timeout=10).status_code == 404, what="file deleted")
     serious = {name: found for name, found in portal.scanned.items() if found}
     assert serious == {}, serious

@@ -32,8 +32,9 @@ class GroupsClient(ResourceClient):
     def member(self, group_id: str, member_id: str) -> dict:
         return self.api.get(f"/groups/{group_id}/members/{member_id}")
 
-    def erase(self, group_id: str, member_id: str, reason: str, key: str) -> dict:
-        return self.api.post(f"/groups/{group_id}/members/{member_id}/erase", {"reason": reason}, key=key)
+    def erase(self, group_id: str, member_id: str, reason: str, documents: list[str], key: str) -> dict:
+        body = {"reason": reason, "documents": documents}
+        return self.api.post(f"/groups/{group_id}/members/{member_id}/erase", body, key=key)
 
     def personal_data(self, group_id: str, member_id: str) -> dict:
         return self.api.get(f"/groups/{group_id}/members/{member_id}/personal-data")

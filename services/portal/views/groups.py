@@ -154,6 +154,7 @@ def _privacy(group_id: str, member_id: str, values: dict | None = None, errors: 
         title=page_title(f"{member['guardian_name']} 님의 개인정보", errors),
         group=group,
         member=member,
+        documents=DocumentsClient().of_group(group_id) if member["status"] != "erased" else [],
         values=values or {},
         errors=errors or FormErrors(),
         key=form_key(),
@@ -170,12 +171,12 @@ def privacy(group_id: str, member_id: str):
 @blueprint.post("/<group_id>/members/<member_id>/erase")
 @staff_only
 def erase(group_id: str, member_id: str):
-    reason = request.form.get("reason", "").strip()
+    reason, documents = request.form.get("reason", "").strip(), request.form.getlist("documents")
     try:
-        GroupsClient().erase(group_id, member_id, reason, submitted_key())
+        GroupsClient().erase(group_id, member_id, reason, documents, submitted_key())
     except ApiError as error:
         status = 422 if error.status < 500 else 502
-        return _privacy(group_id, member_id, {"reason": reason}, FormErrors(error), status)
+        return _privacy(group_id, member_id, {"reason": reason, "documents": documents}, FormErrors(error), status)
     flash("개인정보를 삭제했습니다. 이 회원은 이제 ‘(삭제됨)’으로 보입니다.")
     return see_other("groups.show", group_id=group_id)
 
