@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from services.portal.clients.base import ResourceClient
 
 
@@ -32,8 +34,8 @@ class GroupsClient(ResourceClient):
     def member(self, group_id: str, member_id: str) -> dict:
         return self.api.get(f"/groups/{group_id}/members/{member_id}")
 
-    def erase(self, group_id: str, member_id: str, reason: str, documents: list[str], key: str) -> dict:
-        body = {"reason": reason, "documents": documents}
+    def erase(self, group_id: str, member_id: str, reason: str, documents: Sequence[str], key: str) -> dict:
+        body = {"reason": reason, "documents": list(documents)}
         return self.api.post(f"/groups/{group_id}/members/{member_id}/erase", body, key=key)
 
     def personal_data(self, group_id: str, member_id: str) -> dict:
