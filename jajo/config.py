@@ -34,6 +34,8 @@ class Settings:
     command_retries: int = 40
     readiness_timeout_ms: int = 1000
     consumer_stalled_seconds: float = 60.0
+    # How long a stored idempotent answer (its body may name people) can be replayed; the claim stays for good.
+    idempotent_answer_seconds: int = 24 * 3600
     extra: dict = field(default_factory=dict)
 
     def database_name(self, service: str) -> str:
@@ -80,4 +82,5 @@ def load_settings() -> Settings:
         command_retries=env.int("JAJO_COMMAND_RETRIES", defaults.command_retries),
         readiness_timeout_ms=env.int("JAJO_READINESS_TIMEOUT_MS", defaults.readiness_timeout_ms),
         consumer_stalled_seconds=env.float("JAJO_CONSUMER_STALLED_SECONDS", defaults.consumer_stalled_seconds),
+        idempotent_answer_seconds=env.int("JAJO_IDEMPOTENT_ANSWER_SECONDS", defaults.idempotent_answer_seconds),
     )

@@ -1,3 +1,4 @@
+from jajo.answers import StoredAnswers
 from jajo.bootstrap import Service, database
 from jajo.config import Settings
 from services.reporting.rebuild import Rebuilds
@@ -15,6 +16,7 @@ def bootstrap(settings: Settings) -> Service:
         db,
         views=ReportingViews(db, settings),
         projection=lambda: ReportingProjection(db, settings),
+        answers=StoredAnswers(db, settings.idempotent_answer_seconds),  # its admin POSTs honour Idempotency-Key
         parts={"rebuilds": rebuilds},
         background=[lambda service: rebuilds.runner()],
     )
