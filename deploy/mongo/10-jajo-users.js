@@ -25,9 +25,11 @@ function ensureUser(user, databases) {
   print(`jajo: user ${user} reads and writes ${roles.map((r) => r.db).join(", ")} only`);
 }
 
+// Who read what (jajo/access.py): the services that show personal data also write the shared access records.
+const readers = ["registration", "activity", "reporting"];
 // Each service, and its worker, in its own database; reporting in its own (it reads the others only from Kafka).
 for (const service of services) {
-  ensureUser(service, [service]);
+  ensureUser(service, readers.includes(service) ? [service, "access"] : [service]);
 }
 ensureUser("portal", ["portal"]);      // the portal's accounts, sessions and links
-ensureUser("init", services);          // python -m jajo.init: every service's indexes
+ensureUser("init", [...services, "access"]); // python -m jajo.init: every service's indexes

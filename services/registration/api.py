@@ -7,14 +7,27 @@ from marshmallow import RAISE
 
 from jajo.center import CENTER
 from jajo.envelope import unwrap
-from jajo.errors import NotFound
+from jajo.access import record_read
+from jajo.errors import Forbidden, NotFound
 from jajo.http.app import dispatch, service
+from jajo.http.auth import current_principal
 from jajo.http.schemas import IDEMPOTENCY_KEY, IF_MATCH, header_parameters, problem_responses
 from services.registration.commands import ApproveGroup, CloseGroup, FormGroup, JoinGroup, LeaveGroup, NewChild
 from services.registration.domain import GivenConsent, Group, Member
-from services.registration.schemas import GroupIn, GroupList, GroupOut, GroupQuery, MemberIn, MemberOut
+from services.registration.schemas import (
+    AccessRecordPage,
+    AccessRecordQuery,
+    GroupIn,
+    GroupList,
+    GroupOut,
+    GroupQuery,
+    MemberIn,
+    MemberOut,
+)
 
 blp = Blueprint("groups", __name__, description="Self-help groups (자조모임) and their members")
+records = Blueprint("access", __name__, description="Who read whose personal data, in every service (staff only)")
+BLUEPRINTS = [blp, records]
 
 AUTH = (401, 403)
 BODY = (400, 415, 422)
@@ -161,6 +174,7 @@ def get_group(group_id: str):
     view = service().views.group(group_id)
     if view is None:
         raise NotFound(f"group {group_id} does not exist")
+    record_read(group_id, *(member["id"] for member in view["members"]))
     return view
 
 
@@ -176,4 +190,31 @@ def get_member(group_id: str, member_id: str):
     if not history or history[0].get("aggregatetype") != Group.aggregate_type:
         raise NotFound(f"group {group_id} does not exist")
     group = Group.rehydrate(group_id, (unwrap(envelope) for envelope in history))
-    return member_view(group, group.member(member_id))
+    member = group.member(member_id)
+    record_read(group_id, member.id)
+    return member_view(group, member)
+
+
+# --- who read what ---------------------------------------------------------------------------------------------
+@records.get("/access-records")
+@records.arguments(AccessRecordQuery, location="query", unknown=RAISE)
+@records.response(200, AccessRecordPage)
+@problem_responses(records, *AUTH, 422, 503, s403="not staff (viewers, guardians and a portal acting for nobody)")
+def access_records(query: dict):
+    """Who read whose personal data (staff only)
+
+    Every read of personal data in any service leaves a record (jajo/access.py): registration's group and member,
+    activity's document contents, reporting's audit with `personal=true`. A record holds who (`actor`, `actorvia`),
+    when (`at`), the request (`method`, the URL rule as `route`, the `path`, which has ids only) and the ids of the
+    people, groups and documents it showed (`subjects`), never the values read. Oldest first; page with
+    `next_cursor`. `subject`: records naming that id; `actor`: that `<role>:<name>`; `since`/`until`: by `at`.
+    """
+    principal = current_principal()
+    if principal is None or principal.role != "staff":
+        raise Forbidden("only staff may read the access records")
+    found, cursor = service().access.page(
+        query["limit"],
+        query.get("cursor"),
+        **{name: query.get(name) for name in ("subject", "actor", "since", "until")},
+    )
+    return {"records": found, "next_cursor": cursor}

@@ -1,3 +1,4 @@
+from jajo.access import AccessLog
 from jajo.answers import StoredAnswers
 from jajo.bootstrap import Service, database
 from jajo.config import Settings
@@ -17,6 +18,6 @@ def bootstrap(settings: Settings) -> Service:
         views=ReportingViews(db, settings),
         projection=lambda: ReportingProjection(db, settings),
         answers=StoredAnswers(db, settings.idempotent_answer_seconds),  # its admin POSTs honour Idempotency-Key
-        parts={"rebuilds": rebuilds},
+        parts={"rebuilds": rebuilds, "access": AccessLog.of(settings)},  # who read the audit's personal data
         background=[lambda service: rebuilds.runner()],
     )

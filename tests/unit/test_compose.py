@@ -232,7 +232,10 @@ def test_mongodb_makes_exactly_those_users_each_limited_to_its_own_database(serv
     )
     script = USERS_JS.read_text()
     made = dict(re.findall(r'^\s*ensureUser\("?(\w+)"?, \[?"?(\w+)"?\]?\);', script, re.MULTILINE))
-    assert made == {"service": "service", "portal": "portal", "init": "services"}
+    assert made == {"portal": "portal"}
+    assert 'ensureUser(service, readers.includes(service) ? [service, "access"] : [service]);' in script
+    assert 'const readers = ["registration", "activity", "reporting"];' in script  # jajo/access.py's writers
+    assert 'ensureUser("init", [...services, "access"]);' in script
     assert re.search(r'const services = \["registration", "activity", "survey", "reporting"\];', script)
     assert 'role: "readWrite", db: prefix + name' in script and "readWriteAnyDatabase" not in script
     assert "/run/secrets/mongo_${user}" in script
