@@ -3,12 +3,20 @@
 An `EventType` names one type, the fields of its `data` (every one present, `null` when not given) and its
 `dataversion`. Aggregates record through it (`Aggregate.record` checks the fields), consumers and projectors
 match on it, and `python -m jajo.events_doc` writes docs/events.md from the catalogues.
+
+`viewer_fields` is the allow-list of the `data` fields a `viewer` may read in reporting's audit: never
+`personal`, no free text written about what happened or who (notes, reasons, descriptions, filenames, meeting
+links, dial-ins, connection notes, expense categories), no survey answers; ids, dates, counts, amounts, statuses and
+the names staff give to groups, sessions and surveys. A field not listed is hidden from viewers, so a new field
+stays hidden until it is declared here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Mapping
+
+PERSONAL = "personal"  # the one field that holds personal data (docs/events.md)
 
 
 @dataclass(frozen=True)
@@ -18,6 +26,16 @@ class EventType:
     fields: tuple[str, ...]
     dataversion: int = 1
     shapes: Mapping[str, str] = field(default_factory=dict)  # a nested field's shape, for the catalogue
+    viewer_fields: tuple[str, ...] = ()  # what a viewer may read of `data` (reporting's audit); the rest is hidden
+
+    def __post_init__(self) -> None:
+        stray = [name for name in self.viewer_fields if name not in self.fields or name == PERSONAL]
+        if stray:
+            raise TypeError(f"{self.name}: viewer_fields {stray} are not declared fields, or are personal data")
+
+    def for_viewers(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """`data` as a viewer may read it: the allowed fields only."""
+        return {name: data[name] for name in self.viewer_fields if name in data}
 
     def data(self, **values: Any) -> dict[str, Any]:
         """The event's `data`, in the declared order; a missing or undeclared field is a programming error."""

@@ -7,7 +7,7 @@ import importlib
 import sys
 from pathlib import Path
 
-from jajo.events import Catalogue
+from jajo.events import Catalogue, EventType
 
 CATALOGUES = ("services.registration.events", "services.activity.events", "services.survey.events")
 DOC = Path(__file__).resolve().parent.parent / "docs" / "events.md"
@@ -34,6 +34,12 @@ so projections commute and events of different topics may arrive in any order.
 under `data.personal`, so that it can be left out of exports and erased later. Nothing outside
 `personal` identifies a person except opaque ids.
 
+**What viewers see** in reporting's audit (`viewers see` below, `EventType.viewer_fields`): an allow-list of
+`data` fields per type — ids, dates, counts, amounts, statuses and the names staff give to groups, sessions and
+surveys; never `personal`, free text (notes, reasons, descriptions, filenames, meeting links, dial-ins, expense
+categories) or survey answers. A type not declared here shows viewers no `data` at all. Staff see everything but
+`personal`, which they ask for with `personal=true`.
+
 Dates are `YYYY-MM-DD`, times `HH:MM`, amounts whole KRW (integers).
 """
 
@@ -47,15 +53,23 @@ def render(catalogues: list[Catalogue]) -> str:
     parts = [f"# Event catalogue (`dataversion` {', '.join(map(str, versions))})\n", PREAMBLE]
     for catalogue in catalogues:
         rows = "".join(
-            f"| `{event.name}` | {event.subject} | `{event.described_fields()}` |\n" for event in catalogue.types
+            f"| `{event.name}` | {event.subject} | `{event.described_fields()}` | {_viewers(event)} |\n"
+            for event in catalogue.types
         )
         parts.append(
             f"## {catalogue.topic} (source `/{catalogue.source}`)\n\n"
-            "| type | subject | data |\n| --- | --- | --- |\n" + rows
+            "| type | subject | data | viewers see |\n| --- | --- | --- | --- |\n" + rows
         )
         if catalogue.notes:
             parts.append(catalogue.notes)
     return "\n".join(parts)
+
+
+def _viewers(event: EventType) -> str:
+    hidden = [name for name in event.fields if name not in event.viewer_fields]
+    if not hidden:
+        return "all"
+    return "all but " + ", ".join(f"`{name}`" for name in hidden) if event.viewer_fields else "nothing"
 
 
 def main(argv: list[str]) -> int:

@@ -174,7 +174,7 @@ def get_group(group_id: str):
     view = service().views.group(group_id)
     if view is None:
         raise NotFound(f"group {group_id} does not exist")
-    record_read(group_id, *(member["id"] for member in view["members"]))
+    record_read(group_id, *(person for member in view["members"] for person in _people(member)))
     return view
 
 
@@ -190,9 +190,14 @@ def get_member(group_id: str, member_id: str):
     if not history or history[0].get("aggregatetype") != Group.aggregate_type:
         raise NotFound(f"group {group_id} does not exist")
     group = Group.rehydrate(group_id, (unwrap(envelope) for envelope in history))
-    member = group.member(member_id)
-    record_read(group_id, member.id)
-    return member_view(group, member)
+    shown = member_view(group, group.member(member_id))
+    record_read(group_id, *_people(shown))
+    return shown
+
+
+def _people(member: dict) -> list[str]:
+    """The ids of the people a member's view shows: the guardian and the children."""
+    return [member["id"], *(child["id"] for child in member["children"])]
 
 
 # --- who read what ---------------------------------------------------------------------------------------------

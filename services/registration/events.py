@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from jajo.events import Catalogue, EventType
 
-GroupFormed = EventType("GroupFormed", "group id", ("group_id", "name", "year", "theme", "description"))
-GroupApproved = EventType("GroupApproved", "group id", ("group_id", "year"))
-GroupClosed = EventType("GroupClosed", "group id", ("group_id", "year"))
+GroupFormed = EventType(
+    "GroupFormed",
+    "group id",
+    ("group_id", "name", "year", "theme", "description"),
+    viewer_fields=("group_id", "name", "year", "theme"),
+)
+GroupApproved = EventType("GroupApproved", "group id", ("group_id", "year"), viewer_fields=("group_id", "year"))
+GroupClosed = EventType("GroupClosed", "group id", ("group_id", "year"), viewer_fields=("group_id", "year"))
 MemberJoined = EventType(
     "MemberJoined",
     "group id",
@@ -16,9 +21,17 @@ MemberJoined = EventType(
         "consent": "{notice_version, given_at, items: [item], children: [child_id]}",
         "personal": "{guardian_name, phone, children: [{child_id, name, birth_date}]}",
     },
+    viewer_fields=("group_id", "year", "member_id", "joined_on", "district", "children"),
 )
-MemberLeft = EventType("MemberLeft", "group id", ("group_id", "year", "member_id", "left_on"))
-MemberErased = EventType("MemberErased", "group id", ("group_id", "year", "member_id"))
+MemberLeft = EventType(
+    "MemberLeft",
+    "group id",
+    ("group_id", "year", "member_id", "left_on"),
+    viewer_fields=("group_id", "year", "member_id", "left_on"),
+)
+MemberErased = EventType(
+    "MemberErased", "group id", ("group_id", "year", "member_id"), viewer_fields=("group_id", "year", "member_id")
+)
 
 NOTES = """\
 Members live inside the group aggregate, so the group's `aggregateversion` counts joins too.

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from jajo import consumer
+from jajo.access import record_read
 from jajo.center import CENTER
 from jajo.errors import NotFound, RuleViolation, Unavailable
 from jajo.http.app import service
@@ -116,18 +117,22 @@ def group_report(group_id: str):
 
 
 # --- audit ----------------------------------------------------------------------------------------
-def _personal(query: dict) -> bool:
-    """Staff see personal data unless they ask not to; viewers never do (asking for it is forbidden)."""
+def _audience(query: dict) -> str:
+    """Least privilege: staff see `data.personal` only when they ask for it (`personal=true`); anyone else (a
+    viewer, a portal acting for nobody) reads through the viewers' allow-list, and asking for it is forbidden."""
     wanted = query.get("personal")
     if not _is_staff():
         if wanted:
             abort(403, description="viewers may not see personal data")
-        return False
-    return wanted is not False
+        return audit.VIEWER
+    return audit.PERSONAL if wanted else audit.STAFF
 
 
-def _shown(envelopes: list[dict], personal: bool) -> list[dict]:
-    return envelopes if personal else [audit.strip_personal(e) for e in envelopes]
+def _shown(envelopes: list[dict], audience: str) -> list[dict]:
+    """The envelopes as `audience` may read them; a read with personal data leaves an access record."""
+    if audience == audit.PERSONAL:
+        record_read(*(subject for envelope in envelopes for subject in audit.personal_subjects(envelope)))
+    return [audit.shown(envelope, audience) for envelope in envelopes]
 
 
 def _filters(query: dict) -> dict:
@@ -141,9 +146,9 @@ def audit_events(query: dict):
     """Every event received, oldest first (in the order reporting received them), filtered; page with
     `next_cursor` (stable under concurrent writes: pages follow the sequence numbers the projector assigns
     in commit order)."""
-    personal = _personal(query)
+    audience = _audience(query)
     events, cursor = service().views.audit_page(query["limit"], int(query.get("cursor") or 0), **_filters(query))
-    return {"events": _shown(events, personal), "next_cursor": None if cursor is None else str(cursor)}
+    return {"events": _shown(events, audience), "next_cursor": None if cursor is None else str(cursor)}
 
 
 @blp.get("/audit/events.jsonl")
@@ -157,15 +162,22 @@ def audit_events(query: dict):
     }
 )
 def audit_export(query: dict):
-    """Stream the filtered history as JSON Lines. `personal=false` leaves out `data.personal`
-    (always so for viewers)."""
-    personal = _personal(query)
+    """Stream the filtered history as JSON Lines, as the events list shows it (`personal=true`: with
+    `data.personal`, staff only). An export with personal data leaves its access record when the stream ends,
+    naming everyone whose personal data it sent."""
+    audience = _audience(query)
     history = service().views.audit_stream(**_filters(query))
 
     def lines():
-        for envelope in history:
-            shown = envelope if personal else audit.strip_personal(envelope)
-            yield json.dumps(shown, ensure_ascii=False) + "\n"
+        sent: set[str] = set()
+        try:
+            for envelope in history:
+                if audience == audit.PERSONAL:
+                    sent.update(audit.personal_subjects(envelope))
+                yield json.dumps(audit.shown(envelope, audience), ensure_ascii=False) + "\n"
+        finally:
+            if audience == audit.PERSONAL:
+                record_read(*sent)
 
     return Response(
         stream_with_context(lines()),
@@ -179,7 +191,7 @@ def audit_export(query: dict):
 @blp.response(200, EventList)
 def subject_history(query: dict, subject: str):
     """One aggregate's full history, in version order."""
-    return {"events": _shown(service().views.subject_history(subject), _personal(query))}
+    return {"events": _shown(service().views.subject_history(subject), _audience(query))}
 
 
 # --- status and admin -----------------------------------------------------------------------------

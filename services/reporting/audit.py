@@ -18,7 +18,12 @@ from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from jajo import events
+from jajo.events import EventType
+from services.activity import events as activity
+from services.registration import events as registration
 from services.reporting.projection import event_time
+from services.survey import events as survey
 from services.reporting.generation import STATE_ID
 
 COLLECTION = "audit_events"
@@ -59,11 +64,47 @@ def record(db: Database, envelopes: list[dict], first_seq: int, session: ClientS
         raise
 
 
+# Who reads the audit, and how much of `data` each sees (least privilege: personal data is asked for).
+VIEWER, STAFF, PERSONAL = "viewer", "staff", "personal"
+DECLARED: dict[str, EventType] = {
+    event.name: event
+    for catalogue in (registration.CATALOGUE, activity.CATALOGUE, survey.CATALOGUE)
+    for event in catalogue.types
+}
+
+
 def strip_personal(envelope: dict) -> dict:
     data = envelope.get("data")
-    if isinstance(data, dict) and "personal" in data:
-        return {**envelope, "data": {k: v for k, v in data.items() if k != "personal"}}
+    if isinstance(data, dict) and events.PERSONAL in data:
+        return {**envelope, "data": {k: v for k, v in data.items() if k != events.PERSONAL}}
     return envelope
+
+
+def for_viewers(envelope: dict) -> dict:
+    """The envelope with only the `data` fields its type allows viewers (`EventType.viewer_fields`); a type
+    nobody declared shows none."""
+    declared, data = DECLARED.get(envelope.get("type", "")), envelope.get("data")
+    return {**envelope, "data": declared.for_viewers(data) if declared and isinstance(data, dict) else {}}
+
+
+def shown(envelope: dict, audience: str) -> dict:
+    """An envelope as `audience` may read it: viewers through the allow-list, staff without `data.personal`
+    unless they asked for it (`personal`)."""
+    if audience == PERSONAL:
+        return envelope
+    return strip_personal(envelope) if audience == STAFF else for_viewers(envelope)
+
+
+def personal_subjects(envelope: dict) -> list[str]:
+    """The ids of the people whose personal data an envelope holds: its subject, the member and the children."""
+    data = envelope.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get(events.PERSONAL), dict):
+        return []
+    children = data[events.PERSONAL].get("children")
+    children = children if isinstance(children, list) else []
+    ids = [envelope.get("subject"), data.get("member_id")]
+    ids += [child.get("child_id") for child in children if isinstance(child, dict)]
+    return [value for value in ids if isinstance(value, str)]
 
 
 def subject_history(db: Database, subject: str) -> list[dict]:

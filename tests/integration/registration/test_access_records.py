@@ -26,18 +26,21 @@ def group(reg):
     group = reg.form()
     first = reg.joined(group["id"])
     second = reg.joined(group["id"], guardian_name="박보호", phone="010-2222-3333")
-    return group["id"], first["id"], second["id"]
+    people = {
+        member["id"]: [member["id"], *(child["id"] for child in member["children"])] for member in (first, second)
+    }
+    return group["id"], first["id"], second["id"], people
 
 
 def test_reading_a_group_or_a_member_leaves_one_record_with_the_reader_and_the_ids(reg, settings, group):
-    group_id, first, second = group
+    group_id, first, second, people = group
     assert records(settings) == []  # forming and joining read nobody's data back
 
     assert reg.get(f"/groups/{group_id}").status_code == 200
     [record] = records(settings)
     assert (record["actor"], record["actorvia"], record["method"]) == ("staff:alice", None, "GET")
     assert (record["route"], record["path"]) == ("/api/v1/groups/<group_id>", f"/api/v1/groups/{group_id}")
-    assert record["subjects"] == sorted([group_id, first, second])
+    assert record["subjects"] == sorted([group_id, *people[first], *people[second]])  # guardians and children
     assert_names_no_one(record)
 
     member = reg.client.get(f"/api/v1/groups/{group_id}/members/{first}", headers=acting("staff:mina"))
@@ -45,7 +48,7 @@ def test_reading_a_group_or_a_member_leaves_one_record_with_the_reader_and_the_i
     latest = records(settings)[-1]
     assert (latest["actor"], latest["actorvia"]) == ("staff:mina", "portal:web")
     assert latest["route"] == "/api/v1/groups/<group_id>/members/<member_id>"
-    assert latest["subjects"] == sorted([group_id, first])
+    assert latest["subjects"] == sorted([group_id, *people[first]])
     assert_names_no_one(latest)
 
     for unrecorded in ("/groups", "/groups/nobody", f"/groups/{group_id}/members/nobody"):
@@ -54,7 +57,7 @@ def test_reading_a_group_or_a_member_leaves_one_record_with_the_reader_and_the_i
 
 
 def test_staff_list_the_records_by_subject_actor_and_time_a_page_at_a_time(reg, settings, group):
-    group_id, first, second = group
+    group_id, first, second, people = group
     reg.get(f"/groups/{group_id}")
     reg.client.get(f"/api/v1/groups/{group_id}/members/{first}", headers=acting("staff:mina"))
     reg.get(f"/groups/{group_id}/members/{second}")
@@ -71,7 +74,8 @@ def test_staff_list_the_records_by_subject_actor_and_time_a_page_at_a_time(reg, 
     assert len(listed(f"subject={second}")["records"]) == 2
     assert len(listed(f"subject={group_id}")["records"]) == 3
     [by_mina] = listed("actor=staff:mina")["records"]
-    assert by_mina["actorvia"] == "portal:web" and by_mina["subjects"] == sorted([group_id, first])
+    assert by_mina["actorvia"] == "portal:web" and by_mina["subjects"] == sorted([group_id, *people[first]])
+    assert len(listed(f"subject={people[second][1]}")["records"]) == 2  # a child's id finds the reads too
     assert listed("since=2999-01-01T00:00:00Z")["records"] == []
     assert listed("until=2000-01-01T00:00:00%2B09:00")["records"] == []
     assert len(listed("since=2000-01-01T00:00:00Z&until=2999-01-01T00:00:00Z")["records"]) == 3
