@@ -238,7 +238,8 @@ class AccessRecordQuery(Schema):
         validate=validate.Length(1, 300), metadata={"description": "records naming this id (a group, member, document)"}
     )
     actor = fields.String(
-        validate=validate.Length(1, 200), metadata={"description": "records of this actor, `<role>:<name>`"}
+        validate=validate.Regexp(r"^[a-z]{1,20}:[^\s,]{1,200}$", error="must be <role>:<name>, e.g. staff:kim"),
+        metadata={"description": "records of this actor, `<role>:<name>` as events record it"},
     )
     since = Timestamp(metadata={"description": "records at or after this (RFC 3339 with an offset)"})
     until = Timestamp(metadata={"description": "records at or before this (RFC 3339 with an offset)"})

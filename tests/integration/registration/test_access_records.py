@@ -108,6 +108,7 @@ def test_only_staff_may_list_the_records(reg, headers):
         ("since=noon", "since"),
         ("until=2026-01-01T00:00:00", "until"),
         ("subject=", "subject"),
+        ("actor=kim", "actor"),
         ("unknown=1", "unknown"),
     ],
 )
