@@ -15,6 +15,7 @@ from typing import Any, Callable
 from pymongo import MongoClient
 from pymongo.database import Database
 
+from jajo.answers import StoredAnswers
 from jajo.commands import CommandBus, Handler
 from jajo.config import Settings
 from jajo.consumer import EventConsumer, Projection
@@ -37,6 +38,7 @@ class Service:
     store: EventStore | None = None  # a write service's event store and outbox
     bus: CommandBus | None = None
     projection: Callable[[], Projection] | None = None  # what this service's consumer applies, if it has one
+    answers: StoredAnswers | None = None  # the idempotent answers its HTTP app stores (jajo.http.idempotency)
     parts: dict[str, Any] = field(default_factory=dict)  # anything else, reachable as attributes
     background: list[Callable[[Service], Any]] = field(default_factory=list)  # makers of further worker loops
 
@@ -48,7 +50,7 @@ class Service:
 
     def ensure_indexes(self) -> Service:
         """Create every part's indexes (idempotent); returns the service: `bootstrap(settings).ensure_indexes()`."""
-        for part in (self.store, self.views, *self.parts.values()):
+        for part in (self.store, self.views, self.answers, *self.parts.values()):
             ensure = getattr(part, "ensure_indexes", None)
             if callable(ensure):
                 ensure()
@@ -108,4 +110,5 @@ def write_service(name: str, settings: Settings, handlers: dict[type, Handler], 
         return UnitOfWork(client=client, store=store, source=name, **options)
 
     bus = CommandBus(handlers, new_uow, retries=settings.command_retries)
-    return Service(name, settings, client, db, store=store, bus=bus, **parts)
+    answers = StoredAnswers(db, settings.idempotent_answer_seconds)
+    return Service(name, settings, client, db, store=store, bus=bus, answers=answers, **parts)

@@ -36,6 +36,8 @@ class Settings:
     consumer_stalled_seconds: float = 60.0
     reporting_url: str = ""  # registration's 열람 export reads reporting's audit of a person (JAJO_REPORTING_URL)
     retention_interval_seconds: float = 86400.0  # registration's retention sweep: on start, then this often
+    # How long a stored idempotent answer (its body may name people) can be replayed; the claim stays for good.
+    idempotent_answer_seconds: int = 24 * 3600
     extra: dict = field(default_factory=dict)
 
     def database_name(self, service: str) -> str:
@@ -84,4 +86,5 @@ def load_settings() -> Settings:
         consumer_stalled_seconds=env.float("JAJO_CONSUMER_STALLED_SECONDS", defaults.consumer_stalled_seconds),
         reporting_url=env.str("JAJO_REPORTING_URL", defaults.reporting_url),
         retention_interval_seconds=env.float("JAJO_RETENTION_INTERVAL_SECONDS", defaults.retention_interval_seconds),
+        idempotent_answer_seconds=env.int("JAJO_IDEMPOTENT_ANSWER_SECONDS", defaults.idempotent_answer_seconds),
     )

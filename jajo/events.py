@@ -3,12 +3,20 @@
 An `EventType` names one type, the fields of its `data` (every one present, `null` when not given) and its
 `dataversion`. Aggregates record through it (`Aggregate.record` checks the fields), consumers and projectors
 match on it, and `python -m jajo.events_doc` writes docs/events.md from the catalogues.
+
+`viewer_fields` is the allow-list of the `data` fields a `viewer` may read in reporting's audit: never
+`personal`, no free text written about what happened or who (notes, reasons, descriptions, filenames, meeting
+links, dial-ins, connection notes, expense categories), no survey answers; ids, dates, counts, amounts, statuses and
+the names staff give to groups, sessions and surveys. A field not listed is hidden from viewers, so a new field
+stays hidden until it is declared here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Mapping
+
+PERSONAL = "personal"  # the one field that holds personal data (docs/events.md)
 
 
 @dataclass(frozen=True)
@@ -21,12 +29,18 @@ class EventType:
     personal: tuple[str, ...] = ()  # fields stored sealed under the data key of the person `owner` names
     owner: str | None = None  # the field holding that person's id (jajo.personal)
     people: tuple[str, ...] = ()  # fields naming members (an id or a list of ids): whom the event is about
+    viewer_fields: tuple[str, ...] = ()  # what a viewer may read of `data` (reporting's audit); the rest is hidden
 
     def __post_init__(self) -> None:
         if self.personal and (self.owner not in self.fields or not set(self.personal) <= set(self.fields)):
             raise TypeError(f"{self.name}: personal fields and their owner must be declared fields")
         if not set(self.people) <= set(self.fields):
             raise TypeError(f"{self.name}: the fields naming people must be declared fields")
+        stray = [
+            name for name in self.viewer_fields if name not in self.fields or name == PERSONAL or name in self.personal
+        ]
+        if stray:
+            raise TypeError(f"{self.name}: viewer_fields {stray} are not declared fields, or are personal data")
 
     def people_named(self, data: Mapping[str, Any]) -> list[str]:
         """The member ids the event's `data` names, in field order."""
@@ -35,6 +49,10 @@ class EventType:
             value = data.get(name)
             named += [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str) and v]
         return named
+
+    def for_viewers(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """`data` as a viewer may read it: the allowed fields only."""
+        return {name: data[name] for name in self.viewer_fields if name in data}
 
     def data(self, **values: Any) -> dict[str, Any]:
         """The event's `data`, in the declared order; a missing or undeclared field is a programming error."""

@@ -37,6 +37,12 @@ key, so every copy of the event keeps its ciphertext and no copy opens again. Fi
 are sealed; nothing else identifies a person except opaque ids (free text, such as notes and reasons, must not
 name one; viewers never see it).
 
+**What viewers see** in reporting's audit (`viewers see` below, `EventType.viewer_fields`): an allow-list of
+`data` fields per type — ids, dates, counts, amounts, statuses and the names staff give to groups, sessions and
+surveys; never `personal`, free text (notes, reasons, descriptions, filenames, meeting links, dial-ins, expense
+categories) or survey answers. A type not declared here shows viewers no `data` at all. Staff see everything but
+`personal`, which they ask for with `personal=true`.
+
 Dates are `YYYY-MM-DD`, times `HH:MM`, amounts whole KRW (integers).
 """
 
@@ -55,15 +61,23 @@ def render(catalogues: list[Catalogue]) -> str:
     parts = [f"# Event catalogue (`dataversion` {', '.join(map(str, versions))})\n", PREAMBLE]
     for catalogue in catalogues:
         rows = "".join(
-            f"| `{event.name}` | {event.subject} | `{event.described_fields()}` |\n" for event in catalogue.types
+            f"| `{event.name}` | {event.subject} | `{event.described_fields()}` | {_viewers(event)} |\n"
+            for event in catalogue.types
         )
         parts.append(
             f"## {catalogue.topic} (source `/{catalogue.source}`)\n\n"
-            "| type | subject | data |\n| --- | --- | --- |\n" + rows
+            "| type | subject | data | viewers see |\n| --- | --- | --- | --- |\n" + rows
         )
         if catalogue.notes:
             parts.append(catalogue.notes)
     return "\n".join(parts)
+
+
+def _viewers(event: EventType) -> str:
+    hidden = [name for name in event.fields if name not in event.viewer_fields]
+    if not hidden:
+        return "all"
+    return "all but " + ", ".join(f"`{name}`" for name in hidden) if event.viewer_fields else "nothing"
 
 
 def main(argv: list[str]) -> int:

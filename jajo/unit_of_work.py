@@ -9,6 +9,7 @@ from pymongo import MongoClient
 from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
+from jajo.answers import CLAIMS
 from jajo.domain import Aggregate
 from jajo.envelope import Context, unwrap, wrap
 from jajo.errors import NotFound, PreconditionFailed
@@ -25,6 +26,9 @@ class IdempotentReplay(Exception):
 
 @dataclass
 class IdempotencyClaim:
+    """Kept for good in `idempotency` (jajo.answers): the key, the request's fingerprint and, once committed,
+    `response` = the answer's outcome (status, Location, resource id); the answer's body expires beside it."""
+
     key: str
     fingerprint: str
 
@@ -141,7 +145,7 @@ class UnitOfWork:
     def _committed_after_all(self) -> bool:
         """Read after a commit whose outcome stayed unknown: the claim or the first event was written with it."""
         if self.claim is not None:
-            return self.store.db["idempotency"].find_one({"_id": self.claim.key}, {"_id": 1}) is not None
+            return self.store.db[CLAIMS].find_one({"_id": self.claim.key}, {"_id": 1}) is not None
         if self.envelopes:
             return self.store.events.find_one({"_id": self.envelopes[0]["id"]}, {"_id": 1}) is not None
         return True  # nothing was written that could be lost
@@ -154,7 +158,7 @@ class UnitOfWork:
             write(session)
         if self.claim:
             try:
-                self.store.db["idempotency"].insert_one(self.claim.document(), session=session)
+                self.store.db[CLAIMS].insert_one(self.claim.document(), session=session)
             except DuplicateKeyError:
                 raise IdempotentReplay() from None
 

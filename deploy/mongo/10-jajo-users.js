@@ -27,12 +27,14 @@ function ensureUser(user, databases, more = []) {
   print(`jajo: user ${user} has ${roles.map((r) => `${r.role} on ${r.db}`).join(", ")} only`);
 }
 
+// Who read what (jajo/access.py): the services that show personal data also write the shared access records.
+const readers = ["registration", "activity", "reporting"];
 // Each service, and its worker, in its own database; reporting in its own (it reads the others only from Kafka).
 // The personal-data keys (jajo/personal.py) have a database of their own: registration makes and destroys them,
 // reporting only reads them (the audit's personal=true); activity and survey seal nothing and never see them.
 const keyAccess = { registration: [["keys", "readWrite"]], reporting: [["keys", "read"]] };
 for (const service of services) {
-  ensureUser(service, [service], keyAccess[service] || []);
+  ensureUser(service, readers.includes(service) ? [service, "access"] : [service], keyAccess[service] || []);
 }
 ensureUser("portal", ["portal"]);      // the portal's accounts, sessions and links
-ensureUser("init", services);          // python -m jajo.init: every service's indexes
+ensureUser("init", [...services, "access"]); // python -m jajo.init: every service's indexes

@@ -1,5 +1,6 @@
 """A request's commit (issue 14): the unit of work's transaction stays open while the view builds its answer; the
-answer goes into the idempotency claim in that same transaction, and only then does it commit.
+answer's outcome goes into the idempotency claim and the answer beside it (jajo.answers) in that same transaction,
+and only then does it commit.
 
 So a 2xx always means committed events, and a retry with the key, in any process, replays the answer the first try
 gave. A commit whose outcome stayed unknown (MongoDB went away during commitTransaction) is settled by ending the
@@ -12,11 +13,12 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from flask import Response, current_app, g
+from flask import Response, g
 from pymongo.errors import ConnectionFailure, PyMongoError
 
 from jajo.errors import ConcurrencyConflict, Unavailable
-from jajo.http.idempotency import answer_from, answer_of
+from jajo.answers import outcome_of
+from jajo.http.idempotency import answer_from, answer_of, stored_answers
 from jajo.mongo import CommitOutcomeUnknown, is_transient
 from jajo.unit_of_work import HeldCommit
 
@@ -60,7 +62,11 @@ def _finish(held: HeldCommit, response: Response) -> Response | None:
     assert transaction is not None  # committed_view finishes only a request that holds one
     try:
         if claim is not None:
-            _claims().update_one({"_id": claim.key}, {"$set": {"response": answer}}, session=transaction.session)
+            answers = stored_answers()
+            answers.claims.update_one(
+                {"_id": claim.key}, {"$set": {"response": outcome_of(answer)}}, session=transaction.session
+            )
+            answers.store(claim.key, answer, session=transaction.session)
         transaction.commit()
         held.committed()
         return response
@@ -91,10 +97,10 @@ def _settle(held: HeldCommit, answer: dict, response: Response) -> Response | No
                 if not committed_after_all():
                     return None
             else:
-                stored = _claims().find_one({"_id": claim.key})
+                stored = stored_answers().claims.find_one({"_id": claim.key})
                 if stored is None:
                     return None
-                if stored["response"] != answer:  # (never seen, but possible) another request's with the key won
+                if stored["response"] != outcome_of(answer):  # (never seen, but possible) another request's won
                     return answer_from(stored, claim.fingerprint)
             held.committed()  # ours committed after all
             return response
@@ -102,10 +108,6 @@ def _settle(held: HeldCommit, answer: dict, response: Response) -> Response | No
             if time.monotonic() > deadline:
                 raise CommitOutcomeUnknown() from None
             time.sleep(0.2)
-
-
-def _claims():
-    return current_app.extensions["jajo"].database()["idempotency"]
 
 
 def etag_from_version(response: Response) -> Response:

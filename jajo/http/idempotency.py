@@ -1,4 +1,9 @@
-"""Idempotency-Key on every POST: the first answer is stored and replayed; no second event is emitted."""
+"""Idempotency-Key on every POST: the first answer is stored and replayed; no second event is emitted.
+
+The answer is replayed for `Settings.idempotent_answer_seconds` (24 h); after that only its claim is left
+(jajo.answers), and a retry with the same request gets `expired_answer`: the first answer's status, its `Location`,
+`Idempotent-Replayed: expired` and a problem+json naming the resource it made or changed (read it with a GET).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,12 @@ import logging
 from datetime import datetime, timezone
 
 from flask import Flask, Response, current_app, g, request
-from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from jajo.answers import StoredAnswers, outcome_of
 from jajo.errors import InProgress, RuleViolation
 from jajo.http.auth import current_principal
+from jajo.http.problems import problem
 from jajo.unit_of_work import IdempotencyClaim, IdempotentReplay
 
 log = logging.getLogger(__name__)
@@ -19,8 +25,8 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADERS = ("Content-Type", "Location", "ETag")
 
 
-def _database() -> Database:
-    return current_app.extensions["jajo"].database()
+def stored_answers() -> StoredAnswers:
+    return current_app.extensions["jajo"].wired.answers
 
 
 def _fingerprint() -> str:
@@ -58,6 +64,17 @@ def replay(answer: dict) -> Response:
     return response
 
 
+def expired_answer(outcome: dict) -> Response:
+    """A retry after the replay window: the request was carried out, its answer is no longer kept."""
+    resource = outcome["headers"].get("Location") or outcome.get("resource")
+    hours = stored_answers().window_seconds / 3600
+    detail = f"this request was carried out; its answer was kept for {hours:g} h and is no longer stored" + (
+        f": read {resource}" if resource else ""
+    )
+    headers = {"Idempotent-Replayed": "expired", **outcome["headers"]}
+    return problem(outcome["status"], "Answer expired", detail, slug="answer-expired", headers=headers)
+
+
 def answer_of(response: Response) -> dict:
     """What a retry with the same key gets back."""
     return {
@@ -68,11 +85,14 @@ def answer_of(response: Response) -> dict:
 
 
 def answer_from(stored: dict, fingerprint: str) -> Response:
+    """The answer to a retry, from its claim: 422 for another request, 409 while the first is running, the first
+    answer within its window, `expired_answer` after it."""
     if stored["fingerprint"] != fingerprint:
         raise RuleViolation(f"{HEADER} was already used with a different request")
     if stored.get("response") is None:  # its first request has not committed yet (a claim always has its answer)
         raise InProgress(f"a request with this {HEADER} is still being processed", retry_after=1)
-    return replay(stored["response"])
+    answer = stored_answers().replayable(stored["_id"])
+    return replay(answer) if answer is not None else expired_answer(stored["response"])
 
 
 def _before() -> Response | None:
@@ -82,7 +102,7 @@ def _before() -> Response | None:
     if not 1 <= len(key) <= 255:
         raise RuleViolation(f"{HEADER} must be 1 to 255 characters")
     claim = IdempotencyClaim(_scoped_key(key), _fingerprint())
-    stored = _database()["idempotency"].find_one({"_id": claim.key})
+    stored = stored_answers().claims.find_one({"_id": claim.key})
     if stored is not None:
         return answer_from(stored, claim.fingerprint)
     g.idempotency_claim = claim
@@ -95,10 +115,12 @@ def _after(response: Response) -> Response:
     claim: IdempotencyClaim | None = g.get("idempotency_claim")
     if claim is None or g.get("answer_stored") or response.status_code >= 400 or response.is_streamed:
         return response
+    answer, answers = answer_of(response), stored_answers()
     try:
-        _database()["idempotency"].insert_one(
-            {**claim.document(), "response": answer_of(response), "at": datetime.now(timezone.utc)}
+        answers.claims.insert_one(
+            {**claim.document(), "response": outcome_of(answer), "at": datetime.now(timezone.utc)}
         )
+        answers.store(claim.key, answer)  # lost after its claim was stored: a retry gets expired_answer
     except DuplicateKeyError:
         pass
     except PyMongoError as exc:  # nothing else was stored: a retry runs it again
@@ -110,7 +132,7 @@ def _on_race(_: IdempotentReplay) -> Response:
     """Another request with the same key claimed it inside its transaction first."""
     claim: IdempotencyClaim = g.idempotency_claim
     g.idempotency_claim = None
-    stored = _database()["idempotency"].find_one({"_id": claim.key}) or {"fingerprint": claim.fingerprint}
+    stored = stored_answers().claims.find_one({"_id": claim.key}) or {"fingerprint": claim.fingerprint}
     return answer_from(stored, claim.fingerprint)
 
 

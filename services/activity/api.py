@@ -7,6 +7,7 @@ from typing import TypeVar
 from flask import Response
 from flask_smorest import Blueprint
 
+from jajo.access import record_read
 from jajo.center import CENTER
 from jajo.errors import NotFound, RuleViolation
 from jajo.fields import clean_filename
@@ -350,8 +351,10 @@ def get_document(document_id: str):
 @problem_responses(documents, *AUTH, 404, 422)
 def document_content(query: dict, document_id: str):
     """The file, `inline` so that a browser previews images and PDFs (`?download=true`: as an attachment).
-    Only JPEG, PNG, HEIC and PDF are ever stored (by their bytes); sent with `X-Content-Type-Options: nosniff`."""
+    Only JPEG, PNG, HEIC and PDF are ever stored (by their bytes); sent with `X-Content-Type-Options: nosniff`.
+    Every read, preview or download, leaves an access record (`GET /api/v1/access-records` on registration)."""
     doc = _found(service().views.document(document_id), "document", document_id)
+    record_read(document_id, doc["group_id"])
     response = Response(service().files.read(document_id), mimetype=doc["content_type"])
     disposition = "attachment" if query.get("download") else "inline"
     response.headers["Content-Disposition"] = content_disposition(doc["filename"], disposition)

@@ -10,7 +10,10 @@ SPACE_DAY = "`space:<space>:<date>`"
 DOCUMENT = ("document_id", "group_id", "year", "kind", "session_id", "expense_id")
 
 SessionScheduled = EventType(
-    "SessionScheduled", "session id", (*SESSION, "title", "series_id", "meeting_url", "dial_in")
+    "SessionScheduled",
+    "session id",
+    (*SESSION, "title", "series_id", "meeting_url", "dial_in"),
+    viewer_fields=(*SESSION, "title", "series_id"),
 )
 SessionHeld = EventType(
     "SessionHeld",
@@ -18,26 +21,40 @@ SessionHeld = EventType(
     (*SESSION, "guardian_ids", "child_ids", "parents", "children", "notes"),
     shapes={"guardian_ids": "[member_id]", "child_ids": "[child_id]"},
     people=("guardian_ids",),
+    viewer_fields=(*SESSION, "guardian_ids", "child_ids", "parents", "children"),
 )
-SessionCancelled = EventType("SessionCancelled", "session id", (*SESSION, "reason"))
+SessionCancelled = EventType("SessionCancelled", "session id", (*SESSION, "reason"), viewer_fields=SESSION)
 ConnectionReported = EventType(
-    "ConnectionReported", "session id", (*SESSION, "member_id", "status", "note", "report_no"), people=("member_id",)
+    "ConnectionReported",
+    "session id",
+    (*SESSION, "member_id", "status", "note", "report_no"),
+    viewer_fields=(*SESSION, "member_id", "status", "report_no"),
+    people=("member_id",),
 )
-SpaceBooked = EventType("SpaceBooked", SPACE_DAY, ("space", "date", "session_id", "start", "end", "group_id"))
-SpaceReleased = EventType("SpaceReleased", SPACE_DAY, ("space", "date", "session_id"))
-BudgetAllocated = EventType("BudgetAllocated", BUDGET, ("group_id", "year", "amount", "total"))
+_SPACE_BOOKED = ("space", "date", "session_id", "start", "end", "group_id")
+SpaceBooked = EventType("SpaceBooked", SPACE_DAY, _SPACE_BOOKED, viewer_fields=_SPACE_BOOKED)
+SpaceReleased = EventType(
+    "SpaceReleased", SPACE_DAY, ("space", "date", "session_id"), viewer_fields=("space", "date", "session_id")
+)
+_ALLOCATED = ("group_id", "year", "amount", "total")
+BudgetAllocated = EventType("BudgetAllocated", BUDGET, _ALLOCATED, viewer_fields=_ALLOCATED)
 ExpenseClaimed = EventType(
     "ExpenseClaimed",
     BUDGET,
     ("expense_id", "group_id", "year", "session_id", "date", "amount", "category", "description", "document_ids"),
+    viewer_fields=("expense_id", "group_id", "year", "session_id", "date", "amount", "document_ids"),
 )
-ExpenseApproved = EventType("ExpenseApproved", BUDGET, ("expense_id", "group_id", "year", "amount"))
-ExpenseRejected = EventType("ExpenseRejected", BUDGET, ("expense_id", "group_id", "year", "amount", "reason"))
+_DECIDED = ("expense_id", "group_id", "year", "amount")
+ExpenseApproved = EventType("ExpenseApproved", BUDGET, _DECIDED, viewer_fields=_DECIDED)
+ExpenseRejected = EventType("ExpenseRejected", BUDGET, (*_DECIDED, "reason"), viewer_fields=_DECIDED)
 DocumentSubmitted = EventType(
-    "DocumentSubmitted", "document id", (*DOCUMENT, "filename", "content_type", "size", "sha256")
+    "DocumentSubmitted",
+    "document id",
+    (*DOCUMENT, "filename", "content_type", "size", "sha256"),
+    viewer_fields=(*DOCUMENT, "content_type", "size", "sha256"),
 )
-DocumentAccepted = EventType("DocumentAccepted", "document id", DOCUMENT)
-DocumentReturned = EventType("DocumentReturned", "document id", (*DOCUMENT, "reason"))
+DocumentAccepted = EventType("DocumentAccepted", "document id", DOCUMENT, viewer_fields=DOCUMENT)
+DocumentReturned = EventType("DocumentReturned", "document id", (*DOCUMENT, "reason"), viewer_fields=DOCUMENT)
 
 NOTES = """\
 `kind` of a session: `regular`, `special` (특별활동), `online` (온라인 간담회, venue `online`).

@@ -7,9 +7,10 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from jajo.center import CENTER
+from jajo.access import record_read
 from jajo.errors import Forbidden, NotFound
-from jajo.http.auth import current_principal
 from jajo.http.app import dispatch, service
+from jajo.http.auth import current_principal
 from jajo.http.schemas import IDEMPOTENCY_KEY, IF_MATCH, header_parameters, problem_responses
 from services.registration.commands import (
     ApproveGroup,
@@ -25,6 +26,8 @@ from services.registration.domain import GivenConsent, Group, Member
 from services.registration.events import CATALOGUE
 from services.registration.views import read_group, read_group_history
 from services.registration.schemas import (
+    AccessRecordPage,
+    AccessRecordQuery,
     EraseIn,
     GroupIn,
     GroupList,
@@ -38,6 +41,8 @@ from services.registration.schemas import (
 )
 
 blp = Blueprint("groups", __name__, description="Self-help groups (자조모임) and their members")
+records = Blueprint("access", __name__, description="Who read whose personal data, in every service (staff only)")
+BLUEPRINTS = [blp, records]
 
 AUTH = (401, 403)
 BODY = (400, 415, 422)
@@ -210,6 +215,7 @@ def get_group(group_id: str):
     view = service().views.group(group_id)
     if view is None:
         raise NotFound(f"group {group_id} does not exist")
+    record_read(group_id, *(person for member in view["members"] for person in _people(member)))
     return view
 
 
@@ -222,7 +228,9 @@ def get_member(group_id: str, member_id: str):
     A member of the group, current or former (rebuilt from the group's history).
     """
     group = read_group(service().store, group_id)
-    return member_view(group, group.member(member_id))
+    shown = member_view(group, group.member(member_id))
+    record_read(group_id, *_people(shown))
+    return shown
 
 
 @blp.get("/groups/<group_id>/members/<member_id>/personal-data")
@@ -244,7 +252,9 @@ def personal_data(group_id: str, member_id: str):
     member = group.member(member_id)
     own = [e for e in history if member_id in CATALOGUE[e["type"]].people_named(e["data"])]
     others = export.elsewhere(service().settings.reporting_url, member_id, dict(request.headers))
-    return export.document(group, member, own, others)
+    held = export.document(group, member, own, others)
+    record_read(group_id, *_people(held["member"]))
+    return held
 
 
 @blp.get("/retention/due")
@@ -267,3 +277,33 @@ def retention_due(query: dict):
         "retention_years": retention.center.retention_years,
         "groups": [group.view() for group in due],
     }
+
+
+def _people(member: dict) -> list[str]:
+    """The ids of the people a member's view shows: the guardian and the children."""
+    return [member["id"], *(child["id"] for child in member["children"])]
+
+
+# --- who read what ---------------------------------------------------------------------------------------------
+@records.get("/access-records")
+@records.arguments(AccessRecordQuery, location="query", unknown=RAISE)
+@records.response(200, AccessRecordPage)
+@problem_responses(records, *AUTH, 422, 503, s403="not staff (viewers, guardians and a portal acting for nobody)")
+def access_records(query: dict):
+    """Who read whose personal data (staff only)
+
+    Every read of personal data in any service leaves a record (jajo/access.py): registration's group and member,
+    activity's document contents, reporting's audit with `personal=true`. A record holds who (`actor`, `actorvia`),
+    when (`at`), the request (`method`, the URL rule as `route`, the `path`, which has ids only) and the ids of the
+    people, groups and documents it showed (`subjects`), never the values read. Oldest first; page with
+    `next_cursor`. `subject`: records naming that id; `actor`: that `<role>:<name>`; `since`/`until`: by `at`.
+    """
+    principal = current_principal()
+    if principal is None or principal.role != "staff":
+        raise Forbidden("only staff may read the access records")
+    found, cursor = service().access.page(
+        query["limit"],
+        query.get("cursor"),
+        **{name: query.get(name) for name in ("subject", "actor", "since", "until")},
+    )
+    return {"records": found, "next_cursor": cursor}

@@ -11,7 +11,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = seoul_today, 
     """`clock` gives "today" (the join and leave date); tests pass a fixed one."""
     return create_service_app(
         "registration",
-        [api.blp, outbox.blp],
+        [*api.BLUEPRINTS, outbox.blp],
         partial(bootstrap.bootstrap, clock=clock),
         settings,
         description=(

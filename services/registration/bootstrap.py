@@ -1,3 +1,7 @@
+from functools import partial
+
+from jajo.access import AccessLog
+from jajo.answers import forget_answers
 from jajo.bootstrap import Service, database, write_service
 from jajo.config import Settings
 from jajo.personal import key_store
@@ -16,8 +20,9 @@ def bootstrap(settings: Settings, clock: Clock = seoul_today) -> Service:
     service = write_service(
         "registration",
         settings,
-        handlers(keys, clock),
+        handlers(keys, partial(forget_answers, db), clock),
         views=views,
+        parts={"access": AccessLog.of(settings)},  # who read members' personal data, and its listing
         background=[lambda service: RetentionSweep(service.retention, settings.retention_interval_seconds)],
     )
     assert service.store is not None and service.bus is not None

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from jajo.events import Catalogue, EventType
 
-GroupFormed = EventType("GroupFormed", "group id", ("group_id", "name", "year", "theme", "description"))
-GroupApproved = EventType("GroupApproved", "group id", ("group_id", "year"))
-GroupClosed = EventType("GroupClosed", "group id", ("group_id", "year"))
+GroupFormed = EventType(
+    "GroupFormed",
+    "group id",
+    ("group_id", "name", "year", "theme", "description"),
+    viewer_fields=("group_id", "name", "year", "theme"),
+)
+GroupApproved = EventType("GroupApproved", "group id", ("group_id", "year"), viewer_fields=("group_id", "year"))
+GroupClosed = EventType("GroupClosed", "group id", ("group_id", "year"), viewer_fields=("group_id", "year"))
 MemberJoined = EventType(
     "MemberJoined",
     "group id",
@@ -19,13 +24,21 @@ MemberJoined = EventType(
     personal=("personal",),
     owner="member_id",
     people=("member_id",),
+    viewer_fields=("group_id", "year", "member_id", "joined_on", "district", "children"),
 )
-MemberLeft = EventType("MemberLeft", "group id", ("group_id", "year", "member_id", "left_on"), people=("member_id",))
+MemberLeft = EventType(
+    "MemberLeft",
+    "group id",
+    ("group_id", "year", "member_id", "left_on"),
+    viewer_fields=("group_id", "year", "member_id", "left_on"),
+    people=("member_id",),
+)
 MemberErased = EventType(
     "MemberErased",
     "group id",
     ("group_id", "year", "member_id", "erased_on", "reason", "documents"),
     shapes={"documents": "[document_id]"},
+    viewer_fields=("group_id", "year", "member_id", "erased_on", "documents"),
     people=("member_id",),
 )
 

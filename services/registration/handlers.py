@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Any, Callable
 
 from jajo.commands import Handler
 from jajo.domain import new_id
@@ -11,6 +12,8 @@ from services.registration.clock import Clock, seoul_today
 from jajo.personal import Keys
 from services.registration.commands import ApproveGroup, CloseGroup, EraseMember, FormGroup, JoinGroup, LeaveGroup
 from services.registration.domain import Group, JoiningChild, Member
+
+Forget = Callable[[str, Any], object]  # (member id, session): deletes the stored answers naming the member
 
 
 def form_group(cmd: FormGroup, uow: UnitOfWork) -> Group:
@@ -50,22 +53,27 @@ def leave_group(cmd: LeaveGroup, uow: UnitOfWork, *, clock: Clock) -> tuple[Grou
     return group, member
 
 
-def erase_member(cmd: EraseMember, uow: UnitOfWork, *, clock: Clock, keys: Keys) -> tuple[Group, Member]:
-    """Records `MemberErased` and destroys the member's data key in the same transaction (crypto-shredding)."""
+def erase_member(
+    cmd: EraseMember, uow: UnitOfWork, *, clock: Clock, keys: Keys, forget: Forget
+) -> tuple[Group, Member]:
+    """Records `MemberErased`, destroys the member's data key and forgets the stored answers naming them, in
+    one transaction (crypto-shredding)."""
     group = uow.get(Group, cmd.group_id)
     member = group.erase(cmd.member_id, today=clock(), reason=cmd.reason, documents=cmd.documents)
     uow.after_append.append(lambda session: keys.destroy(cmd.member_id, session))
+    uow.after_append.append(lambda session: forget(cmd.member_id, session))
     uow.commit()
     return group, member
 
 
-def handlers(keys: Keys, clock: Clock = seoul_today) -> dict[type, Handler]:
-    """The handler table; `clock` says what "today" is (tests pin it), `keys` is the key store erasure shreds."""
+def handlers(keys: Keys, forget: Forget, clock: Clock = seoul_today) -> dict[type, Handler]:
+    """The handler table; `keys` is the key store erasure shreds, `forget(member_id, session)` deletes the
+    stored idempotent answers naming a member, `clock` says what "today" is (tests pin it)."""
     return {
         FormGroup: form_group,
         ApproveGroup: approve_group,
         CloseGroup: close_group,
         JoinGroup: partial(join_group, clock=clock),
         LeaveGroup: partial(leave_group, clock=clock),
-        EraseMember: partial(erase_member, clock=clock, keys=keys),
+        EraseMember: partial(erase_member, clock=clock, keys=keys, forget=forget),
     }

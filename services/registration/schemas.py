@@ -120,7 +120,7 @@ class EraseIn(Schema):
         },
     )
     documents = fields.List(
-        fields.String(validate=validate.Length(1, 64)),
+        fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="must be a document id")),
         load_default=list,
         validate=validate.Length(max=100),
         metadata={
@@ -319,3 +319,43 @@ class RetentionDue(Schema):
     groups = fields.List(
         fields.Nested(DueGroupOut), required=True, metadata={"description": "oldest program year first"}
     )
+
+
+# --- access records ----------------------------------------------------------------------------------------------
+
+
+class AccessRecordQuery(Schema):
+    subject = fields.String(
+        validate=validate.Length(1, 300), metadata={"description": "records naming this id (a group, member, document)"}
+    )
+    actor = fields.String(
+        validate=validate.Regexp(r"^[a-z]{1,20}:[^\s,]{1,200}$", error="must be <role>:<name>, e.g. staff:kim"),
+        metadata={"description": "records of this actor, `<role>:<name>` as events record it"},
+    )
+    since = Timestamp(metadata={"description": "records at or after this (RFC 3339 with an offset)"})
+    until = Timestamp(metadata={"description": "records at or before this (RFC 3339 with an offset)"})
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+    cursor = fields.String(
+        validate=validate.Regexp(r"^\d{20}-[0-9a-f]{12}$", error="not a cursor returned by this API"),
+        metadata={"description": "`next_cursor` of the previous page"},
+    )
+
+
+class AccessRecord(Schema):
+    id = fields.String(required=True)
+    at = fields.String(required=True, metadata={"format": "date-time", "description": "when it was read (UTC)"})
+    actor = fields.String(required=True, metadata={"description": "who read: `<role>:<name>` as on events"})
+    actorvia = fields.String(
+        allow_none=True, required=True, metadata={"description": "`portal:<token name>` when a portal acted"}
+    )
+    method = fields.String(required=True)
+    route = fields.String(required=True, metadata={"description": "the URL rule, e.g. `/api/v1/groups/<group_id>`"})
+    path = fields.String(required=True, metadata={"description": "the path read (it holds ids only)"})
+    subjects = fields.List(
+        fields.String(), required=True, metadata={"description": "ids of the groups, members, documents shown"}
+    )
+
+
+class AccessRecordPage(Schema):
+    records = fields.List(fields.Nested(AccessRecord), required=True, metadata={"description": "oldest first"})
+    next_cursor = fields.String(allow_none=True, required=True, metadata={"description": "null on the last page"})

@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from jajo import consumer
+from jajo.access import record_read
 from jajo.center import CENTER
 from jajo.errors import NotFound, RuleViolation, Unavailable
 from jajo.http.app import service
@@ -117,19 +118,24 @@ def group_report(group_id: str):
 
 
 # --- audit ----------------------------------------------------------------------------------------
-def _personal(query: dict) -> bool:
-    """Staff see personal data unless they ask not to; viewers never do (asking for it is forbidden)."""
+def _audience(query: dict) -> str:
+    """Least privilege: staff see `data.personal` only when they ask for it (`personal=true`); anyone else (a
+    viewer, a portal acting for nobody) reads through the viewers' allow-list, and asking for it is forbidden."""
     wanted = query.get("personal")
     if not _is_staff():
         if wanted:
             abort(403, description="viewers may not see personal data")
-        return False
-    return wanted is not False
+        return audit.VIEWER
+    return audit.PERSONAL if wanted else audit.STAFF
 
 
-def _shown(envelopes: list[dict], personal: bool) -> list[dict]:
-    """With `personal`, the sealed fields opened (a destroyed key reads null); else the personal block left out."""
-    return service().cipher.open(envelopes) if personal else [audit.strip_personal(e) for e in envelopes]
+def _shown(envelopes: list[dict], audience: str) -> list[dict]:
+    """The envelopes as `audience` may read them: with personal data, the sealed fields opened (a destroyed key
+    reads null) and an access record left naming whose personal data was shown."""
+    if audience == audit.PERSONAL:
+        envelopes = service().cipher.open(envelopes)
+        record_read(*(subject for envelope in envelopes for subject in audit.personal_subjects(envelope)))
+    return [audit.shown(envelope, audience) for envelope in envelopes]
 
 
 EXPORT_BATCH = 500  # envelopes opened with one read of the key store
@@ -146,9 +152,9 @@ def audit_events(query: dict):
     """Every event received, oldest first (in the order reporting received them), filtered; page with
     `next_cursor` (stable under concurrent writes: pages follow the sequence numbers the projector assigns
     in commit order)."""
-    personal = _personal(query)
+    audience = _audience(query)
     events, cursor = service().views.audit_page(query["limit"], int(query.get("cursor") or 0), **_filters(query))
-    return {"events": _shown(events, personal), "next_cursor": None if cursor is None else str(cursor)}
+    return {"events": _shown(events, audience), "next_cursor": None if cursor is None else str(cursor)}
 
 
 @blp.get("/audit/events.jsonl")
@@ -162,14 +168,23 @@ def audit_events(query: dict):
     }
 )
 def audit_export(query: dict):
-    """Stream the filtered history as JSON Lines. `personal=false` leaves out `data.personal`
-    (always so for viewers)."""
-    personal = _personal(query)
+    """Stream the filtered history as JSON Lines, as the events list shows it (`personal=true`: with
+    `data.personal`, staff only). An export with personal data leaves its access record when the stream ends,
+    naming everyone whose personal data it sent."""
+    audience = _audience(query)
     history = iter(service().views.audit_stream(**_filters(query)))
 
     def lines():
-        while batch := list(itertools.islice(history, EXPORT_BATCH)):
-            yield "".join(json.dumps(shown, ensure_ascii=False) + "\n" for shown in _shown(batch, personal))
+        sent: set[str] = set()
+        try:
+            while batch := list(itertools.islice(history, EXPORT_BATCH)):
+                if audience == audit.PERSONAL:
+                    batch = service().cipher.open(batch)
+                    sent.update(subject for envelope in batch for subject in audit.personal_subjects(envelope))
+                yield "".join(json.dumps(audit.shown(e, audience), ensure_ascii=False) + "\n" for e in batch)
+        finally:
+            if audience == audit.PERSONAL:
+                record_read(*sent)
 
     return Response(
         stream_with_context(lines()),
@@ -183,7 +198,7 @@ def audit_export(query: dict):
 @blp.response(200, EventList)
 def subject_history(query: dict, subject: str):
     """One aggregate's full history, in version order."""
-    return {"events": _shown(service().views.subject_history(subject), _personal(query))}
+    return {"events": _shown(service().views.subject_history(subject), _audience(query))}
 
 
 @blp.get("/audit/people/<member_id>")
@@ -194,7 +209,7 @@ def person_history(query: dict, member_id: str):
     `guardian_ids`) or that the member sent as a guardian, from every service, in the order reporting received
     them. Registration's `GET /groups/{id}/members/{id}/personal-data` (열람) reads it."""
     _require_staff()
-    return {"events": _shown(service().views.person_history(member_id), _personal(query))}
+    return {"events": _shown(service().views.person_history(member_id), _audience(query))}
 
 
 # --- status and admin -----------------------------------------------------------------------------

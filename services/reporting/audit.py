@@ -19,11 +19,13 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from jajo.events_doc import declared_types
+from jajo import events
+from jajo.events import EventType
 from services.reporting.projection import event_time
 from services.reporting.generation import STATE_ID
 
 COLLECTION = "audit_events"
-TYPES = declared_types()
+DECLARED: dict[str, EventType] = declared_types()
 GUARDIAN = "guardian:"
 
 
@@ -39,7 +41,7 @@ def ensure_indexes(db: Database) -> None:
 
 def people(envelope: dict) -> list[str]:
     """The members an event is about: the ids its declared fields name, and the guardian who sent it."""
-    event_type, data = TYPES.get(envelope.get("type", "")), envelope.get("data")
+    event_type, data = DECLARED.get(envelope.get("type", "")), envelope.get("data")
     named = set(event_type.people_named(data)) if event_type is not None and isinstance(data, dict) else set()
     actor = envelope.get("actor")
     if isinstance(actor, str) and actor.startswith(GUARDIAN):
@@ -74,10 +76,14 @@ def record(db: Database, envelopes: list[dict], first_seq: int, session: ClientS
         raise
 
 
+# Who reads the audit, and how much of `data` each sees (least privilege: personal data is asked for).
+VIEWER, STAFF, PERSONAL = "viewer", "staff", "personal"
+
+
 def strip_personal(envelope: dict) -> dict:
     data = envelope.get("data")
-    if isinstance(data, dict) and "personal" in data:
-        return {**envelope, "data": {k: v for k, v in data.items() if k != "personal"}}
+    if isinstance(data, dict) and events.PERSONAL in data:
+        return {**envelope, "data": {k: v for k, v in data.items() if k != events.PERSONAL}}
     return envelope
 
 
@@ -85,6 +91,33 @@ def person_history(db: Database, member_id: str) -> list[dict]:
     """Every event about one member (audit records made before `people` was recorded are not found)."""
     cursor = db[COLLECTION].find({"people": member_id}, {"_id": 0, "envelope": 1})
     return [doc["envelope"] for doc in cursor.sort("seq", ASCENDING)]
+
+
+def for_viewers(envelope: dict) -> dict:
+    """The envelope with only the `data` fields its type allows viewers (`EventType.viewer_fields`); a type
+    nobody declared shows none."""
+    declared, data = DECLARED.get(envelope.get("type", "")), envelope.get("data")
+    return {**envelope, "data": declared.for_viewers(data) if declared and isinstance(data, dict) else {}}
+
+
+def shown(envelope: dict, audience: str) -> dict:
+    """An envelope as `audience` may read it: viewers through the allow-list, staff without `data.personal`
+    unless they asked for it (`personal`)."""
+    if audience == PERSONAL:
+        return envelope
+    return strip_personal(envelope) if audience == STAFF else for_viewers(envelope)
+
+
+def personal_subjects(envelope: dict) -> list[str]:
+    """The ids of the people whose personal data an envelope holds: its subject, the member and the children."""
+    data = envelope.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get(events.PERSONAL), dict):
+        return []
+    children = data[events.PERSONAL].get("children")
+    children = children if isinstance(children, list) else []
+    ids = [envelope.get("subject"), data.get("member_id")]
+    ids += [child.get("child_id") for child in children if isinstance(child, dict)]
+    return [value for value in ids if isinstance(value, str)]
 
 
 def subject_history(db: Database, subject: str) -> list[dict]:

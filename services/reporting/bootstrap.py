@@ -1,3 +1,5 @@
+from jajo.access import AccessLog
+from jajo.answers import StoredAnswers
 from jajo.bootstrap import Service, database, personal_cipher
 from jajo.config import Settings
 from services.reporting.rebuild import Rebuilds
@@ -16,6 +18,11 @@ def bootstrap(settings: Settings) -> Service:
         db,
         views=ReportingViews(db, settings),
         projection=lambda: ReportingProjection(db, settings),
-        parts={"rebuilds": rebuilds, "cipher": personal_cipher(client, settings)},
+        answers=StoredAnswers(db, settings.idempotent_answer_seconds),  # its admin POSTs honour Idempotency-Key
+        parts={
+            "rebuilds": rebuilds,
+            "cipher": personal_cipher(client, settings),
+            "access": AccessLog.of(settings),  # who read the audit's personal data
+        },
         background=[lambda service: rebuilds.runner()],
     )

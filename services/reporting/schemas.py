@@ -212,7 +212,8 @@ class AuditQuery(Query):
     until = Timestamp(metadata={"description": "events whose `time` is at or before this (RFC 3339)"})
     personal = fields.Boolean(
         metadata={
-            "description": "include `data.personal` (staff only; default true for staff, always false for viewers)"
+            "description": "true: include `data.personal` (staff only, else 403; recorded in the access records). "
+            "Default false: staff see every other field, viewers only each type's allowed fields (docs/events.md)"
         }
     )
 
@@ -235,7 +236,9 @@ class EventPage(Schema):
 
 
 class SubjectQuery(Query):
-    personal = fields.Boolean(metadata={"description": "include `data.personal` (staff only)"})
+    personal = fields.Boolean(
+        metadata={"description": "true: include `data.personal` (staff only, else 403; recorded); default false"}
+    )
 
 
 class ConsumerMember(Schema):

@@ -9,6 +9,7 @@ SurveyPublished = EventType(
     "survey id",
     ("survey_id", "title", "year", "questions", "copied_from"),
     shapes={"questions": "[{id, text, kind, category, options, multiple}]"},
+    viewer_fields=("survey_id", "title", "year", "questions", "copied_from"),
 )
 SurveySubmitted = EventType(
     "SurveySubmitted",
@@ -16,8 +17,9 @@ SurveySubmitted = EventType(
     ("survey_id", "year", "response_id", "respondent", "answers"),
     shapes={"answers": "{question_id: value}"},
     people=("respondent",),
+    viewer_fields=("survey_id", "year", "response_id", "respondent"),  # one person's answers: never to viewers
 )
-SurveyClosed = EventType("SurveyClosed", "survey id", ("survey_id", "year"))
+SurveyClosed = EventType("SurveyClosed", "survey id", ("survey_id", "year"), viewer_fields=("survey_id", "year"))
 
 NOTES = """\
 `respondent` is a member id (pseudonymous). Question `kind`: `likert5` (1–5, 5 = 매우 만족),

@@ -128,9 +128,10 @@ def check_personal_data(stack, logs) -> None:
     settle(stack)
 
     reporting = stack.client("reporting")
-    staff = reporting.get("/api/v1/audit/events", headers=STAFF).get_json()["events"]
-    assert any(PERSONAL["guardian_name"] in str(e) for e in staff)  # staff see the record in full
+    staff = reporting.get("/api/v1/audit/events?personal=true", headers=STAFF).get_json()["events"]
+    assert any(PERSONAL["guardian_name"] in str(e) for e in staff)  # staff see the record in full when they ask
     hidden = [
+        reporting.get("/api/v1/audit/events", headers=STAFF).get_data(as_text=True),  # least privilege by default
         reporting.get("/api/v1/audit/events?personal=false", headers=STAFF).get_data(as_text=True),
         reporting.get("/api/v1/audit/events", headers=VIEWER).get_data(as_text=True),
         reporting.get(f"/api/v1/audit/subjects/{gid}", headers=VIEWER).get_data(as_text=True),
@@ -139,7 +140,7 @@ def check_personal_data(stack, logs) -> None:
         reporting.get(f"/api/v1/reports/groups/{gid}", headers=VIEWER).get_data(as_text=True),
         reporting.get("/api/v1/reports/annual/2025", headers=VIEWER).get_data(as_text=True),
     ]
-    assert "MemberJoined" in hidden[1]
+    assert "MemberJoined" in hidden[2]
     assert reporting.get("/api/v1/audit/events?personal=true", headers=VIEWER).status_code == 403
     text = logs.getvalue()
     for value in PERSONAL.values():

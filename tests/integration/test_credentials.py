@@ -27,8 +27,8 @@ def secured(settings, tmp_path):
     storage, log = tmp_path / "mongo", tmp_path / "mongo.log"
     server = embedded.start_secantus(port, storage, log)
     setup = MongoClient(embedded.mongo_uri(port))
-    for user, password in PASSWORDS.items():  # what 10-jajo-users.js does: readWrite on its own database only
-        roles = [{"role": "readWrite", "db": settings.database_name(user)}]
+    for user, password in PASSWORDS.items():  # what 10-jajo-users.js does: its own database and the access records
+        roles = [{"role": "readWrite", "db": settings.database_name(name)} for name in (user, "access")]
         roles += [{"role": role, "db": settings.database_name(name)} for name, role in MORE_ROLES.get(user, [])]
         setup.admin.command("createUser", user, pwd=password, roles=roles)
     setup.close()

@@ -231,10 +231,15 @@ def test_mongodb_makes_exactly_those_users_each_limited_to_its_own_database(serv
         in services["mongo"]["volumes"]
     )
     script = USERS_JS.read_text()
-    made = dict(re.findall(r'^\s*ensureUser\("?(\w+)"?, \[?"?(\w+)"?\]?(?:, [^)]+)?\);', script, re.MULTILINE))
-    assert made == {"service": "service", "portal": "portal", "init": "services"}
+    made = dict(re.findall(r'^\s*ensureUser\("?(\w+)"?, \[?"?(\w+)"?\]?\);', script, re.MULTILINE))
+    assert made == {"portal": "portal"}
+    assert (
+        'ensureUser(service, readers.includes(service) ? [service, "access"] : [service], keyAccess[service] || []);'
+        in script
+    )
+    assert 'const readers = ["registration", "activity", "reporting"];' in script  # jajo/access.py's writers
+    assert 'ensureUser("init", [...services, "access"]);' in script
     # beyond its own database: the key store (jajo/personal.py), made by registration, read by reporting
-    assert "ensureUser(service, [service], keyAccess[service] || []);" in script
     assert 'const keyAccess = { registration: [["keys", "readWrite"]], reporting: [["keys", "read"]] };' in script
     assert re.search(r'const services = \["registration", "activity", "survey", "reporting"\];', script)
     assert 'role: "readWrite", db: prefix + name' in script and "readWriteAnyDatabase" not in script

@@ -1,6 +1,9 @@
 """docs/events.md is written from the event declarations: the file and the code never differ."""
 
+import pytest
+
 from jajo import events_doc
+from jajo.events import EventType
 
 
 def test_docs_events_md_is_what_the_declarations_generate():
@@ -34,3 +37,21 @@ def test_reporting_knows_every_declared_type():
     from services.reporting.projection import EVENT_TYPES
 
     assert EVENT_TYPES == declared()
+
+
+FREE_TEXT = {"notes", "note", "reason", "description", "filename", "meeting_url", "dial_in", "category", "consent"}
+
+
+def test_viewers_are_allowed_no_personal_data_no_free_text_and_no_answers():
+    for catalogue in events_doc.catalogues():
+        for event in catalogue.types:
+            assert set(event.viewer_fields) <= set(event.fields), event.name
+            assert not set(event.viewer_fields) & (FREE_TEXT | {"personal", "answers"}), event.name
+
+
+def test_a_viewer_field_that_is_not_declared_or_is_personal_is_refused():
+    for allowed in (("nope",), ("personal",)):
+        with pytest.raises(TypeError):
+            EventType("Sample", "sample id", ("sample_id", "personal"), viewer_fields=allowed)
+    sample = EventType("Sample", "sample id", ("sample_id", "note"), viewer_fields=("sample_id",))
+    assert sample.for_viewers({"sample_id": "s1", "note": "비밀"}) == {"sample_id": "s1"}

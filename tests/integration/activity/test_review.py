@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from jajo.access import AccessLog
 from tests.conftest import acting
 from tests.integration.activity.test_documents_api import PDF, PNG, upload
 
@@ -69,3 +70,25 @@ def test_content_is_served_for_preview_with_its_detected_type(api, registry):
     assert preview.headers["Content-Disposition"].startswith("inline")
     assert preview.headers["X-Content-Type-Options"] == "nosniff"
     assert api.get(doc["content_url"] + "?download=true").headers["Content-Disposition"].startswith("attachment")
+
+
+def test_every_preview_and_download_of_a_content_leaves_an_access_record(api, registry, settings):
+    group_id, members = registry.approved_group()
+    guardian = next(iter(members))
+    doc = upload(api, group_id, PDF, kind="activity_plan", filename="김하늘-계획서.pdf").get_json()
+    access = AccessLog.of(settings).records
+    assert access.count_documents({}) == 0  # uploading and the document's metadata are not its content
+    api.get(f"/api/v1/documents/{doc['id']}")
+    assert access.count_documents({}) == 0
+
+    assert api.get(doc["content_url"], headers=acting(f"guardian:{guardian}")).status_code == 200
+    assert api.get(doc["content_url"] + "?download=true").status_code == 200
+    assert api.get("/api/v1/documents/nothing/content").status_code == 404
+    preview, download = access.find().sort("_id", 1)
+    assert (preview["actor"], preview["actorvia"]) == (f"guardian:{guardian}", "portal:web")
+    assert (download["actor"], download["actorvia"]) == ("staff:alice", None)
+    for record in (preview, download):
+        assert record["route"] == "/api/v1/documents/<document_id>/content"
+        assert record["path"] == f"/api/v1/documents/{doc['id']}/content"  # no query string
+        assert record["subjects"] == sorted([doc["id"], group_id])
+        assert "김하늘" not in str(record) and "계획서" not in str(record)

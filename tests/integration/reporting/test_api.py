@@ -129,11 +129,11 @@ def test_audit_pages_filters_and_personal_data(http, feed):
         if cursor is None:
             break
     assert [e["id"] for e in seen] == [e["id"] for e in program.envelopes]
-    joined = get(http, "/api/v1/audit/events?type=MemberJoined", headers=STAFF).get_json()["events"]
+    joined = get(http, "/api/v1/audit/events?type=MemberJoined&personal=true", headers=STAFF).get_json()["events"]
     assert len(joined) == 4 and joined[0]["data"]["personal"]["guardian_name"] == "보호자 m1"
-    assert all(
-        "personal" not in e["data"] for e in get(http, "/api/v1/audit/events?type=MemberJoined").get_json()["events"]
-    )
+    for headers in (VIEWER, STAFF):  # staff too must ask for it
+        events = get(http, "/api/v1/audit/events?type=MemberJoined", headers=headers).get_json()["events"]
+        assert all("personal" not in e["data"] for e in events)
     assert all(
         "personal" not in e["data"]
         for e in get(http, "/api/v1/audit/events?type=MemberJoined&personal=false", headers=STAFF).get_json()["events"]
@@ -145,9 +145,10 @@ def test_audit_pages_filters_and_personal_data(http, feed):
         "events": [],
         "next_cursor": None,
     }
-    history = get(http, "/api/v1/audit/subjects/g1", headers=STAFF).get_json()["events"]
+    history = get(http, "/api/v1/audit/subjects/g1?personal=true", headers=STAFF).get_json()["events"]
     assert [e["aggregateversion"] for e in history] == [1, 2, 3, 4, 5]
     assert "personal" in history[2]["data"]
+    assert "personal" not in get(http, "/api/v1/audit/subjects/g1", headers=STAFF).get_json()["events"][2]["data"]
     assert "personal" not in get(http, "/api/v1/audit/subjects/g1").get_json()["events"][2]["data"]
 
     export = get(http, "/api/v1/audit/events.jsonl?subject=g1")
@@ -155,9 +156,10 @@ def test_audit_pages_filters_and_personal_data(http, feed):
     lines = [json.loads(line) for line in export.get_data(as_text=True).splitlines()]
     assert [e["type"] for e in lines] == ["GroupFormed", "GroupApproved", "MemberJoined", "MemberJoined", "MemberLeft"]
     assert all("personal" not in e["data"] for e in lines)
-    staff_lines = get(http, "/api/v1/audit/events.jsonl?type=MemberJoined", headers=STAFF).get_data(as_text=True)
-    assert "보호자 m1" in staff_lines
-    assert "보호자" not in get(http, "/api/v1/audit/events.jsonl?personal=false", headers=STAFF).get_data(as_text=True)
+    staff_lines = get(http, "/api/v1/audit/events.jsonl?type=MemberJoined&personal=true", headers=STAFF)
+    assert "보호자 m1" in staff_lines.get_data(as_text=True)
+    for query in ("", "?personal=false"):
+        assert "보호자" not in get(http, f"/api/v1/audit/events.jsonl{query}", headers=STAFF).get_data(as_text=True)
     assert get(http, "/api/v1/audit/events.jsonl?personal=true", status=403)
 
 

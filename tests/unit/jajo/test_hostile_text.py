@@ -66,6 +66,7 @@ NOT_HUMAN_TEXT = {  # codes and links without a pattern of their own
     ("ExpenseQuery", "cursor"),
     ("AuditQuery", "subject"),
     ("AuditPageQuery", "subject"),
+    ("AccessRecordQuery", "subject"),
 }
 
 

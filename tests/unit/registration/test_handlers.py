@@ -38,8 +38,14 @@ def store(keys):
 
 
 @pytest.fixture
-def bus(store, keys):
-    return memory_bus(handlers(keys, clock=lambda: TODAY), store, "registration")
+def forgotten():
+    return []
+
+
+@pytest.fixture
+def bus(store, keys, forgotten):
+    forget = lambda member_id, session: forgotten.append(member_id)  # noqa: E731
+    return memory_bus(handlers(keys, forget, clock=lambda: TODAY), store, "registration")
 
 
 def join(group_id: str, name: str = "김하늘", phone: str | None = "010-1234-5678") -> JoinGroup:
@@ -109,13 +115,13 @@ def test_the_personal_block_is_stored_sealed_and_loads_open(bus, store):
     assert store.load(group.id)[1]["data"]["personal"]["guardian_name"] == "김하늘"
 
 
-def test_erasure_shreds_the_key_keeps_the_history_and_is_recorded_once(bus, store, keys):
+def test_erasure_shreds_the_key_keeps_the_history_and_is_recorded_once(bus, store, keys, forgotten):
     group = bus.handle(FormGroup("햇살 모임", 2026))
     _, member = bus.handle(join(group.id))
     _, erased = bus.handle(EraseMember(group.id, member.id, "보호자의 삭제 요구"))
     bus.handle(EraseMember(group.id, member.id, "보호자의 삭제 요구"))
     assert types(store, group.id) == ["GroupFormed", "MemberJoined", "MemberErased"]
-    assert keys.keys[member.id] is None
+    assert keys.keys[member.id] is None and set(forgotten) == {member.id}  # its stored answers too
     assert store.load(group.id)[1]["data"]["personal"] is None
     assert (erased.guardian_name, erased.phone, erased.status) == (ERASED, None, "erased")
     assert [(c.name, c.birth_date) for c in erased.children] == [(ERASED, None)]

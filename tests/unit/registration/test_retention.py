@@ -50,7 +50,7 @@ def store(keys) -> InMemoryEventStore:
 
 @pytest.fixture
 def bus(store, keys, days):
-    return memory_bus(handlers(keys, clock=days), store, "registration")
+    return memory_bus(handlers(keys, lambda member_id, session: None, clock=days), store, "registration")
 
 
 def closed_candidates(store: InMemoryEventStore):
