@@ -60,8 +60,11 @@ def erase_member(
     one transaction (crypto-shredding)."""
     group = uow.get(Group, cmd.group_id)
     member = group.erase(cmd.member_id, today=clock(), reason=cmd.reason, documents=cmd.documents)
-    uow.after_append.append(lambda session: keys.destroy(cmd.member_id, session))
-    uow.after_append.append(lambda session: forget(cmd.member_id, session))
+    def shred(session: Any) -> None:
+        keys.destroy(cmd.member_id, session)
+        forget(cmd.member_id, session)
+
+    uow.after_append.append(shred)
     uow.commit()
     return group, member
 
