@@ -7,9 +7,12 @@ by its outbox relay to the real `registration.events` topic and read by the cons
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
+from typing import Iterator
 
 from jajo.consent import consent_block
+from jajo.kafka import ensure_topics
 from tests.conftest import STAFF
 from tests.waiting import eventually
 
@@ -96,3 +99,14 @@ class RealRegistration:
             return processed.count_documents({"_id": {"$in": stored}}) == len(stored)
 
         eventually(applied, timeout=timeout, interval=0.01, what="registration's events applied by the consumer")
+
+
+@contextmanager
+def real_registration(settings, consumer) -> Iterator[RealRegistration]:
+    """A fixture's RealRegistration on the real topics, closed at the end."""
+    ensure_topics(settings)
+    real = RealRegistration(settings, consumer)
+    try:
+        yield real
+    finally:
+        real.close_all()

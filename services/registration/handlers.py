@@ -60,6 +60,7 @@ def erase_member(
     one transaction (crypto-shredding)."""
     group = uow.get(Group, cmd.group_id)
     member = group.erase(cmd.member_id, today=clock(), reason=cmd.reason, documents=cmd.documents)
+
     def shred(session: Any) -> None:
         keys.destroy(cmd.member_id, session)
         forget(cmd.member_id, session)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 
-from services.portal.clients.base import ApiError, ResourceClient
+from services.portal.clients.base import ResourceClient
 
 
 class SessionsClient(ResourceClient):
@@ -42,12 +42,7 @@ class FundingClient(ResourceClient):
     service = "activity"
 
     def budget(self, group_id: str, year: int | None = None) -> dict | None:
-        try:
-            return self.api.get(f"/groups/{group_id}/budget", year=year)
-        except ApiError as error:
-            if error.status == 404:
-                return None
-            raise
+        return self.api.get_or_none(f"/groups/{group_id}/budget", (404,), year=year)
 
     def budgets(self, year: int) -> dict[str, dict]:
         """The year's budgets by group id (without their claims)."""
@@ -66,12 +61,8 @@ class FundingClient(ResourceClient):
         self, year: int | None = None, status: str | None = None, group_id: str | None = None
     ) -> list[dict] | None:
         """The claims queue (`GET /expenses`, contract v2); None where the service does not have it yet."""
-        try:
-            return self.api.get("/expenses", year=year, status=status, group_id=group_id)["expenses"]
-        except ApiError as error:
-            if error.status in (404, 405):
-                return None
-            raise
+        found = self.api.get_or_none("/expenses", (404, 405), year=year, status=status, group_id=group_id)
+        return None if found is None else found["expenses"]
 
     def approve(self, expense_id: str, key: str) -> dict:
         return self.api.post(f"/expenses/{expense_id}/approve", key=key)
@@ -99,12 +90,7 @@ class DocumentsClient(ResourceClient):
 
     def missing(self, group_id: str) -> dict | None:
         """What the group still owes; None while activity does not know the group yet (409)."""
-        try:
-            return self.api.get(f"/groups/{group_id}/documents/missing")
-        except ApiError as error:
-            if error.status == 409:
-                return None
-            raise
+        return self.api.get_or_none(f"/groups/{group_id}/documents/missing", (409,))
 
     def accept(self, document_id: str, key: str) -> dict:
         return self.api.post(f"/documents/{document_id}/accept", key=key)

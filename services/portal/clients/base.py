@@ -100,6 +100,15 @@ class ApiClient:
         clean = {key: value for key, value in params.items() if value not in (None, "")}
         return self.request("GET", path, params=clean).json()
 
+    def get_or_none(self, path: str, absent: tuple[int, ...], **params) -> Any:
+        """`get`, or None when the service answers one of the `absent` statuses (not there, not known yet)."""
+        try:
+            return self.get(path, **params)
+        except ApiError as error:
+            if error.status in absent:
+                return None
+            raise
+
     def post(self, path: str, body: dict | None = None, *, key: str | None = None, **kwargs) -> Any:
         if body is not None:
             kwargs["json"] = body

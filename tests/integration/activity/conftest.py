@@ -9,10 +9,9 @@ import pytest
 
 from jajo.domain import new_id
 from jajo.envelope import build
-from jajo.kafka import ensure_topics
 from services.activity.app import create_app
 from tests.conftest import STAFF
-from tests.real_registration import RealRegistration
+from tests.real_registration import real_registration
 
 
 def registration_envelope(event_type: str, group_id: str, version: int, **data) -> dict:
@@ -114,10 +113,8 @@ def api(activity):
 def registry(activity, settings):
     """Groups and members made by registration's API, its relay publishing to the real topic, activity's
     consumer reading it from Kafka (tests/real_registration.py)."""
-    ensure_topics(settings)
-    real = RealRegistration(settings, activity.consumer())
-    yield real
-    real.close_all()
+    with real_registration(settings, activity.consumer()) as real:
+        yield real
 
 
 @pytest.fixture

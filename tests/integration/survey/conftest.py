@@ -12,9 +12,8 @@ from jajo.domain import new_id
 from jajo.envelope import build, encode
 from services.survey.app import create_app
 from services.survey.bootstrap import bootstrap
-from jajo.kafka import ensure_topics
 from tests.conftest import STAFF
-from tests.real_registration import RealRegistration
+from tests.real_registration import real_registration
 
 QUESTIONS: list[dict[str, Any]] = [
     {"id": "q1", "text": "자조모임 활동 지원에 만족하십니까?", "kind": "likert5", "category": "activity_support"},
@@ -87,10 +86,8 @@ def feed(settings, survey_service):
 @pytest.fixture
 def registration(settings, survey_service):
     """Registration's API and relay, the real topic, survey's members consumer reading it from Kafka."""
-    ensure_topics(settings)
-    real = RealRegistration(settings, survey_service.consumer())
-    yield real
-    real.close_all()
+    with real_registration(settings, survey_service.consumer()) as real:
+        yield real
 
 
 @pytest.fixture
