@@ -62,9 +62,10 @@ def known_finding(text: str) -> bool:
 
 
 def store_hash(stack: Stack) -> str:
-    """A hash of every document of every collection of the four services' databases (GridFS included)."""
+    """A hash of every document of every collection of the four services' databases (GridFS included), the
+    members' data keys and the access records."""
     digest = hashlib.sha256()
-    for name in ("registration", "activity", "survey", "reporting"):
+    for name in ("registration", "activity", "survey", "reporting", "keys", "access"):
         db = stack.reporting.client[stack.settings.database_name(name)]
         for collection in sorted(db.list_collection_names()):
             digest.update(collection.encode())
