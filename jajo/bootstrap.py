@@ -100,11 +100,17 @@ def personal_cipher(client: MongoClient, settings: Settings) -> EnvelopeCipher:
     return EnvelopeCipher(key_store(client, settings), declared_types())
 
 
-def write_service(name: str, settings: Settings, handlers: dict[type, Handler], **parts: Any) -> Service:
-    """A service with an event store (sealing personal fields), a unit of work per command and a bus; `parts`
-    are the other fields."""
+def write_service(
+    name: str,
+    settings: Settings,
+    handlers: dict[type, Handler],
+    cipher: EnvelopeCipher | None = None,
+    **parts: Any,
+) -> Service:
+    """A service with an event store (sealing personal fields with `cipher`, the stack's by default), a unit of
+    work per command and a bus; `parts` are the other fields."""
     client, db = database(name, settings)
-    store = EventStore(db, settings.topic(f"{name}.events"), personal_cipher(client, settings))
+    store = EventStore(db, settings.topic(f"{name}.events"), cipher or personal_cipher(client, settings))
 
     def new_uow(**options: Any) -> UnitOfWork:
         return UnitOfWork(client=client, store=store, source=name, **options)

@@ -114,10 +114,6 @@ class KeyStore:
         )
         self.epochs.update_one({"_id": EPOCH}, {"$inc": {"n": 1}}, upsert=True, session=session)
 
-    def destroyed(self, owner_id: str) -> bool:
-        document = self.keys.find_one({"_id": owner_id}, {"key": 1})
-        return document is not None and document.get("key") is None
-
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
@@ -176,9 +172,9 @@ class EnvelopeCipher:
                 continue
             event_type, owner = found
             data = dict(envelope["data"])
-            for name in event_type.personal:
-                if name in data and data[name] is not None and not is_sealed(data[name]):
-                    data[name] = seal(self.keys.key_for(owner, session), owner, name, data[name])
+            plain = [n for n in event_type.personal if data.get(n) is not None and not is_sealed(data[n])]
+            key = self.keys.key_for(owner, session) if plain else b""  # one key per person, made once
+            data.update({name: seal(key, owner, name, data[name]) for name in plain})
             sealed.append({**envelope, "data": data})
         return sealed
 

@@ -150,3 +150,14 @@ def init_auth(
 
 def current_principal() -> Principal | None:
     return g.get("principal")
+
+
+def is_staff() -> bool:
+    principal = current_principal()
+    return principal is not None and principal.role == "staff"
+
+
+def require_staff(detail: str = "only staff may do this") -> None:
+    """For routes that are staff's alone, also where the portal acting for nobody or a viewer may read."""
+    if not is_staff():
+        raise Forbidden(detail)

@@ -8,9 +8,9 @@ from marshmallow import RAISE
 
 from jajo.center import CENTER
 from jajo.access import record_read
-from jajo.errors import Forbidden, NotFound
+from jajo.errors import NotFound
 from jajo.http.app import dispatch, service
-from jajo.http.auth import current_principal
+from jajo.http.auth import require_staff
 from jajo.http.schemas import IDEMPOTENCY_KEY, IF_MATCH, header_parameters, problem_responses
 from services.registration.commands import (
     ApproveGroup,
@@ -245,9 +245,7 @@ def personal_data(group_id: str, member_id: str):
     personal fields opened, grouped by the service that holds them; `documents` lists the ids of the documents
     they sent (their files: `GET /api/v1/documents/{id}/content` on activity).
     """
-    principal = current_principal()
-    if principal is None or principal.role != "staff":
-        raise Forbidden("only staff may export a member's personal data")
+    require_staff("only staff may export a member's personal data")
     group, history = read_group_history(service().store, group_id)
     member = group.member(member_id)
     own = [e for e in history if member_id in CATALOGUE[e["type"]].people_named(e["data"])]
@@ -298,9 +296,7 @@ def access_records(query: dict):
     people, groups and documents it showed (`subjects`), never the values read. Oldest first; page with
     `next_cursor`. `subject`: records naming that id; `actor`: that `<role>:<name>`; `since`/`until`: by `at`.
     """
-    principal = current_principal()
-    if principal is None or principal.role != "staff":
-        raise Forbidden("only staff may read the access records")
+    require_staff("only staff may read the access records")
     found, cursor = service().access.page(
         query["limit"],
         query.get("cursor"),

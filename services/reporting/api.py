@@ -14,7 +14,7 @@ from jajo.access import record_read
 from jajo.center import CENTER
 from jajo.errors import NotFound, RuleViolation, Unavailable
 from jajo.http.app import service
-from jajo.http.auth import current_principal
+from jajo.http.auth import is_staff, require_staff
 from services.reporting import audit, exports
 from services.reporting.schemas import (
     AnnualReport,
@@ -39,16 +39,6 @@ admin = Blueprint("projections", __name__, description="Projection status, dead 
 BLUEPRINTS = [reports, blp, admin]
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _is_staff() -> bool:
-    principal = current_principal()
-    return principal is not None and principal.role == "staff"
-
-
-def _require_staff() -> None:
-    if not _is_staff():
-        abort(403, description="only staff may do this")
 
 
 def _check_year(year: int) -> None:
@@ -122,7 +112,7 @@ def _audience(query: dict) -> str:
     """Least privilege: staff see `data.personal` only when they ask for it (`personal=true`); anyone else (a
     viewer, a portal acting for nobody) reads through the viewers' allow-list, and asking for it is forbidden."""
     wanted = query.get("personal")
-    if not _is_staff():
+    if not is_staff():
         if wanted:
             abort(403, description="viewers may not see personal data")
         return audit.VIEWER
@@ -208,7 +198,7 @@ def person_history(query: dict, member_id: str):
     """Every event about one member (staff only): those whose data names the member (`member_id`, `respondent`,
     `guardian_ids`) or that the member sent as a guardian, from every service, in the order reporting received
     them. Registration's `GET /groups/{id}/members/{id}/personal-data` (열람) reads it."""
-    _require_staff()
+    require_staff()
     return {"events": _shown(service().views.person_history(member_id), _audience(query))}
 
 
@@ -232,7 +222,7 @@ def projection_status():
 def dead_letters(query: dict):
     """Messages the projector could not handle, oldest first, a page at a time (staff only: they may hold
     personal data)."""
-    _require_staff()
+    require_staff()
     db = service().db
     return {
         "dead_letters": consumer.dead_letters(db, query["offset"], query["limit"]),
@@ -244,7 +234,7 @@ def dead_letters(query: dict):
 @admin.response(200, RedriveOut)
 def redrive(letter_id: str):
     """Project a dead letter again (after a fix): on success it leaves the dead letters."""
-    _require_staff()
+    require_staff()
     reporting = service()
     return {"dead_letters": consumer.redrive(reporting.projection(), reporting.client, reporting.db, letter_id)}
 
@@ -256,6 +246,6 @@ def start_rebuild(query: dict):
     """Rebuild every read model from the audit history into a fresh generation, then swap it in; the live
     report keeps answering meanwhile. Progress: `GET /projections/status` → `rebuild`. The reporting worker runs
     it (this request records it: `rebuild.holder` stays null until a worker has taken it)."""
-    _require_staff()
+    require_staff()
     plan = service().rebuilds.start(force=query["force"])
     return {"generation": plan.generation, "previous": plan.previous, "events": plan.total, "status": "running"}
