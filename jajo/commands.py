@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable
 
+from jajo import tracing
 from jajo.errors import ConcurrencyConflict, PreconditionFailed
 from jajo.unit_of_work import UnitOfWork
 
@@ -26,6 +27,10 @@ class CommandBus:
     retries: int = 40
 
     def handle(self, command: Any, **uow_options: Any) -> Any:
+        with tracing.span(f"command {type(command).__name__}"):  # the span its events' envelopes carry
+            return self._handle(command, **uow_options)
+
+    def _handle(self, command: Any, **uow_options: Any) -> Any:
         handler = self.handlers[type(command)]
         for attempt in range(self.retries):
             uow = self.uow_factory(**uow_options)

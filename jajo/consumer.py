@@ -28,10 +28,19 @@ from pymongo.errors import (
     WTimeoutError,
 )
 
+from jajo import tracing
 from jajo.config import Settings
 from jajo.envelope import EnvelopeError, decode
 from jajo.kafka import connection, end_offsets
-from jajo.metrics import CONSUMED, CONSUMER_IDLE_SECONDS, CONSUMER_STALLED, DEAD_LETTERS, DUPLICATES, WORKER_ERRORS
+from jajo.metrics import (
+    CONSUMED,
+    CONSUMER_IDLE_SECONDS,
+    CONSUMER_LAG,
+    CONSUMER_STALLED,
+    DEAD_LETTERS,
+    DUPLICATES,
+    WORKER_ERRORS,
+)
 from jajo.errors import ConcurrencyConflict, NotFound, RuleViolation, Unavailable
 from jajo.mongo import in_transaction, is_transient, kill_session
 
@@ -92,6 +101,7 @@ class EventConsumer:
         self._topic_ids: dict[str, str] = {}
         self._session: ClientSession | None = None
         self._last_progress = time.monotonic()
+        self._lag_reported = float("-inf")
         self.stalled_after_seconds = stalled_after_seconds
         self.status = ConsumerStatus(f"{projection.name}:{self.member}/{self.members}", projection.name)
 
@@ -114,6 +124,7 @@ class EventConsumer:
             messages += polled
         if not messages:
             self._check_stalled()
+            self._report_lag()
             if self._caught_up():
                 self.status.progressed(self.db)
             return 0
@@ -125,6 +136,7 @@ class EventConsumer:
             self.status.failed(self.db, exc)
             raise
         self.status.progressed(self.db)
+        self._report_lag()
         return len(messages)
 
     def _poll(self, consumer: KafkaConsumer, timeout_ms: int) -> list[Message]:
@@ -136,11 +148,23 @@ class EventConsumer:
 
     def _caught_up(self) -> bool:
         """Nothing waiting: no topic yet, or every position at the high watermark of the last fetch."""
+        return all(high is not None and position >= high for position, high in self._marks().values())
+
+    def _marks(self) -> dict[TopicPartition, tuple]:
+        """Each assigned partition's position and the high watermark of the last fetch response (None before one)."""
         consumer = self._consumer
         if consumer is None:
-            return True
-        marks = [(consumer.position(tp), consumer.highwater(tp)) for tp in consumer.assignment()]
-        return all(high is not None and position >= high for position, high in marks)
+            return {}
+        return {tp: (consumer.position(tp), consumer.highwater(tp)) for tp in consumer.assignment()}
+
+    def _report_lag(self, every: float = 1.0) -> None:
+        """The jajo_consumer_lag gauge of each partition this member reads, at most every `every` seconds."""
+        if time.monotonic() - self._lag_reported < every:
+            return
+        self._lag_reported = time.monotonic()
+        for tp, (position, high) in self._marks().items():
+            if high is not None:
+                CONSUMER_LAG.labels(self.projection.name, f"{tp.topic}:{tp.partition}").set(max(0, high - position))
 
     def _check_stalled(self) -> None:
         """Idle for a while: compare each position with the high watermark of the last fetch response.
@@ -151,7 +175,7 @@ class EventConsumer:
         if consumer is None or time.monotonic() - self._last_progress < self.stall_seconds:
             return
         self._last_progress = time.monotonic()
-        marks = {tp: (consumer.position(tp), consumer.highwater(tp)) for tp in consumer.assignment()}
+        marks = self._marks()
         if any(high is None or position < high for position, high in marks.values()):
             log.warning(
                 "consumer stalled with messages waiting: starting a fresh one", extra={"positions": _described(marks)}
@@ -228,7 +252,8 @@ class EventConsumer:
         parsed, dead = self._parse(messages)
         fresh = self._unseen(parsed)
         try:
-            self._transaction(lambda s: self._apply_all(fresh, dead, messages, s))
+            with tracing.consuming(fresh, self.projection.name):
+                self._transaction(lambda s: self._apply_all(fresh, dead, messages, s))
         except Exception as exc:  # noqa: BLE001 - sorted below: only a transient failure fails the batch
             if is_transient_failure(exc):
                 raise  # MongoDB away or conflicting: the batch is read again from the checkpoints
@@ -238,13 +263,13 @@ class EventConsumer:
             return
         self._count(len(fresh), len(parsed) - len(fresh), dead)
 
-    def _parse(self, messages: Iterable[Message]) -> tuple[list[tuple[Message, dict]], list[tuple[Message, str]]]:
+    def _parse(self, messages: Iterable[Message]) -> tuple[list[tuple[Message, dict]], list[tuple[Message, str, str]]]:
         parsed, dead = [], []
         for message in messages:
             try:
                 parsed.append((message, decode(message.value, self.projection.known_types)))
             except EnvelopeError as exc:
-                dead.append((message, str(exc)))
+                dead.append((message, str(exc), exc.kind))
         return parsed, dead
 
     def _unseen(self, parsed: list[tuple[Message, dict]]) -> list[dict]:
@@ -264,7 +289,7 @@ class EventConsumer:
             for envelope in envelopes:
                 self.projection.apply(envelope, session)
         self._track(envelopes, session)
-        for message, reason in dead:
+        for message, reason, _ in dead:
             self._dead_letter(message, reason, session)
         self._checkpoint(messages, session)
 
@@ -276,7 +301,8 @@ class EventConsumer:
         parsed, dead = self._parse([message])
         fresh = self._unseen(parsed)
         try:
-            self._transaction(lambda s: self._apply_all(fresh, dead, [message], s))
+            with tracing.consuming(fresh, self.projection.name):
+                self._transaction(lambda s: self._apply_all(fresh, dead, [message], s))
             self._count(len(fresh), len(parsed) - len(fresh), dead)
             return
         except DuplicateKeyError as exc:
@@ -290,7 +316,7 @@ class EventConsumer:
             failure = exc
         reason = _reason(failure)
         self._transaction(lambda s: self._set_aside(message, fresh, reason, s))
-        self._count(0, 0, [(message, reason)])
+        self._count(0, 0, [(message, reason, "unapplicable")])
 
     def _already_applied(self, envelopes: list[dict]) -> bool:
         ids = [e["id"] for e in envelopes]
@@ -378,7 +404,8 @@ class EventConsumer:
     def _count(self, applied: int, duplicates: int, dead: list) -> None:
         CONSUMED.labels(self.projection.name).inc(applied)
         DUPLICATES.labels(self.projection.name).inc(duplicates)
-        DEAD_LETTERS.labels(self.projection.name).inc(len(dead))
+        for _, _, kind in dead:
+            DEAD_LETTERS.labels(self.projection.name, kind).inc()
 
 
 class ConsumerStatus:

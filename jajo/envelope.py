@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from jajo import safejson
+from jajo import safejson, tracing
 from jajo.domain import DomainEvent
 
 REQUIRED = ("specversion", "id", "source", "type", "subject", "time", "data", "aggregateversion")
@@ -17,7 +17,23 @@ KNOWN_DATAVERSION = 1
 
 
 class EnvelopeError(ValueError):
-    """A message that is not a usable Jajo event envelope."""
+    """A message that is not a usable Jajo event envelope; `kind` is one of DEAD_LETTER_KINDS (a metric label)."""
+
+    def __init__(self, reason: str, kind: str = "invalid_envelope"):
+        super().__init__(reason)
+        self.kind = kind
+
+
+#: why a message became a dead letter, in classes few enough for a metric label (jajo_dead_letters_total): the
+#: envelope's, and `unapplicable` for an envelope its projection could not apply
+DEAD_LETTER_KINDS = (
+    "not_json",
+    "unsafe_json",
+    "invalid_envelope",
+    "unknown_type",
+    "unknown_dataversion",
+    "unapplicable",
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +71,8 @@ def wrap(event: DomainEvent, *, source: str, subject: str, aggregate_type: str, 
     }
     if context.via:
         envelope["actorvia"] = context.via
+    if tracing.enabled():
+        envelope.update(tracing.trace_fields())
     return envelope
 
 
@@ -104,9 +122,9 @@ def decode(raw: bytes | None, known_types: frozenset[str] | None = None) -> dict
     try:
         envelope: Any = safejson.loads(raw or b"")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise EnvelopeError(f"not JSON: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+        raise EnvelopeError(f"not JSON: {exc.msg if hasattr(exc, 'msg') else exc}", "not_json") from None
     except safejson.UnsafeJSON as exc:
-        raise EnvelopeError(str(exc)) from None
+        raise EnvelopeError(str(exc), "unsafe_json") from None
     if not isinstance(envelope, dict):
         raise EnvelopeError("envelope is not a JSON object")
     missing = [name for name in REQUIRED if name not in envelope]
@@ -116,7 +134,7 @@ def decode(raw: bytes | None, known_types: frozenset[str] | None = None) -> dict
         raise EnvelopeError(f"unsupported specversion {_shown(envelope['specversion'])}")
     _check_fields(envelope)
     if known_types is not None and envelope["type"] not in known_types:
-        raise EnvelopeError(f"unknown event type {envelope['type']!r}")
+        raise EnvelopeError(f"unknown event type {envelope['type']!r}", "unknown_type")
     return envelope
 
 
@@ -135,6 +153,10 @@ STRINGS = {
     "correlationid": (False, 300),
     "causationid": (False, 300),
     "actor": (False, 300),
+    # the CloudEvents distributed-tracing extension (W3C trace context: 55 characters in version 00, 512 and more
+    # in a tracestate are allowed to be cut)
+    "traceparent": (False, 128),
+    "tracestate": (False, 512),
 }
 
 
@@ -163,7 +185,7 @@ def _check_fields(envelope: dict) -> None:
         raise EnvelopeError("data is not an object")
     dataversion = envelope.get("dataversion", 1)
     if isinstance(dataversion, bool) or dataversion != KNOWN_DATAVERSION:
-        raise EnvelopeError(f"unknown dataversion {_shown(dataversion)}")
+        raise EnvelopeError(f"unknown dataversion {_shown(dataversion)}", "unknown_dataversion")
 
 
 def _check_time(text: str) -> None:

@@ -26,6 +26,9 @@ Every event travels in the CloudEvents envelope of `../shared/contract/api.md` (
 case the extension attribute `actorvia` = `portal:<token name>` says through which portal; it is absent
 otherwise (CloudEvents attributes are never null). Events of the services' own workers carry `actor` `system`.
 
+While tracing is on (docs/observability.md), an event also carries the CloudEvents distributed-tracing extension:
+`traceparent` (and `tracestate`, if any), the W3C trace context of the command that caused it.
+
 Events are **self-contained**: each carries what a consumer needs to project it without
 looking up another event (a `SessionHeld` repeats the session's date, kind, venue and times),
 so projections commute and events of different topics may arrive in any order.

@@ -90,8 +90,24 @@ def on_starting(server) -> None:
 
 
 def post_fork(server, worker) -> None:
-    """Nothing heavy here: Kafka and MongoDB clients are made lazily inside the worker, after this fork."""
+    """Nothing heavy here: Kafka and MongoDB clients are made lazily inside the worker, after this fork. Tracing
+    (only with OTEL_EXPORTER_OTLP_ENDPOINT set) starts here too: its export thread would not survive the fork."""
+    from jajo import tracing
+
     server.log.info("worker %s forked", worker.pid)
+    tracing.setup(service_of(getattr(server.app, "app_uri", None) or server.cfg.wsgi_app))
+
+
+def worker_exit(server, worker) -> None:
+    from jajo import tracing
+
+    tracing.shutdown()  # export the spans still buffered
+
+
+def service_of(app_uri: str | None) -> str:
+    """`services.registration.app:create_app()` -> `registration` (the traces' service name)."""
+    parts = (app_uri or "").split(".")
+    return parts[1] if len(parts) > 2 and parts[0] == "services" else "jajo"
 
 
 def child_exit(server, worker) -> None:

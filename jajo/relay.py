@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from datetime import datetime, timezone
 from typing import Callable, Iterable
 
 from kafka import KafkaAdminClient, KafkaProducer
@@ -17,7 +18,8 @@ from jajo.envelope import encode
 from jajo.eventstore import EventStore
 from jajo.kafka import admin, close_producer, ensure_topics, topic_id
 from jajo.lease import Lease
-from jajo.metrics import RELAYED, WORKER_ERRORS
+from jajo import tracing
+from jajo.metrics import OUTBOX_AGE, RELAYED, WORKER_ERRORS
 
 log = logging.getLogger(__name__)
 CRASH_POINT_ENV = "JAJO_RELAY_CRASH_AFTER_PUBLISH"  # fault drills only: exit after publishing, before the delete
@@ -52,11 +54,13 @@ class OutboxRelay:
         self._checked_at = float("-inf")  # when the topic's id was last looked at
         self.lease = Lease(store.db["leases"], f"relay:{store.topic}", seconds=settings.relay_lease_seconds)
         self._renewed_at = float("-inf")
+        self.service = store.topic.removesuffix(".events")  # the metrics' label: the topic is the service's own
 
     def run_once(self) -> int:
         if not self._hold_lease():
             return 0  # another worker of this service relays its outbox
         batch = self._next_batch()
+        OUTBOX_AGE.labels(self.service).set(_age_of_oldest(batch))
         due = time.monotonic() - self._checked_at >= self.check_seconds
         if not batch and not due:
             return 0
@@ -64,8 +68,9 @@ class OutboxRelay:
             if due:
                 self._give_history_to_a_new_topic()
             if batch:
-                self._publish((doc["key"], doc["envelope"]) for doc in batch)
-                self._confirm()
+                with tracing.publishing((doc["envelope"] for doc in batch), self.store.topic):
+                    self._publish((doc["key"], doc["envelope"]) for doc in batch)
+                    self._confirm()
         except KafkaError as exc:
             WORKER_ERRORS.labels(self.name).inc()
             log.warning("publish failed, events stay in the outbox", extra={"error": type(exc).__name__})
@@ -182,6 +187,17 @@ def _acknowledged(producer: KafkaProducer, futures: list) -> int:
     for future in futures:
         future.get(timeout=10)
     return len(futures)
+
+
+def _age_of_oldest(batch: list[dict]) -> float:
+    """Seconds since the first event of the batch (the oldest in the outbox) was wrapped; 0 for none."""
+    if not batch:
+        return 0.0
+    try:
+        wrapped = datetime.fromisoformat(batch[0]["envelope"]["time"])
+    except (KeyError, TypeError, ValueError):
+        return 0.0
+    return max(0.0, (datetime.now(timezone.utc) - wrapped).total_seconds())
 
 
 def _crash_point() -> None:

@@ -9,12 +9,17 @@ import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, Protocol
+from wsgiref.simple_server import WSGIServer
 
+from prometheus_client import start_http_server
+
+from jajo import tracing
 from jajo.config import Settings, load_settings
 from jajo.consumer import report_loop_error
 from jajo.http.logs import configure_logging
 
 log = logging.getLogger(__name__)
+METRICS_PORT_ENV = "JAJO_WORKER_METRICS_PORT"
 
 
 class Loop(Protocol):
@@ -106,4 +111,18 @@ def serve(name: str, loops_of: Callable[[Settings], list[Loop]]) -> None:
     """The `main` of every service's worker: settings from the environment, JSON logs, loops until SIGTERM."""
     settings = load_settings()
     configure_logging(f"{name}-worker", settings.log_level)
-    run_until_stopped(loops_of(settings), idle_seconds=settings.relay_idle_seconds)
+    tracing.setup(f"{name}-worker")
+    serve_metrics(os.environ.get(METRICS_PORT_ENV, ""))
+    try:
+        run_until_stopped(loops_of(settings), idle_seconds=settings.relay_idle_seconds)
+    finally:
+        tracing.shutdown()
+
+
+def serve_metrics(port: str) -> WSGIServer | None:
+    """The worker's own /metrics (relayed, consumed, dead letters, lag, outbox age) on JAJO_WORKER_METRICS_PORT:
+    one process, so prometheus_client's default registry, in a thread of its own. Unset: not served."""
+    if not port.strip():
+        return None
+    server, _ = start_http_server(int(port))
+    return server

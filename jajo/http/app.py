@@ -22,6 +22,7 @@ from jajo.http.logs import configure_logging, init_request_logging
 from jajo.http.multipart import ClosingRequest
 from jajo.http.problems import init_problems
 from jajo.http.schemas import Problem
+from jajo.http.tracing import init_tracing
 
 # Swagger UI comes from the npm package swagger-ui-dist (`npm ci`), served by each service at /docs/assets/ as its
 # static folder (the `static` endpoint needs no token): /docs loads nothing from a CDN.
@@ -159,6 +160,7 @@ def create_service_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Flask's DefaultJSONProvider
     app.extensions["jajo"] = LazyService(settings, bootstrap)
     init_request_logging(app, name)
+    init_tracing(app)
     init_auth(app, settings.api_tokens, guardian_policy, invite_policy)
     app.before_request(_check_content_type)
     app.before_request(_check_json_body)

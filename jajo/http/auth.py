@@ -19,7 +19,7 @@ from flask import Flask, abort, current_app, g, request
 
 from jajo.errors import Forbidden, JajoError
 
-ROLES = ("staff", "viewer", "portal")
+ROLES = ("staff", "viewer", "portal", "metrics")  # metrics: a scraper (Prometheus), GET /metrics and nothing else
 ACTOR_HEADER = "X-Jajo-Actor"
 ACTING_ROLES = ("staff", "viewer", "guardian", "invite")
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -32,6 +32,7 @@ MIN_TOKEN_LENGTH = 32
 #: the placeholders of .env.example and their like: never accepted as a token
 PLACEHOLDER_MARKS = ("change-me", "changeme", "replace-me", "placeholder", "example", "your-token", "xxxxxxxx")
 NAME = re.compile(r"[^\s:,]{1,64}")
+METRICS_ENDPOINT = "health.metrics"
 PUBLIC_ENDPOINTS = {"health.healthz", "health.readyz", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static"}
 ActorPolicy = Callable[[str], None]  # the actor's name -> None, or raises Forbidden (or NotYetKnown)
 
@@ -127,6 +128,11 @@ def _check_access() -> None:
     if token is None:
         abort(401, description="a valid bearer token is required")
     principal = acting_person(token, request.headers.get(ACTOR_HEADER))
+    if principal.role == "metrics":
+        if request.endpoint != METRICS_ENDPOINT or request.method not in READS:
+            raise Forbidden("a metrics token may read /metrics only")
+        g.principal = principal
+        return
     if principal.role in POLICED_ROLES:
         policy: ActorPolicy | None = current_app.config["JAJO_ACTOR_POLICIES"].get(principal.role)
         if policy is None:

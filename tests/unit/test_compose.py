@@ -27,6 +27,7 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 SERVICES = ("registration", "activity", "survey", "reporting")
 INFRA = ("kafka", "mongo", "proxy")
+OPTIONAL = {"jaeger": "tracing", "prometheus": "monitoring", "grafana": "monitoring"}  # service -> its profile
 HEALTHY_RESTARTS = {"always", "unless-stopped", "on-failure"}
 
 
@@ -45,14 +46,24 @@ def compose_command() -> list[str] | None:
     return None
 
 
-def run_config(env_file: Path) -> subprocess.CompletedProcess:
+def run_config(env_file: Path, *profiles: str) -> subprocess.CompletedProcess:
     command = compose_command()
     if command is None:
         pytest.skip("neither `docker-compose` nor `docker compose` is installed (apt-get install docker-compose)")
     # A clean environment: only the env file given (never a developer's .env or shell) decides the variables.
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(env_file.parent)}
     return subprocess.run(
-        [*command, "--project-directory", str(ROOT), "-f", str(COMPOSE_FILE), "--env-file", str(env_file), "config"],
+        [
+            *command,
+            *(flag for profile in profiles for flag in ("--profile", profile)),
+            "--project-directory",
+            str(ROOT),
+            "-f",
+            str(COMPOSE_FILE),
+            "--env-file",
+            str(env_file),
+            "config",
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -72,7 +83,7 @@ def services(compose) -> dict:
 
 
 def app_services(services: dict) -> dict:
-    return {name: spec for name, spec in services.items() if name not in INFRA}
+    return {name: spec for name, spec in services.items() if name not in INFRA and name not in OPTIONAL}
 
 
 def one_shot(services: dict) -> set[str]:
@@ -101,18 +112,49 @@ def test_compose_config_accepts_the_file_with_the_example_env():
     result = run_config(ENV_EXAMPLE)
     assert result.returncode == 0, result.stderr
     resolved = yaml.safe_load(result.stdout)
+    # docker-compose v1 lists the services of every profile, v2 only the active ones: without a profile, these
+    active = {name: spec for name, spec in resolved["services"].items() if not spec.get("profiles")}
     expected = {*INFRA, "init", "portal", *SERVICES, *(f"{name}-worker" for name in SERVICES)}
-    assert set(resolved["services"]) == expected
-    publishing = {name for name, spec in resolved["services"].items() if spec.get("ports")}
+    assert set(active) == expected
+    publishing = {name for name, spec in active.items() if spec.get("ports")}
     assert publishing == {"proxy"}, "only the TLS proxy publishes ports: the rest is closed by default"
     for name, spec in resolved["services"].items():
         pulled = "build" not in spec  # Jajo's own image is built here from the pinned base of the Dockerfile
         assert not pulled or re.search(r":[\w.-]*\d", spec["image"]), f"{name}: image {spec['image']!r} is not pinned"
-        if name in INFRA:
+        if name in INFRA or name in OPTIONAL:
             continue
         assert "API_TOKENS" not in spec["environment"], f"{name}: tokens come from a secret, not the environment"
         assert spec["environment"]["API_TOKENS_FILE"] == "/run/secrets/api_tokens", name
         assert [secret["source"] for secret in spec["secrets"]][0] == "api_tokens", name
+
+
+def test_the_optional_profiles_add_jaeger_prometheus_and_grafana_on_the_loopback_only(tmp_path):
+    env = tmp_path / "traced.env"
+    env.write_text(ENV_EXAMPLE.read_text() + "\nOTEL_EXPORTER_OTLP_ENDPOINT=http://jaeger:4318\n")
+    result = run_config(env, "tracing", "monitoring")
+    assert result.returncode == 0, result.stderr
+    resolved = yaml.safe_load(result.stdout)["services"]
+    assert set(OPTIONAL) <= set(resolved)
+    for name in OPTIONAL:
+        for port in resolved[name].get("ports") or []:
+            host = port["host_ip"] if isinstance(port, dict) else str(port).split(":")[0]  # compose v2, v1
+            assert host == "127.0.0.1", f"{name} publishes {port} beyond this host"
+        assert re.search(r":v?\d+\.\d+\.\d+$", resolved[name]["image"]), resolved[name]["image"]
+    for name in (*SERVICES, *(f"{name}-worker" for name in SERVICES)):
+        assert resolved[name]["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://jaeger:4318", name
+    plain = yaml.safe_load(run_config(ENV_EXAMPLE).stdout)["services"]
+    assert not plain["registration"]["environment"].get("OTEL_EXPORTER_OTLP_ENDPOINT"), "tracing is off by default"
+
+
+def test_optional_services_are_in_their_profiles_and_the_workers_serve_metrics(services):
+    for name, profile in OPTIONAL.items():
+        assert services[name]["profiles"] == [profile], name
+    assert {name for name, spec in services.items() if spec.get("profiles")} == set(OPTIONAL)
+    assert services["jaeger"]["image"].startswith(("jaegertracing/jaeger:2.", "jaegertracing/all-in-one:1."))
+    assert "metrics_token" in mounted(services["prometheus"]) and "grafana_admin" in mounted(services["grafana"])
+    for name in SERVICES:
+        assert services[f"{name}-worker"]["environment"]["JAJO_WORKER_METRICS_PORT"] == "9100", name
+        assert services[name]["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == "${OTEL_EXPORTER_OTLP_ENDPOINT:-}"
 
 
 def test_compose_config_refuses_to_run_without_a_domain(tmp_path):
