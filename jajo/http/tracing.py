@@ -6,6 +6,9 @@ from flask import Flask, g, request
 
 from jajo import tracing
 
+#: probes and scrapes: a span every few seconds per container would bury the commands' traces
+UNTRACED = {"health.healthz", "health.readyz", "health.metrics", "static"}
+
 
 def init_tracing(app: Flask) -> None:
     app.before_request(_start)
@@ -16,7 +19,7 @@ def init_tracing(app: Flask) -> None:
 def _start() -> None:
     """Continues the caller's trace when the request carries a W3C `traceparent` header. The span names the route's
     rule, never the path or the query (which may carry ids or personal data)."""
-    if not tracing.enabled():
+    if not tracing.enabled() or request.endpoint in UNTRACED:
         return
     route = request.url_rule.rule if request.url_rule else "unmatched"
     attributes = {"http.request.method": request.method, "http.route": route}

@@ -61,6 +61,7 @@ def test_a_command_is_one_trace_from_its_request_to_the_projector(spans, setting
         return done if any(s.attributes.get("messaging.message.id") == envelope["id"] for s in done) else None
 
     [apply] = eventually(applied, what="reporting's apply span")
+    assert client.get("/healthz").status_code == 200  # probes get no span
     finished = spans.get_finished_spans()
     by_id = {s.context.span_id: s for s in finished}
     [server] = [s for s in finished if s.kind is SpanKind.SERVER]
@@ -79,3 +80,17 @@ def test_a_command_is_one_trace_from_its_request_to_the_projector(spans, setting
     assert publish.attributes["messaging.destination.name"] == settings.topic("registration.events")
     assert apply.attributes["cloudevents.event_type"] == "GroupFormed" and group not in str(apply.attributes)
     assert server.start_time <= command.start_time < publish.start_time < apply.start_time
+
+
+def test_a_request_continues_its_callers_trace(spans, settings):
+    caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    client = registration_app(settings).test_client()
+    response = client.post(
+        "/api/v1/groups", json={"name": "모임", "year": 2026}, headers={**STAFF, "traceparent": caller}
+    )
+    assert response.status_code == 201, response.get_json()
+    [server] = [s for s in spans.get_finished_spans() if s.kind is SpanKind.SERVER]
+    assert server.context.trace_id == 0x0AF7651916CD43DD8448EB211C80319C
+    assert server.parent is not None and server.parent.span_id == 0xB7AD6B7169203331 and server.parent.is_remote
+    [pending] = bootstrap_registration(settings).store.outbox.find()
+    assert pending["envelope"]["traceparent"].split("-")[1] == "0af7651916cd43dd8448eb211c80319c"

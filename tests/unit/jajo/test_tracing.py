@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import subprocess
 import sys
+import threading
 import types
 import urllib.request
 from pathlib import Path
@@ -47,10 +49,37 @@ def test_off_without_an_endpoint_nothing_of_opentelemetry_is_imported():
     assert "traceparent" not in found["envelope"] and "tracestate" not in found["envelope"]
 
 
-def test_on_with_an_endpoint_after_the_fork_and_flushed_when_the_worker_exits(monkeypatch):
+class Collector(http.server.BaseHTTPRequestHandler):
+    """An OTLP/HTTP endpoint that keeps what it is sent."""
+
+    received: list[tuple[str, bytes]] = []
+
+    def do_POST(self):
+        self.received.append((self.path, self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def collector():
+    server = http.server.HTTPServer(("127.0.0.1", 0), Collector)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    Collector.received = []
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def test_on_with_an_endpoint_after_the_fork_and_flushed_when_the_worker_exits(monkeypatch, collector):
     from jajo import gunicorn_conf
 
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")  # nothing is exported in this test
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{collector.server_port}")
     monkeypatch.setenv("OTEL_SERVICE_NAME", "named-by-env")
     server = types.SimpleNamespace(
         app=types.SimpleNamespace(app_uri="services.survey.app:create_app()"),
@@ -68,6 +97,8 @@ def test_on_with_an_endpoint_after_the_fork_and_flushed_when_the_worker_exits(mo
     finally:
         gunicorn_conf.worker_exit(server, None)
     assert not tracing.enabled()
+    [(path, body)] = Collector.received  # exported over OTLP/HTTP (protobuf) once the worker exits
+    assert path == "/v1/traces" and b"command X" in body and b"named-by-env" in body
 
 
 def test_the_service_name_comes_from_the_app_gunicorn_serves():
