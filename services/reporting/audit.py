@@ -80,10 +80,16 @@ def record(db: Database, envelopes: list[dict], first_seq: int, session: ClientS
 VIEWER, STAFF, PERSONAL = "viewer", "staff", "personal"
 
 
+def personal_fields(envelope: dict) -> tuple[str, ...]:
+    """The `data` fields of the envelope's type that hold personal data (`personal` for a type nobody declared)."""
+    declared = DECLARED.get(envelope.get("type", ""))
+    return declared.personal if declared is not None else (events.PERSONAL,)
+
+
 def strip_personal(envelope: dict) -> dict:
-    data = envelope.get("data")
-    if isinstance(data, dict) and events.PERSONAL in data:
-        return {**envelope, "data": {k: v for k, v in data.items() if k != events.PERSONAL}}
+    data, hidden = envelope.get("data"), personal_fields(envelope)
+    if isinstance(data, dict) and any(name in data for name in hidden):
+        return {**envelope, "data": {k: v for k, v in data.items() if k not in hidden}}
     return envelope
 
 
@@ -109,13 +115,15 @@ def shown(envelope: dict, audience: str) -> dict:
 
 
 def personal_subjects(envelope: dict) -> list[str]:
-    """The ids of the people whose personal data an envelope holds: its subject, the member and the children."""
-    data = envelope.get("data")
-    if not isinstance(data, dict) or not isinstance(data.get(events.PERSONAL), dict):
+    """The ids of the people whose personal data an envelope holds: its subject, the fields' owner (the member)
+    and the children of a personal block."""
+    data, declared = envelope.get("data"), DECLARED.get(envelope.get("type", ""))
+    if not isinstance(data, dict) or not any(data.get(name) is not None for name in personal_fields(envelope)):
         return []
-    children = data[events.PERSONAL].get("children")
+    block = data.get(events.PERSONAL)
+    children = block.get("children") if isinstance(block, dict) else None
     children = children if isinstance(children, list) else []
-    ids = [envelope.get("subject"), data.get("member_id")]
+    ids = [envelope.get("subject"), data.get(declared.owner or "member_id") if declared else data.get("member_id")]
     ids += [child.get("child_id") for child in children if isinstance(child, dict)]
     return [value for value in ids if isinstance(value, str)]
 
