@@ -32,7 +32,14 @@ MIN_TOKEN_LENGTH = 32
 #: the placeholders of .env.example and their like: never accepted as a token
 PLACEHOLDER_MARKS = ("change-me", "changeme", "replace-me", "placeholder", "example", "your-token", "xxxxxxxx")
 NAME = re.compile(r"[^\s:,]{1,64}")
-PUBLIC_ENDPOINTS = {"health.healthz", "health.readyz", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static"}
+PUBLIC_ENDPOINTS = {
+    "health.healthz",
+    "health.readyz",
+    "api-docs.openapi_json",
+    "api-docs.openapi_swagger_ui",
+    "asyncapi.asyncapi_json",
+    "static",
+}
 ActorPolicy = Callable[[str], None]  # the actor's name -> None, or raises Forbidden (or NotYetKnown)
 
 
