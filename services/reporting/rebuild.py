@@ -36,7 +36,7 @@ from tqdm import tqdm
 from jajo.errors import Conflict
 from jajo.lease import holder_id
 from jajo.mongo import in_transaction
-from services.reporting import audit, generation
+from services.reporting import audit, generation, snapshots
 from services.reporting.projection import project_all
 
 log = logging.getLogger(__name__)
@@ -167,6 +167,7 @@ def execute(client: MongoClient, db: Database, plan: Plan, progress: Callable[[i
     if not in_transaction(client, swap):
         _drop_if_abandoned(db, plan.generation)
         raise RebuildAbandoned(f"generation {plan.generation} is no longer the one being built: not swapped in")
+    snapshots.drop_other_generations(db, plan.generation)
     for old in generation.existing_generations(db) - {plan.generation, plan.previous}:
         generation.drop_generation(db, old)
     log.info("rebuilt read models", extra={"generation": plan.generation, "events": done})
