@@ -93,7 +93,7 @@ def annual(models: ReadModels, year: int, as_of: str) -> dict:
     sessions, participation = y.get("sessions", {}), y.get("participation", {})
     months, budget = y.get("months", {}), y.get("budget", {})
     # kinds and venues beyond the known ones follow them sorted, not in the order they were first recorded
-    venues = {esc(name): {} for name in VENUES} | dict(sorted(y.get("venues", {}).items()))
+    venues: dict[str, dict] = {esc(name): {} for name in VENUES} | dict(sorted(y.get("venues", {}).items()))
     by_kind = {kind: 0 for kind in KINDS} | {unesc(k): n for k, n in sorted(sessions.get("by_kind", {}).items())}
     questions, choices = _satisfaction(models.find("surveys", year=year))
     return {
