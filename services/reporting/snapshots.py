@@ -9,7 +9,9 @@ the `at` index), replayed through the same projection.
 
 Snapshots are made lazily by the `as_of` path itself, never by the projector: a replayed tail longer than
 `every` records leaves a snapshot every `every` records (cut where `at` changes, so that a snapshot never splits
-the records of one millisecond), written in one bulk write. The projector only keeps them true: a record whose
+the records of one millisecond), written SAVED_TOGETHER at a time. The projector would have to read the year's
+documents in its batches' transactions, and records of a moment may still arrive after it; a snapshot made by the
+replay holds exactly what that replay folded. The projector only keeps them true: a record whose
 `at` is at or before `state.snapshots_upto` (the latest snapshot's T, one field of the state document it already
 updates) arrived late, and its batch deletes the snapshots at or after that `at` in its own transaction.
 A snapshot's writer updates the same state document in its transaction, after checking the records committed
@@ -38,6 +40,7 @@ from services.reporting.projection import MemoryModels, project_all, replay
 COLLECTION = "asof_snapshots"
 CATALOGUE = "asof_catalogue"  # per generation and year: the sorted moments of its snapshots (one read by _id)
 EVERY = 200  # records replayed at most past a snapshot, once the snapshots cover a moment
+SAVED_TOGETHER = 25  # snapshots per bulk write
 YEARLY = ("groups", "surveys")  # the collections the annual report finds by year
 
 
@@ -108,6 +111,9 @@ def models_as_of(db: Database, year: int, moment: datetime, every: int = EVERY) 
             models.apply(project_all(pending, on_error=lambda envelope, exc: None))
             pending = []
             cuts.append({"at": at, "docs": sources(models, year)})
+        if len(cuts) >= SAVED_TOGETHER:  # a long first replay keeps what it made even if its request times out
+            save(db, number, year, last, cuts)
+            cuts = []
     models.apply(project_all(pending, on_error=lambda envelope, exc: None))
     if cuts:
         save(db, number, year, last, cuts)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.reporting import exports, rebuild, snapshots
+from services.reporting import exports, generation, rebuild, snapshots
 from services.reporting.schemas import AnnualReport
 from services.reporting.views import ReportingViews
 from tests.conftest import VIEWER
@@ -151,3 +151,19 @@ def test_the_exports_as_of_come_from_the_same_path(reporting, feed, settings, ht
     assert snapshots.count(reporting.db) > 0  # the export made them (over 200 events, more than one snapshot's worth)
     body = http.get(f"/api/v1/reports/annual/2025?{query}", headers=VIEWER).get_json()
     assert body == json.loads(json.dumps(AnnualReport().dump(expected)))
+
+
+def test_snapshots_are_not_kept_past_a_late_event_committed_while_they_were_replayed(reporting, feed):
+    db = reporting.db
+    program = random_program(random.Random(3), 60)
+    feed(program.events)
+    state = generation.state(db)
+    cuts = [{"at": START + timedelta(days=day), "docs": {}} for day in (10, 100, 200)]
+    late = Program(time=stamp(START + timedelta(days=150)), versions=program.versions)
+    late.budget("g20250", 10_000)
+    feed(late.events)  # committed after the replay read the records up to state["seq"]
+
+    snapshots.save(db, state["current"], 2025, state["seq"], cuts)
+
+    assert sorted(boundaries(db)) == [cut["at"] for cut in cuts[:2]]
+    assert generation.state(db)["snapshots_upto"] == cuts[1]["at"]
