@@ -158,10 +158,19 @@ def last_seq(db: Database) -> int:
     return (db["state"].find_one({"_id": STATE_ID}, {"seq": 1}) or {}).get("seq", 0)
 
 
-def _window(db: Database, after: int, upto: int, **filters: Any) -> list[dict]:
+def window(db: Database, after: int, upto: int, session: ClientSession | None = None, **filters: Any) -> list[dict]:
+    """The matching records of sequence after < seq ≤ upto, by sequence (with `at`)."""
     query = _filter(after=after, **filters)
     query["seq"]["$lte"] = upto
-    return list(db[COLLECTION].find(query, {"seq": 1, "envelope": 1}).sort("seq", ASCENDING))
+    projection = {"seq": 1, "at": 1, "envelope": 1}
+    return list(db[COLLECTION].find(query, projection, session=session).sort("seq", ASCENDING))
+
+
+def between(db: Database, after: datetime | None, upto: datetime) -> Iterator[dict]:
+    """The records of after < at ≤ upto (a closed range of the `at` index; no lower bound without `after`),
+    grouped by `at` (in no particular order within one `at`)."""
+    moments = {"$lte": upto, **({"$gt": after} if after is not None else {})}
+    return db[COLLECTION].find({"at": moments}, {"seq": 1, "at": 1, "envelope": 1}).sort("at", ASCENDING)
 
 
 def page(db: Database, limit: int, after: int = 0, **filters: Any) -> tuple[list[dict], int | None]:
@@ -177,7 +186,7 @@ def page(db: Database, limit: int, after: int = 0, **filters: Any) -> tuple[list
     else:
         docs, start, width, last = [], after, limit + 1, last_seq(db)
         while len(docs) <= limit and start < last:
-            docs += _window(db, start, min(start + width, last), **filters)
+            docs += window(db, start, min(start + width, last), **filters)
             start, width = start + width, width * 2
     more = len(docs) > limit
     docs = docs[:limit]
@@ -189,7 +198,7 @@ def stream(db: Database, batch: int = 2000, upto: int | None = None, **filters: 
     `batch` sequence numbers at a time (each a fresh, short query)."""
     last = last_seq(db) if upto is None else upto
     for start in range(0, last, batch):
-        for doc in _window(db, start, min(start + batch, last), **filters):
+        for doc in window(db, start, min(start + batch, last), **filters):
             yield doc["envelope"]
 
 
