@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NODE   := node_modules/.package-lock.json
 
-.PHONY: up down clean logs status test test-unit test-browser screenshots drills bench demo rebuild retention-due install events-doc lint
+.PHONY: up down clean logs status test test-unit test-browser screenshots drills bench demo rebuild reseal retention-due install events-doc lint
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,9 @@ demo: $(STAMP)  ## load a 2025 program year through the public APIs of a running
 
 rebuild: $(STAMP)  ## rebuild reporting's read models from the audit history
 	$(PY) -m services.reporting.cli rebuild
+
+reseal: $(STAMP)  ## one-off: seal personal fields stored in plain text before they were sealed (docs/privacy.md)
+	$(PY) -m services.reporting.cli reseal
 
 retention-due: $(STAMP)  ## list the members due for erasure (retention period ended; ids only): a dry run
 	$(PY) -m services.registration.cli retention --dry-run

@@ -6,7 +6,7 @@ import argparse
 import shutil
 import time
 
-from bench import commands, eventstore, freshness, projection, reports, republish, uploads
+from bench import asof, commands, eventstore, freshness, projection, reports, republish, uploads
 from bench.harness import machine, servers, workdir
 
 
@@ -27,6 +27,9 @@ def main() -> None:
         help="program years (~1,100 events each) replayed by the catch-up benchmark; 100 ≈ 110k",
     )
     parser.add_argument("--commands", type=int, default=300, help="held-session commands per round")
+    parser.add_argument(
+        "--asof-years", type=int, default=91, help="program years of the as_of benchmark's large history (91 ≈ 100k)"
+    )
     args = parser.parse_args()
     started = time.monotonic()
     work = workdir()
@@ -36,6 +39,7 @@ def main() -> None:
         proj = projection.run(settings, args.rounds, args.scale)
         fresh = freshness.run(settings, work)
         rep = reports.run(settings, proj["history_db"], proj["events"], work)
+        past = asof.run(settings, args.asof_years)
         history = republish.run(settings, args.rounds)
         upload = uploads.run(settings, work)
     shutil.rmtree(work, ignore_errors=True)
@@ -126,6 +130,7 @@ def main() -> None:
                 "",
             )
         )
+    rows += asof.rows(past)
     rows.append(
         (
             "5 scale-out",

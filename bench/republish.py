@@ -13,7 +13,7 @@ from bench.harness import side_by_side
 from bench.yeargen import years
 from jajo.bootstrap import write_service
 from jajo.config import Settings
-from jajo.envelope import encode
+from jajo.envelope import KAFKA_HEADERS, encode
 from jajo.kafka import ensure_topics
 
 
@@ -45,7 +45,9 @@ def run(settings: Settings, rounds: int = 3, program_years: int = 10) -> dict:
         topic = fresh.topic("activity.events")
         producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", linger_ms=2)
         for doc in store.events.find({}, {"envelope": 1}).batch_size(1000):
-            producer.send(topic, key=doc["envelope"]["subject"].encode(), value=encode(doc["envelope"]))
+            producer.send(
+                topic, key=doc["envelope"]["subject"].encode(), value=encode(doc["envelope"]), headers=KAFKA_HEADERS
+            )
         producer.flush(120)
         elapsed = time.perf_counter() - started
         producer.close()

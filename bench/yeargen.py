@@ -14,7 +14,7 @@ from typing import Iterator
 
 from jajo.consent import consent_record
 from demo.plan import COMPLAINTS, SURVEY_QUESTIONS, YEAR, plan, survey_answers
-from jajo.envelope import build, encode
+from jajo.envelope import KAFKA_HEADERS, build, encode
 
 TOPIC_OF = {"registration": "registration.events", "activity": "activity.events", "survey": "survey.events"}
 
@@ -286,7 +286,9 @@ def produce(settings, messages: list[tuple[str, dict]]) -> int:
     )
     try:
         for topic, envelope in messages:
-            producer.send(settings.topic(topic), key=envelope["subject"].encode(), value=encode(envelope))
+            producer.send(
+                settings.topic(topic), key=envelope["subject"].encode(), value=encode(envelope), headers=KAFKA_HEADERS
+            )
         producer.flush(120)
     finally:
         producer.close()

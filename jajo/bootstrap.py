@@ -66,18 +66,22 @@ class Service:
         return relay
 
     def consumer(self) -> EventConsumer:
-        """The Kafka consumer loop feeding this service's read models; `settings.consumer_member` ("i/n")
-        picks its share of the partitions when n processes split the work."""
+        """The Kafka consumer loop feeding this service's read models. Static mode: `settings.consumer_member`
+        ("i/n") picks its share of the partitions when n processes split the work; group mode: a member of the
+        projection's consumer group, which shares the partitions out (docs/deploy.md, "Consumer groups")."""
         if self.projection is None:
             raise AttributeError(f"{self.name} consumes no events")
         projection = self.projection()
+        settings = self.settings
+        group = settings.consumer_group_of(projection.name) if settings.grouped else None
         loop = EventConsumer(
             projection,
             self.client,
             self.db,
-            partial(consumer, self.settings),
-            member=self.settings.consumer_member,
-            stalled_after_seconds=self.settings.consumer_stalled_seconds,
+            partial(consumer, settings, group),
+            member=settings.consumer_member_name() if settings.grouped else settings.consumer_member,
+            stalled_after_seconds=settings.consumer_stalled_seconds,
+            grouped=settings.grouped,
         )
         loop.name = projection.name
         return loop

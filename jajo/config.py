@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass, field, replace
 
 from environs import Env
 
 TOPICS = ("registration.events", "activity.events", "survey.events")
+CONSUMER_MODES = ("static", "group")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,17 @@ class Settings:
     relay_lease_seconds: float = 5.0
     consumer_max_poll_records: int = 500
     consumer_member: str = "0/1"
+    # How consumers get their partitions (docs/deploy.md, "Consumer groups"): "static", member i/n of
+    # `consumer_member` takes the partitions p % n == i (the embedded stack, tests); "group", a Kafka consumer group
+    # (cooperative-sticky) named `consumer_group` (default: per projection) whose members are `consumer_name`.
+    consumer_mode: str = "static"
+    consumer_group: str = ""
+    consumer_name: str = ""  # a group member's name, stable across its restarts (default: the host name)
+    # The embedded Tansu holds a JoinGroup for the rebalance timeout (= max_poll_interval_ms): keep it short. A batch
+    # must be handled within it, or the member leaves the group (its batch is then fenced, docs/deploy.md).
+    consumer_max_poll_interval_ms: int = 5000
+    consumer_session_timeout_ms: int = 10000  # Kafka accepts 6000 and up by default
+    consumer_heartbeat_interval_ms: int = 2000
     command_retries: int = 40
     readiness_timeout_ms: int = 1000
     consumer_stalled_seconds: float = 60.0
@@ -39,6 +52,23 @@ class Settings:
     # How long a stored idempotent answer (its body may name people) can be replayed; the claim stays for good.
     idempotent_answer_seconds: int = 24 * 3600
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.consumer_mode not in CONSUMER_MODES:
+            raise ValueError(
+                f"JAJO_CONSUMER_MODE must be one of {', '.join(CONSUMER_MODES)}, not {self.consumer_mode!r}"
+            )
+
+    @property
+    def grouped(self) -> bool:
+        return self.consumer_mode == "group"
+
+    def consumer_group_of(self, projection: str) -> str:
+        """The consumer group of a projection's members: JAJO_CONSUMER_GROUP, else one per projection and prefix."""
+        return self.consumer_group or f"{self.topic_prefix}jajo.{projection}"
+
+    def consumer_member_name(self) -> str:
+        return self.consumer_name or socket.gethostname()
 
     def database_name(self, service: str) -> str:
         return f"{self.db_prefix}{service}"
@@ -81,6 +111,16 @@ def load_settings() -> Settings:
         relay_lease_seconds=env.float("JAJO_RELAY_LEASE_SECONDS", defaults.relay_lease_seconds),
         consumer_max_poll_records=env.int("JAJO_CONSUMER_MAX_POLL_RECORDS", defaults.consumer_max_poll_records),
         consumer_member=env.str("JAJO_CONSUMER_MEMBER", defaults.consumer_member),
+        consumer_mode=env.str("JAJO_CONSUMER_MODE", defaults.consumer_mode).strip().lower(),
+        consumer_group=env.str("JAJO_CONSUMER_GROUP", defaults.consumer_group),
+        consumer_name=env.str("JAJO_CONSUMER_NAME", defaults.consumer_name),
+        consumer_max_poll_interval_ms=env.int(
+            "JAJO_CONSUMER_MAX_POLL_INTERVAL_MS", defaults.consumer_max_poll_interval_ms
+        ),
+        consumer_session_timeout_ms=env.int("JAJO_CONSUMER_SESSION_TIMEOUT_MS", defaults.consumer_session_timeout_ms),
+        consumer_heartbeat_interval_ms=env.int(
+            "JAJO_CONSUMER_HEARTBEAT_INTERVAL_MS", defaults.consumer_heartbeat_interval_ms
+        ),
         command_retries=env.int("JAJO_COMMAND_RETRIES", defaults.command_retries),
         readiness_timeout_ms=env.int("JAJO_READINESS_TIMEOUT_MS", defaults.readiness_timeout_ms),
         consumer_stalled_seconds=env.float("JAJO_CONSUMER_STALLED_SECONDS", defaults.consumer_stalled_seconds),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Protocol
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from pymongo import MongoClient, UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
@@ -88,7 +88,10 @@ class EventConsumer:
         member: str = "0/1",
         stall_seconds: float = 5.0,
         stalled_after_seconds: float = 60.0,
+        grouped: bool = False,
     ):
+        """`member`: "i/n" (static assignment, the partitions p % n == i), or with `grouped` the name of a member
+        of the consumer group that `consumer_factory`'s consumers join (docs/deploy.md, "Consumer groups")."""
         self.projection = projection
         self.client = client
         self.db = db
@@ -96,14 +99,16 @@ class EventConsumer:
         self.poll_timeout_ms = poll_timeout_ms
         self.max_batch = max_batch
         self.stall_seconds = stall_seconds
-        self.member, self.members = (int(part) for part in member.split("/"))
+        self.grouped = grouped
+        self.member, self.members = (0, 1) if grouped else (int(part) for part in member.split("/"))
         self._consumer: KafkaConsumer | None = None
         self._topic_ids: dict[str, str] = {}
         self._session: ClientSession | None = None
         self._last_progress = time.monotonic()
         self._lag_reported = float("-inf")
         self.stalled_after_seconds = stalled_after_seconds
-        self.status = ConsumerStatus(f"{projection.name}:{self.member}/{self.members}", projection.name)
+        self.key = f"{projection.name}:{member if grouped else f'{self.member}/{self.members}'}"
+        self.status = ConsumerStatus(self.key, projection.name, grouped=grouped)
 
     def ensure_indexes(self) -> None:
         self.db["dead_letters"].create_index("at")
@@ -122,6 +127,8 @@ class EventConsumer:
             if not polled:
                 break
             messages += polled
+        if self.grouped:
+            messages = self._still_owned(messages)
         if not messages:
             self._check_stalled()
             self._report_lag()
@@ -140,7 +147,12 @@ class EventConsumer:
         return len(messages)
 
     def _poll(self, consumer: KafkaConsumer, timeout_ms: int) -> list[Message]:
-        records = consumer.poll(timeout_ms=timeout_ms)
+        try:
+            records = consumer.poll(timeout_ms=timeout_ms)
+        except Exception:
+            if self.grouped:  # a rebalance half done (a partition not sought to its checkpoint): join afresh
+                self._drop_consumer()
+            raise
         if self._topic_recreated(consumer):
             self._drop_consumer()  # a fresh consumer resumes from the checkpoints, which name the old topic: from 0
             return []
@@ -211,9 +223,12 @@ class EventConsumer:
             if not partitions:
                 consumer.close()
                 return None  # topics not created yet
-            consumer.assign(partitions)
-            for partition in partitions:
-                consumer.seek(partition, self._resume_offset(partition))
+            if self.grouped:
+                consumer.subscribe(self.projection.topics, listener=Rebalance(self, consumer))
+            else:
+                consumer.assign(partitions)
+                for partition in partitions:
+                    consumer.seek(partition, self._resume_offset(partition))
             self._consumer = consumer
             self._last_progress = time.monotonic()  # a fresh consumer gets its own stall_seconds
         return self._consumer
@@ -235,6 +250,39 @@ class EventConsumer:
         if checkpoint.get("topic_id") != self._topic_ids[partition.topic]:
             return 0
         return checkpoint["offset"] + 1
+
+    # --- group mode: kafka-python calls these inside poll(), on its IO thread --------------------------------
+    def _take(self, consumer: KafkaConsumer, partitions: Iterable[TopicPartition]) -> None:
+        """Newly assigned partitions: claim each and resume after its checkpoint. A claim held by another member
+        means that member lost the partition without releasing it (killed, or evicted from the group): end its
+        session, whose open transaction would hold its write locks until MongoDB expires it."""
+        for partition in partitions:
+            key = f"{partition.topic}:{partition.partition}"
+            checkpoint = self.db["checkpoints"].find_one_and_update(
+                {"_id": key}, {"$set": {"member": self.key}}, upsert=True
+            )
+            previous = (checkpoint or {}).get("member")
+            if previous not in (None, self.key):
+                session = self.db["consumer_sessions"].find_one({"_id": previous})
+                if session is not None:
+                    log.warning("took over a partition its member did not release", extra={"partition": key})
+                    kill_session(self.client, session["lsid"])
+            consumer.seek(partition, self._resume_offset(partition))
+
+    def _release(self, partitions: Iterable[TopicPartition]) -> None:
+        """Revoked cleanly (between batches: no transaction of ours is open): the next owner need not end our
+        session. Best effort: unreleased, the next owner ends it, which only aborts a transaction we retry."""
+        keys = [f"{p.topic}:{p.partition}" for p in partitions]
+        try:
+            self.db["checkpoints"].update_many({"_id": {"$in": keys}, "member": self.key}, {"$set": {"member": None}})
+        except PyMongoError:
+            pass
+
+    def _still_owned(self, messages: list[Message]) -> list[Message]:
+        """Drop what was gathered from partitions revoked meanwhile: their next owner reads them from the
+        checkpoint, and applying them here could only move that checkpoint back."""
+        owned = self._consumer.assignment() if self._consumer is not None else set()
+        return [m for m in messages if TopicPartition(m.topic, m.partition) in owned]
 
     def _drop_consumer(self) -> None:
         if self._consumer is not None:
@@ -333,9 +381,9 @@ class EventConsumer:
     def _own_session(self) -> ClientSession:
         """One session for all of this member's transactions, its id kept in MongoDB: a member restarted
         after a kill -9 ends its predecessor's session, whose open transaction would otherwise hold the
-        read models' write locks until MongoDB expires it (60 s). One process per member ("i/n")."""
+        read models' write locks until MongoDB expires it (60 s). One process per member ("i/n", or a group member's name)."""
         if self._session is None:
-            key = f"{self.projection.name}:{self.member}/{self.members}"
+            key = self.key
             previous = self.db["consumer_sessions"].find_one({"_id": key})
             if previous is not None:
                 kill_session(self.client, previous["lsid"])
@@ -360,22 +408,18 @@ class EventConsumer:
         for m in messages:
             latest[(m.topic, m.partition)] = max(m.offset, latest.get((m.topic, m.partition), -1))
         now = datetime.now(timezone.utc)
-        updates = [
-            UpdateOne(
-                {"_id": f"{topic}:{partition}"},
-                {
-                    "$set": {
-                        "topic": topic,
-                        "partition": partition,
-                        "offset": offset,
-                        "at": now,
-                        "topic_id": self._topic_ids.get(topic),
-                    }
-                },
-                upsert=True,
-            )
-            for (topic, partition), offset in latest.items()
-        ]
+        updates = []
+        for (topic, partition), offset in latest.items():
+            key, topic_id = f"{topic}:{partition}", self._topic_ids.get(topic)
+            fields = {"topic": topic, "partition": partition, "offset": offset, "at": now, "topic_id": topic_id}
+            if self.grouped:
+                # Never backwards: a member evicted mid-batch (its partition already read further by the next
+                # owner) may still commit. Insert when missing, else move forward or onto a new topic id.
+                updates.append(UpdateOne({"_id": key}, {"$setOnInsert": fields}, upsert=True))
+                behind = {"_id": key, "$or": [{"topic_id": {"$ne": topic_id}}, {"offset": {"$not": {"$gte": offset}}}]}
+                updates.append(UpdateOne(behind, {"$set": fields}))
+            else:
+                updates.append(UpdateOne({"_id": key}, {"$set": fields}, upsert=True))
         if updates:  # one round trip for every partition of the batch
             self.db["checkpoints"].bulk_write(updates, ordered=False, session=session)
 
@@ -408,6 +452,22 @@ class EventConsumer:
             DEAD_LETTERS.labels(self.projection.name, kind).inc()
 
 
+class Rebalance(ConsumerRebalanceListener):
+    """Group mode's rebalance listener (cooperative: only the partitions that move are named)."""
+
+    def __init__(self, loop: EventConsumer, consumer: KafkaConsumer):
+        self.loop, self.consumer = loop, consumer
+
+    def on_partitions_assigned(self, assigned) -> None:
+        self.loop._take(self.consumer, assigned)
+
+    def on_partitions_revoked(self, revoked) -> None:
+        self.loop._release(revoked)
+
+    def on_partitions_lost(self, lost) -> None:
+        """Evicted: another member may hold them already, and ends our session when it claims them."""
+
+
 class ConsumerStatus:
     """What `/readyz`, `/projections/status` and the `jajo_consumer_stalled` gauge read of a consumer member:
     when it last made progress (applied a batch, or found nothing to read), and since when its batches
@@ -415,8 +475,8 @@ class ConsumerStatus:
 
     collection = "consumer_status"
 
-    def __init__(self, key: str, consumer: str, every: float = 2.0):
-        self.key, self.consumer, self.every = key, consumer, every
+    def __init__(self, key: str, consumer: str, every: float = 2.0, grouped: bool = False):
+        self.key, self.consumer, self.every, self.grouped = key, consumer, every, grouped
         self.progress_at = datetime.now(timezone.utc)
         self.failing_since: datetime | None = None
         self.last_error: str | None = None
@@ -442,6 +502,7 @@ class ConsumerStatus:
                 {
                     "_id": self.key,
                     "consumer": self.consumer,
+                    "grouped": self.grouped,
                     "progress_at": self.progress_at,
                     "failing_since": self.failing_since,
                     "last_error": self.last_error,
@@ -455,12 +516,19 @@ class ConsumerStatus:
 
 def consumer_health(db: Database, stalled_after_seconds: float, forget_after_seconds: float = 3600.0) -> list[dict]:
     """Each consumer member of `db`: stalled when it made no progress for `stalled_after_seconds` (its batches
-    keep failing, or it stopped altogether). Members silent for `forget_after_seconds` are retired ones."""
+    keep failing, or it stopped altogether). Members silent for `forget_after_seconds` are retired ones; so is a
+    consumer group's member silent for `stalled_after_seconds` while another member of its group is not (the
+    group has moved its partitions to the others)."""
     now = datetime.now(timezone.utc)
+    docs = list(db[ConsumerStatus.collection].find().limit(100))
+    silence = {doc["_id"]: (now - doc.get("heartbeat_at", doc["progress_at"])).total_seconds() for doc in docs}
+    heard = {doc.get("consumer") for doc in docs if doc.get("grouped") and silence[doc["_id"]] <= stalled_after_seconds}
     members = []
-    for doc in db[ConsumerStatus.collection].find().limit(100):
+    for doc in docs:
         since = (now - doc["progress_at"]).total_seconds()
-        if (now - doc.get("heartbeat_at", doc["progress_at"])).total_seconds() > forget_after_seconds:
+        if silence[doc["_id"]] > forget_after_seconds:
+            continue
+        if doc.get("grouped") and silence[doc["_id"]] > stalled_after_seconds and doc.get("consumer") in heard:
             continue
         members.append(
             {

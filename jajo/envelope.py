@@ -14,6 +14,11 @@ from jajo.domain import DomainEvent
 
 REQUIRED = ("specversion", "id", "source", "type", "subject", "time", "data", "aggregateversion")
 KNOWN_DATAVERSION = 1
+#: CloudEvents' Kafka protocol binding, structured content mode: the whole envelope is the value, this header says so
+CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
+KAFKA_HEADERS = [("content-type", CONTENT_TYPE.encode("ascii"))]
+#: Jajo's CloudEvents extension attributes (names of a-z and 0-9, at most 20 characters, as the spec asks)
+EXTENSIONS = ("aggregateversion", "aggregatetype", "correlationid", "causationid", "actor", "dataversion", "actorvia")
 
 
 class EnvelopeError(ValueError):
@@ -138,8 +143,8 @@ def decode(raw: bytes | None, known_types: frozenset[str] | None = None) -> dict
     return envelope
 
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
-_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{0,99}$")
+EVENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+EVENT_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{0,99}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: the envelope's own string fields: (required, longest)
 STRINGS = {
@@ -173,9 +178,9 @@ def _check_fields(envelope: dict) -> None:
             raise EnvelopeError(f"{name} is not a non-empty string")
         if len(value) > longest or _CONTROL.search(value):
             raise EnvelopeError(f"{name} is longer than {longest} characters or holds control characters")
-    if not _ID.fullmatch(envelope["id"]):
+    if not EVENT_ID.fullmatch(envelope["id"]):
         raise EnvelopeError("id is not a plain token (letters, digits, . _ : -)")
-    if not _TYPE.fullmatch(envelope["type"]):
+    if not EVENT_TYPE.fullmatch(envelope["type"]):
         raise EnvelopeError("type is not an event type name")
     _check_time(envelope["time"])
     version = envelope["aggregateversion"]

@@ -28,6 +28,7 @@ class EventType:
     shapes: Mapping[str, str] = field(default_factory=dict)  # a nested field's shape, for the catalogue
     personal: tuple[str, ...] = ()  # fields stored sealed under the data key of the person `owner` names
     owner: str | None = None  # the field holding that person's id (jajo.personal)
+    key_prefix: str = ""  # the data key's id is this + the owner's id (`document:` keeps documents apart)
     people: tuple[str, ...] = ()  # fields naming members (an id or a list of ids): whom the event is about
     viewer_fields: tuple[str, ...] = ()  # what a viewer may read of `data` (reporting's audit); the rest is hidden
 

@@ -7,12 +7,13 @@ import importlib
 import sys
 from pathlib import Path
 
+from jajo.envelope import CONTENT_TYPE
 from jajo.events import Catalogue, EventType
 
 CATALOGUES = ("services.registration.events", "services.activity.events", "services.survey.events")
 DOC = Path(__file__).resolve().parent.parent / "docs" / "events.md"
 
-PREAMBLE = """\
+PREAMBLE = f"""\
 Written from the declarations in `services/<service>/events.py` by `make events-doc` (a test fails when this
 file and they differ): change the declarations, not this file.
 
@@ -20,6 +21,9 @@ Every event travels in the CloudEvents envelope of `../shared/contract/api.md` (
 `jajo.envelope.wrap`): `specversion`, `id`, `source`, `type`, `subject` (the aggregate id),
 `time`, `datacontenttype`, `data`, `aggregateversion`, `aggregatetype`, `correlationid`,
 `causationid`, `actor`, `dataversion`, and `actorvia` when a portal acted for a person.
+On Kafka the envelope is the record's value in the CloudEvents Kafka binding's structured mode (header
+`content-type: {CONTENT_TYPE}`, key = `subject`): docs/ecosystem.md, and each write
+service's `GET /asyncapi.json`.
 
 `actor` is who asked: `<role>:<token name>` for a token used directly (`staff:alice`), or the signed-in person a
 `portal` token named in `X-Jajo-Actor` (`staff:<username>`, `viewer:<username>`, `guardian:<member_id>`). In that

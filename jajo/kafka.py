@@ -8,6 +8,7 @@ import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
+from kafka.coordinator.assignors.cooperative_sticky import CooperativeStickyAssignor
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from jajo.config import TOPICS, Settings
@@ -47,14 +48,18 @@ def producer(settings: Settings) -> KafkaProducer:
     )
 
 
-def consumer(settings: Settings) -> KafkaConsumer:
-    """A consumer in no consumer group: jajo.consumer.EventConsumer assigns its partitions itself and seeks to
-    the checkpoints it keeps in MongoDB. No group means no join to wait for and no rebalance that a slow batch,
-    a killed process or a broker that lost its state (the embedded Tansu) can stall."""
+def consumer(settings: Settings, group: str | None = None) -> KafkaConsumer:
+    """A consumer in no consumer group (`group` None): jajo.consumer.EventConsumer assigns its partitions itself
+    and seeks to the checkpoints it keeps in MongoDB. No group means no join to wait for and no rebalance that a
+    slow batch, a killed process or a broker that lost its state (the embedded Tansu) can stall.
+
+    With a `group`, a member of that consumer group (KIP-429 cooperative-sticky: a rebalance moves only the
+    partitions that change hands). EventConsumer subscribes and still seeks to its checkpoints on assignment;
+    the group's committed offsets are never read, so nothing is committed."""
     ensure_topics(settings)
     return KafkaConsumer(
         **connection(settings),
-        group_id=None,
+        **_membership(settings, group),
         enable_auto_commit=False,
         allow_auto_create_topics=False,
         auto_offset_reset="earliest",
@@ -62,6 +67,18 @@ def consumer(settings: Settings) -> KafkaConsumer:
         request_timeout_ms=10000,
         metadata_max_age_ms=5000,
     )
+
+
+def _membership(settings: Settings, group: str | None) -> dict:
+    if group is None:
+        return {"group_id": None}
+    return {
+        "group_id": group,
+        "partition_assignment_strategy": (CooperativeStickyAssignor,),
+        "max_poll_interval_ms": settings.consumer_max_poll_interval_ms,
+        "session_timeout_ms": settings.consumer_session_timeout_ms,
+        "heartbeat_interval_ms": settings.consumer_heartbeat_interval_ms,
+    }
 
 
 def close_producer(producer: KafkaProducer, timeout: float = 1.0) -> None:

@@ -1,7 +1,8 @@
 """Crypto-shredding: the one module through which personal data is sealed and opened.
 
 Every field an event type declares `personal` (jajo.events.EventType) is stored sealed with AES-256-GCM under a
-data key of the person its `owner` field names (a member id). Keys live in a database of their own (`keys`),
+data key of the person its `owner` field names (a member id; for a document's filename, the document's id, whose
+key the erasure that names the document destroys). Keys live in a database of their own (`keys`),
 never on Kafka and never in a read model. Erasing a person destroys their key: every copy of the ciphertext, in
 the event stores, the outboxes, the topics, the audit history and the dead letters, stays where it is and can no
 longer be read. An opened field whose key is gone reads as `None`, and whoever shows it shows `(삭제됨)`.
@@ -22,20 +23,31 @@ from typing import Any, Iterable, Mapping, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pymongo import ReturnDocument
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
 
+from jajo.errors import Conflict
 from jajo.events import EventType
 
 ALGORITHM = "AES-256-GCM"
 ERASED = "(삭제됨)"
 KEYS = "data_keys"
 EPOCHS, EPOCH = "key_epochs", "destroyed"
+DOCUMENT_KEY = "document:"  # a document's data key (its filename), apart from every member's
 
 
-class Erased(Exception):
-    """The person's key was destroyed: nothing can be sealed for them any more."""
+def document_key(document_id: str) -> str:
+    return f"{DOCUMENT_KEY}{document_id}"
+
+
+class Erased(Conflict):
+    """The person's key was destroyed: nothing can be sealed for them any more (a command racing their erasure
+    is refused with 409, nothing stored)."""
+
+    def __init__(self, owner_id: str):
+        super().__init__("this person's personal data was erased: nothing more can be recorded about them")
+        self.owner_id = owner_id
 
 
 def is_sealed(value: Any) -> bool:
@@ -73,14 +85,22 @@ class KeyStore:
         """Nothing beyond `_id`: keys are read by owner id only."""
 
     def key_for(self, owner_id: str, session: ClientSession | None = None) -> bytes:
-        """A new owner's key, made in the caller's transaction; an owner with a key (or a tombstone) keeps it."""
+        """The owner's key, made in the caller's transaction if it has none; one that has a key (another service
+        made it) or a tombstone keeps it. One upsert: a duplicate-key insert would abort the transaction."""
         key = os.urandom(32)
-        try:
-            self.keys.insert_one({"_id": owner_id, "key": key, "created_at": _now()}, session=session)
-        except DuplicateKeyError:
-            document = self.keys.find_one({"_id": owner_id}, session=session) or {}
-            if document.get("key") is None:
-                raise Erased(owner_id) from None
+        document = (
+            self.keys.find_one_and_update(
+                {"_id": owner_id},
+                {"$setOnInsert": {"key": key, "created_at": _now()}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+                session=session,
+            )
+            or {}
+        )  # upserted: never None
+        if document.get("key") is None:
+            raise Erased(owner_id)
+        if bytes(document["key"]) != key:
             return bytes(document["key"])
         with self._lock:  # a new owner's key is nobody's destroyed key: it may be kept at once
             self._cache[owner_id] = key
@@ -159,7 +179,7 @@ class EnvelopeCipher:
         if event_type is None or not isinstance(data, dict):
             return None
         owner = data.get(event_type.owner or "")
-        return (event_type, owner) if isinstance(owner, str) and owner else None
+        return (event_type, event_type.key_prefix + owner) if isinstance(owner, str) and owner else None
 
     def seal(self, envelopes: Iterable[dict], session: ClientSession | None = None) -> list[dict]:
         """Copies of the envelopes with their personal fields sealed (already sealed ones are left as they are);

@@ -14,7 +14,7 @@ from pymongo import ASCENDING
 from pymongo.errors import PyMongoError
 
 from jajo.config import Settings
-from jajo.envelope import encode
+from jajo.envelope import KAFKA_HEADERS, encode
 from jajo.eventstore import EventStore
 from jajo.kafka import admin, close_producer, ensure_topics, topic_id
 from jajo.lease import Lease
@@ -148,7 +148,9 @@ class OutboxRelay:
         producer = self._ensure_producer()
         futures, sent = [], 0
         for key, envelope in keyed_envelopes:
-            futures.append(producer.send(self.store.topic, key=key.encode(), value=encode(envelope)))
+            futures.append(
+                producer.send(self.store.topic, key=key.encode(), value=encode(envelope), headers=KAFKA_HEADERS)
+            )
             if len(futures) >= chunk:
                 sent += _acknowledged(producer, futures)
                 futures = []

@@ -5,6 +5,7 @@
 #   registration, activity, survey   Write their own topic; activity and survey Read registration's
 #   reporting                        Read all three topics
 #   init                             Create the three topics (python -m jajo.init)
+#   activity, survey, reporting      Read their projection's consumer group (jajo.<projection>, jajo/config.py)
 #   everyone                         Describe the three topics (metadata only: which topics exist, their ids)
 set -eu
 export KAFKA_OPTS="" KAFKA_HEAP_OPTS="-Xms64m -Xmx256m"  # the tools: no broker JAAS, a small heap
@@ -36,5 +37,9 @@ for topic in "$registration" "$activity" "$survey"; do
   acl reporting Read "$topic"
   acl init Create "$topic"
 done
+group() { $bin/kafka-acls.sh $admin --add --allow-principal "User:$1" --operation Read --group "$2"; }
+group activity jajo.activity-registration-view
+group survey jajo.survey-registration-view
+group reporting jajo.reporting-projector
 touch /tmp/jajo-kafka-ready
 echo "kafka users and ACLs in place"

@@ -31,8 +31,13 @@ function ensureUser(user, databases, more = []) {
 const readers = ["registration", "activity", "reporting"];
 // Each service, and its worker, in its own database; reporting in its own (it reads the others only from Kafka).
 // The personal-data keys (jajo/personal.py) have a database of their own: registration makes and destroys them,
-// reporting only reads them (the audit's personal=true); activity and survey seal nothing and never see them.
-const keyAccess = { registration: [["keys", "readWrite"]], reporting: [["keys", "read"]] };
+// activity makes them for what it seals (connection notes, filenames), reporting only reads them (the audit's
+// personal=true); survey seals nothing and never sees them.
+const keyAccess = {
+  registration: [["keys", "readWrite"]],
+  activity: [["keys", "readWrite"]],
+  reporting: [["keys", "read"]],
+};
 for (const service of services) {
   ensureUser(service, readers.includes(service) ? [service, "access"] : [service], keyAccess[service] || []);
 }

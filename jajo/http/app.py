@@ -14,6 +14,8 @@ from jajo import safejson
 from jajo.config import Settings, load_settings
 from jajo.envelope import Context
 from jajo.errors import JajoError
+from jajo.events import Catalogue
+from jajo.http.asyncapi import blueprint as asyncapi_blueprint
 from jajo.http.auth import current_principal, init_auth
 from jajo.http.commit import committed_view, etag_from_version, held_commit
 from jajo.http.health import blueprint as health_blueprint
@@ -92,7 +94,7 @@ DOCS_CSP = (
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
 STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-PUBLIC_PATHS = ("/healthz", "/readyz", "/openapi.json", "/docs")
+PUBLIC_PATHS = ("/healthz", "/readyz", "/openapi.json", "/asyncapi.json", "/docs")
 
 
 def _security_headers(response):
@@ -127,8 +129,10 @@ def create_service_app(
     form_endpoints: set[str] | None = None,
     guardian_policy: Callable[[str], None] | None = None,
     invite_policy: Callable[[str], None] | None = None,
+    catalogue: Catalogue | None = None,
     config: dict | None = None,
 ) -> Flask:
+    """`catalogue`: the events a write service publishes, described at /asyncapi.json."""
     settings = settings or load_settings()
     configure_logging(name, settings.log_level)
     app = ServiceFlask(name, static_folder=str(SWAGGER_UI), static_url_path="/docs/assets")
@@ -171,6 +175,9 @@ def create_service_app(
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     app.register_blueprint(health_blueprint)
+    if catalogue is not None:
+        app.config["JAJO_CATALOGUE"] = catalogue
+        app.register_blueprint(asyncapi_blueprint)
     init_problems(app)
     return app
 

@@ -33,7 +33,14 @@ MIN_TOKEN_LENGTH = 32
 PLACEHOLDER_MARKS = ("change-me", "changeme", "replace-me", "placeholder", "example", "your-token", "xxxxxxxx")
 NAME = re.compile(r"[^\s:,]{1,64}")
 METRICS_ENDPOINT = "health.metrics"
-PUBLIC_ENDPOINTS = {"health.healthz", "health.readyz", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static"}
+PUBLIC_ENDPOINTS = {
+    "health.healthz",
+    "health.readyz",
+    "api-docs.openapi_json",
+    "api-docs.openapi_swagger_ui",
+    "asyncapi.asyncapi_json",
+    "static",
+}
 ActorPolicy = Callable[[str], None]  # the actor's name -> None, or raises Forbidden (or NotYetKnown)
 
 

@@ -11,6 +11,7 @@ from jajo.access import record_read
 from jajo.center import CENTER
 from jajo.errors import NotFound, RuleViolation
 from jajo.fields import clean_filename
+from jajo.personal import ERASED
 from jajo.http.app import dispatch, service
 from jajo.http.disposition import content_disposition
 from jajo.http.guardians import guardian_actor
@@ -266,7 +267,8 @@ def get_expense(expense_id: str):
 # --- documents -----------------------------------------------------------------------------------
 def document_out(doc: dict) -> dict:
     review = doc.get("review") or {"status": "submitted", "reason": None}  # views stored before reviews existed
-    return {**doc, "review": review, "content_url": f"/api/v1/documents/{doc['id']}/content"}
+    filename = doc.get("filename") or ERASED  # a document an erasure named: its name was shredded with its file
+    return {**doc, "filename": filename, "review": review, "content_url": f"/api/v1/documents/{doc['id']}/content"}
 
 
 def _document_out(document) -> dict:

@@ -1,7 +1,7 @@
 from jajo.config import Settings
 from jajo.http import outbox
 from jajo.http.app import create_service_app
-from services.activity import api, bootstrap, guardians
+from services.activity import api, bootstrap, events, guardians
 
 
 def create_app(settings: Settings | None = None, **options):
@@ -14,5 +14,6 @@ def create_app(settings: Settings | None = None, **options):
         "`activity.events`; registration's groups are known from `registration.events`.",
         form_endpoints={"documents.submit_document"},
         guardian_policy=guardians.POLICY,
+        catalogue=events.CATALOGUE,
         **options,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from jajo.events import Catalogue, EventType
+from jajo.personal import DOCUMENT_KEY
 
 SESSION = ("session_id", "group_id", "date", "start", "end", "kind", "venue")  # every session event repeats these
 BUDGET = "`budget:<group_id>:<year>`"
@@ -28,8 +29,10 @@ ConnectionReported = EventType(
     "ConnectionReported",
     "session id",
     (*SESSION, "member_id", "status", "note", "report_no"),
-    viewer_fields=(*SESSION, "member_id", "status", "report_no"),
+    personal=("note",),  # free text about the member who reported
+    owner="member_id",
     people=("member_id",),
+    viewer_fields=(*SESSION, "member_id", "status", "report_no"),
 )
 _SPACE_BOOKED = ("space", "date", "session_id", "start", "end", "group_id")
 SpaceBooked = EventType("SpaceBooked", SPACE_DAY, _SPACE_BOOKED, viewer_fields=_SPACE_BOOKED)
@@ -51,6 +54,9 @@ DocumentSubmitted = EventType(
     "DocumentSubmitted",
     "document id",
     (*DOCUMENT, "filename", "content_type", "size", "sha256"),
+    personal=("filename",),  # a file's name may name a person: sealed under the document's own key
+    owner="document_id",
+    key_prefix=DOCUMENT_KEY,
     viewer_fields=(*DOCUMENT, "content_type", "size", "sha256"),
 )
 DocumentAccepted = EventType("DocumentAccepted", "document id", DOCUMENT, viewer_fields=DOCUMENT)

@@ -8,6 +8,7 @@ from pymongo import ASCENDING
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
+from jajo.answers import forget_answers
 from jajo.config import Settings
 from jajo.errors import Forbidden, NotYetKnown
 from services.activity.domain import Budget, GroupFacts, budget_id
@@ -16,6 +17,7 @@ from services.registration import events as registration
 
 GROUPS = "registration_groups"
 DOCUMENTS = "document_views"
+SESSIONS = "session_views"
 PEOPLE = "registration_people"  # every member and child id registration told of, to tell "unknown" from "not yet"
 
 
@@ -41,7 +43,11 @@ class RegistrationView:
         if event_type == registration.MemberErased.name:  # an erased member is no guardian any more
             erased = {f"members.{_member_key(data['member_id'])}.erased": True}
             self.db[GROUPS].update_one({"_id": group_id}, {"$set": erased}, upsert=True, session=session)
-            self._delete_files(group_id, data.get("documents") or [], session)
+            documents = [d for d in data.get("documents") or [] if isinstance(d, str)]
+            self._delete_files(group_id, documents, session)
+            self._forget_notes(group_id, data["member_id"], session)
+            for subject in (data["member_id"], *documents):  # the stored answers that echo a note or a filename
+                forget_answers(self.db, subject, session)
             return
         changes: dict[str, Any] = {"year": int(data["year"])}
         if event_type == registration.GroupFormed.name:
@@ -59,12 +65,21 @@ class RegistrationView:
             changes[f"members.{_member_key(data['member_id'])}.left"] = True
         self.db[GROUPS].update_one({"_id": group_id}, {"$set": changes}, upsert=True, session=session)
 
-    def _delete_files(self, group_id: str, document_ids: list, session: ClientSession) -> None:
-        """The files of the group's documents an erasure names (a repeat finds them gone: nothing to do)."""
-        wanted = [d for d in document_ids if isinstance(d, str)]
-        found = self.db[DOCUMENTS].find({"_id": {"$in": wanted}, "group_id": group_id}, {"_id": 1}, session=session)
-        for document in found:
+    def _delete_files(self, group_id: str, document_ids: list[str], session: ClientSession) -> None:
+        """The files of the group's documents an erasure names, and their names in the views (the events hold
+        the names sealed under the documents' keys, which the erasure destroyed). A repeat finds them gone."""
+        query = {"_id": {"$in": document_ids}, "group_id": group_id}
+        for document in self.db[DOCUMENTS].find(query, {"_id": 1}, session=session):
             self.files.delete(document["_id"])
+        self.db[DOCUMENTS].update_many(query, {"$set": {"filename": None}}, session=session)
+
+    def _forget_notes(self, group_id: str, member_id: str, session: ClientSession) -> None:
+        """The member's own words in the group's session views: their connection reports' notes (sealed under
+        their key in the events). The sessions are read by the group's index and written back whole."""
+        query = {"group_id": group_id, "connections.member_id": member_id}
+        for view in self.db[SESSIONS].find(query, {"connections": 1}, session=session):
+            connections = [c | {"note": None} if c.get("member_id") == member_id else c for c in view["connections"]]
+            self.db[SESSIONS].update_one({"_id": view["_id"]}, {"$set": {"connections": connections}}, session=session)
 
     def _hear_of(self, people: list[str], group_id: str, session: ClientSession) -> None:
         for person in people:
@@ -90,8 +105,8 @@ class ActivityViews:
         self.db = db
 
     def ensure_indexes(self) -> None:
-        self.db["session_views"].create_index([("group_id", ASCENDING), ("year", ASCENDING)])
-        self.db["session_views"].create_index("year")
+        self.db[SESSIONS].create_index([("group_id", ASCENDING), ("year", ASCENDING)])
+        self.db[SESSIONS].create_index("year")
         self.db["expense_views"].create_index([("group_id", ASCENDING), ("year", ASCENDING)])
         self.db["expense_views"].create_index([("status", ASCENDING), ("year", ASCENDING)])
         self.db["expense_views"].create_index("year")
@@ -139,11 +154,11 @@ class ActivityViews:
 
     # --- activity's own views ----------------------------------------------------------------------
     def session(self, session_id: str) -> dict | None:
-        return _found(self.db["session_views"].find_one({"_id": session_id}))
+        return _found(self.db[SESSIONS].find_one({"_id": session_id}))
 
     def sessions(self, group_id: str | None = None, year: int | None = None) -> list[dict]:
         query = {k: v for k, v in (("group_id", group_id), ("year", year)) if v is not None}
-        docs = [_doc(v) for v in self.db["session_views"].find(query)]
+        docs = [_doc(v) for v in self.db[SESSIONS].find(query)]
         return sorted(docs, key=lambda s: (s["date"], s["start"]))  # sorted here: cheaper than a server sort
 
     def space_day(self, day_id: str) -> dict | None:

@@ -3,7 +3,7 @@ from functools import partial
 from jajo.config import Settings
 from jajo.http import outbox
 from jajo.http.app import create_service_app
-from services.registration import api, bootstrap, invites
+from services.registration import api, bootstrap, events, invites
 from services.registration.clock import Clock, seoul_today
 
 
@@ -21,5 +21,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = seoul_today, 
             "erasure destroys the key."
         ),
         invite_policy=invites.POLICY,
+        catalogue=events.CATALOGUE,
         **options,
     )

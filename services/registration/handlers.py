@@ -9,7 +9,7 @@ from jajo.commands import Handler
 from jajo.domain import new_id
 from jajo.unit_of_work import UnitOfWork
 from services.registration.clock import Clock, seoul_today
-from jajo.personal import Keys
+from jajo.personal import Keys, document_key
 from services.registration.commands import ApproveGroup, CloseGroup, EraseMember, FormGroup, JoinGroup, LeaveGroup
 from services.registration.domain import Group, JoiningChild, Member
 
@@ -56,13 +56,14 @@ def leave_group(cmd: LeaveGroup, uow: UnitOfWork, *, clock: Clock) -> tuple[Grou
 def erase_member(
     cmd: EraseMember, uow: UnitOfWork, *, clock: Clock, keys: Keys, forget: Forget
 ) -> tuple[Group, Member]:
-    """Records `MemberErased`, destroys the member's data key and forgets the stored answers naming them, in
-    one transaction (crypto-shredding)."""
+    """Records `MemberErased`, destroys the member's data key (and the keys of the documents it names, which seal
+    their filenames) and forgets the stored answers naming them, in one transaction (crypto-shredding)."""
     group = uow.get(Group, cmd.group_id)
     member = group.erase(cmd.member_id, today=clock(), reason=cmd.reason, documents=cmd.documents)
 
     def shred(session: Any) -> None:
-        keys.destroy(cmd.member_id, session)
+        for owner in (cmd.member_id, *map(document_key, cmd.documents)):
+            keys.destroy(owner, session)
         forget(cmd.member_id, session)
 
     uow.after_append.append(shred)

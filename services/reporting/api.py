@@ -60,7 +60,8 @@ def _annual(year: int, query: dict) -> dict:
 def annual_report(query: dict, year: int):
     """The annual report of a program year, computed from the read models.
 
-    With `as_of`, the audit history is replayed up to that moment through the same projection.
+    With `as_of`, the report as the audit history stood at that moment: the year's latest snapshot before it
+    and the events after the snapshot, replayed through the same projection (equal to replaying the whole history).
     Per likert5 question: `positive` = answers of 4 or 5, `positive_rate` = positive / responses,
     `mean`, and `score100` = (mean − 1) / 4 × 100, the 100-point conversion of the mean.
     """

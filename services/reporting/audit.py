@@ -80,10 +80,16 @@ def record(db: Database, envelopes: list[dict], first_seq: int, session: ClientS
 VIEWER, STAFF, PERSONAL = "viewer", "staff", "personal"
 
 
+def personal_fields(envelope: dict) -> tuple[str, ...]:
+    """The `data` fields of the envelope's type that hold personal data (`personal` for a type nobody declared)."""
+    declared = DECLARED.get(envelope.get("type", ""))
+    return declared.personal if declared is not None else (events.PERSONAL,)
+
+
 def strip_personal(envelope: dict) -> dict:
-    data = envelope.get("data")
-    if isinstance(data, dict) and events.PERSONAL in data:
-        return {**envelope, "data": {k: v for k, v in data.items() if k != events.PERSONAL}}
+    data, hidden = envelope.get("data"), personal_fields(envelope)
+    if isinstance(data, dict) and any(name in data for name in hidden):
+        return {**envelope, "data": {k: v for k, v in data.items() if k not in hidden}}
     return envelope
 
 
@@ -109,13 +115,15 @@ def shown(envelope: dict, audience: str) -> dict:
 
 
 def personal_subjects(envelope: dict) -> list[str]:
-    """The ids of the people whose personal data an envelope holds: its subject, the member and the children."""
-    data = envelope.get("data")
-    if not isinstance(data, dict) or not isinstance(data.get(events.PERSONAL), dict):
+    """The ids of the people whose personal data an envelope holds: its subject, the fields' owner (the member)
+    and the children of a personal block."""
+    data, declared = envelope.get("data"), DECLARED.get(envelope.get("type", ""))
+    if not isinstance(data, dict) or not any(data.get(name) is not None for name in personal_fields(envelope)):
         return []
-    children = data[events.PERSONAL].get("children")
+    block = data.get(events.PERSONAL)
+    children = block.get("children") if isinstance(block, dict) else None
     children = children if isinstance(children, list) else []
-    ids = [envelope.get("subject"), data.get("member_id")]
+    ids = [envelope.get("subject"), data.get(declared.owner or "member_id") if declared else data.get("member_id")]
     ids += [child.get("child_id") for child in children if isinstance(child, dict)]
     return [value for value in ids if isinstance(value, str)]
 
@@ -150,10 +158,19 @@ def last_seq(db: Database) -> int:
     return (db["state"].find_one({"_id": STATE_ID}, {"seq": 1}) or {}).get("seq", 0)
 
 
-def _window(db: Database, after: int, upto: int, **filters: Any) -> list[dict]:
+def window(db: Database, after: int, upto: int, session: ClientSession | None = None, **filters: Any) -> list[dict]:
+    """The matching records of sequence after < seq ≤ upto, by sequence (with `at`)."""
     query = _filter(after=after, **filters)
     query["seq"]["$lte"] = upto
-    return list(db[COLLECTION].find(query, {"seq": 1, "envelope": 1}).sort("seq", ASCENDING))
+    projection = {"seq": 1, "at": 1, "envelope": 1}
+    return list(db[COLLECTION].find(query, projection, session=session).sort("seq", ASCENDING))
+
+
+def between(db: Database, after: datetime | None, upto: datetime) -> Iterator[dict]:
+    """The records of after < at ≤ upto (a closed range of the `at` index; no lower bound without `after`),
+    grouped by `at` (in no particular order within one `at`)."""
+    moments = {"$lte": upto, **({"$gt": after} if after is not None else {})}
+    return db[COLLECTION].find({"at": moments}, {"seq": 1, "at": 1, "envelope": 1}).sort("at", ASCENDING)
 
 
 def page(db: Database, limit: int, after: int = 0, **filters: Any) -> tuple[list[dict], int | None]:
@@ -169,7 +186,7 @@ def page(db: Database, limit: int, after: int = 0, **filters: Any) -> tuple[list
     else:
         docs, start, width, last = [], after, limit + 1, last_seq(db)
         while len(docs) <= limit and start < last:
-            docs += _window(db, start, min(start + width, last), **filters)
+            docs += window(db, start, min(start + width, last), **filters)
             start, width = start + width, width * 2
     more = len(docs) > limit
     docs = docs[:limit]
@@ -181,7 +198,7 @@ def stream(db: Database, batch: int = 2000, upto: int | None = None, **filters: 
     `batch` sequence numbers at a time (each a fresh, short query)."""
     last = last_seq(db) if upto is None else upto
     for start in range(0, last, batch):
-        for doc in _window(db, start, min(start + batch, last), **filters):
+        for doc in window(db, start, min(start + batch, last), **filters):
             yield doc["envelope"]
 
 

@@ -243,7 +243,15 @@ def _expense_rejected(d: dict) -> list[Op]:
     return [*_budget(d, "rejected"), Op("expenses", d["expense_id"], set=facts)]
 
 
-DOCUMENT_FACTS = ("group_id", "year", "kind", "session_id", "expense_id", "filename", "content_type", "size")
+DOCUMENT_FACTS = (
+    "group_id",
+    "year",
+    "kind",
+    "session_id",
+    "expense_id",
+    "content_type",
+    "size",
+)  # no filename: personal
 
 
 def _document_submitted(d: dict) -> list[Op]:

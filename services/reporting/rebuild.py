@@ -8,7 +8,9 @@
 2. `execute`: replay the audit history up to S into generation N+1 (bulk writes, a progress bar).
    The updates commute, so it does not matter that the live projector wrote newer events first.
 3. Swap: `current` = N+1 (queries read it from the next request on); older generations are dropped
-   except the one just replaced, which requests already running may still be reading.
+   except the one just replaced, which requests already running may still be reading. The `as_of` snapshots
+   of other generations are dropped too (services/reporting/snapshots.py): the next `as_of` makes them again
+   with the projection code that rebuilt.
 
 `POST /api/v1/admin/rebuild` only prepares (1) and records the request; the reporting worker's `RebuildRunner`
 takes it (its holder written into the state document) and runs 2 and 3, so no rebuild runs inside a gunicorn
@@ -36,7 +38,7 @@ from tqdm import tqdm
 from jajo.errors import Conflict
 from jajo.lease import holder_id
 from jajo.mongo import in_transaction
-from services.reporting import audit, generation
+from services.reporting import audit, generation, snapshots
 from services.reporting.projection import project_all
 
 log = logging.getLogger(__name__)
@@ -167,6 +169,7 @@ def execute(client: MongoClient, db: Database, plan: Plan, progress: Callable[[i
     if not in_transaction(client, swap):
         _drop_if_abandoned(db, plan.generation)
         raise RebuildAbandoned(f"generation {plan.generation} is no longer the one being built: not swapped in")
+    snapshots.drop_other_generations(db, plan.generation)
     for old in generation.existing_generations(db) - {plan.generation, plan.previous}:
         generation.drop_generation(db, old)
     log.info("rebuilt read models", extra={"generation": plan.generation, "events": done})

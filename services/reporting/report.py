@@ -60,14 +60,16 @@ def _satisfaction(surveys: list[dict]) -> tuple[list[dict], dict[str, dict[str, 
 
 
 def online(year_doc: dict, sessions_held: int) -> dict:
-    """The held online sessions and their guardians' latest connection report each."""
+    """The held online sessions and their guardians' latest connection report each. Whatever order the reports
+    were recorded in gives the same answer (an `as_of` from a snapshot folds them in another order than a full
+    replay): equal report numbers are told apart by status, and unknown statuses are listed sorted."""
     latest: dict[tuple[str, str], dict] = {}
     for r in year_doc.get("online_reports", []):
         key = (r["session_id"], r["member_id"])
-        if key not in latest or r["report_no"] > latest[key]["report_no"]:
+        if key not in latest or (r["report_no"], r["status"]) > (latest[key]["report_no"], latest[key]["status"]):
             latest[key] = r
     by_status = {status: 0 for status in CONNECTION_STATUSES}
-    for r in latest.values():
+    for _, r in sorted(latest.items()):
         by_status[r["status"]] = by_status.get(r["status"], 0) + 1
     reports = len(latest)
     return {
@@ -90,8 +92,9 @@ def annual(models: ReadModels, year: int, as_of: str) -> dict:
     y = models.get("years", str(year)) or {}
     sessions, participation = y.get("sessions", {}), y.get("participation", {})
     months, budget = y.get("months", {}), y.get("budget", {})
-    venues = {esc(name): {} for name in VENUES} | y.get("venues", {})
-    by_kind = {kind: 0 for kind in KINDS} | {unesc(k): n for k, n in sessions.get("by_kind", {}).items()}
+    # kinds and venues beyond the known ones follow them sorted, not in the order they were first recorded
+    venues: dict[str, dict] = {esc(name): {} for name in VENUES} | dict(sorted(y.get("venues", {}).items()))
+    by_kind = {kind: 0 for kind in KINDS} | {unesc(k): n for k, n in sorted(sessions.get("by_kind", {}).items())}
     questions, choices = _satisfaction(models.find("surveys", year=year))
     return {
         "year": year,

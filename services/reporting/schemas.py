@@ -22,8 +22,8 @@ class AsOfQuery(Query):
     as_of = Timestamp(
         metadata={
             "description": "RFC 3339 timestamp with offset: the report as the recorded events stood at that "
-            "moment (events whose envelope `time` is at or before it), replayed from the audit "
-            "history; omitted = the live read models"
+            "moment (events whose envelope `time` is at or before it), from the audit history "
+            "(snapshots of the year and the events after them); omitted = the live read models"
         }
     )
 

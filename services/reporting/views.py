@@ -16,8 +16,8 @@ from pymongo.database import Database
 
 from jajo.config import TOPICS, Settings
 from jajo.consumer import consumer_health, dead_letter_count, lag
-from services.reporting import audit, generation, report
-from services.reporting.projection import EVENT_TYPES, event_time, project_all, replay
+from services.reporting import audit, generation, report, snapshots
+from services.reporting.projection import EVENT_TYPES, event_time, project_all
 
 
 def topics(settings: Settings) -> list[str]:
@@ -41,9 +41,10 @@ class ReportingProjection:
         if not envelopes:
             return
         ops = project_all(envelopes)  # raises for an event it cannot project, before anything is written
-        last = max(event_time(e) for e in envelopes)
-        state = generation.advance(self.db, len(envelopes), last, session)
+        times = [event_time(e) for e in envelopes]
+        state = generation.advance(self.db, len(envelopes), max(times), session)
         audit.record(self.db, envelopes, state["seq"] - len(envelopes) + 1, session)
+        snapshots.invalidate(self.db, state, min(times), session)
         for number in generation.generations(state):
             generation.apply_ops(self.db, number, ops, session)
 
@@ -56,23 +57,30 @@ class ReportingProjection:
 
 
 class ReportingViews:
-    def __init__(self, db: Database, settings: Settings):
+    def __init__(self, db: Database, settings: Settings, snapshot_every: int = snapshots.EVERY):
         self.db = db
         self.settings = settings
+        self.snapshot_every = snapshot_every
 
     def ensure_indexes(self) -> None:
         audit.ensure_indexes(self.db)
+        snapshots.ensure_indexes(self.db)
         generation.ensure_generation(self.db, generation.state(self.db)["current"])
 
-    def models(self, as_of: datetime | None = None):
-        """The live read models, or those of the audit history replayed up to `as_of` (by event time)."""
-        if as_of is None:
-            return generation.current_models(self.db)
-        return replay(audit.stream(self.db, until=as_of))
+    def models(self):
+        """The live read models."""
+        return generation.current_models(self.db)
 
-    def annual(self, year: int, as_of: datetime | None = None) -> dict:
-        stamp = rfc3339(as_of if as_of is not None else datetime.now(timezone.utc))
-        return report.annual(self.models(as_of), year, stamp)
+    def annual(self, year: int, as_of: datetime | None = None, *, full_replay: bool = False) -> dict:
+        """The live report, or the report as of a moment (by event time): from the year's snapshots, or
+        (`full_replay`, for checks and benchmarks) by replaying the whole audit history up to it."""
+        if as_of is None:
+            return report.annual(self.models(), year, rfc3339(datetime.now(timezone.utc)))
+        if full_replay:
+            models = snapshots.full_replay(self.db, as_of)
+        else:
+            models = snapshots.models_as_of(self.db, year, as_of, self.snapshot_every)
+        return report.annual(models, year, rfc3339(as_of))
 
     def group(self, group_id: str) -> dict | None:
         return report.group(self.models(), group_id)

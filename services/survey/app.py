@@ -1,7 +1,7 @@
 from jajo.config import Settings
 from jajo.http import outbox
 from jajo.http.app import create_service_app
-from services.survey import api, bootstrap, guardians
+from services.survey import api, bootstrap, events, guardians
 
 
 def create_app(settings: Settings | None = None, **options):
@@ -16,5 +16,6 @@ def create_app(settings: Settings | None = None, **options):
             "is an event on `survey.events` (see docs/events.md). No GET returns individual answers, only counts."
         ),
         guardian_policy=guardians.POLICY,
+        catalogue=events.CATALOGUE,
         **options,
     )

@@ -109,8 +109,8 @@ def test_an_erased_member_is_nowhere_in_plain_text_and_every_count_stays(stack, 
         stack,
         "activity",
         "/sessions",
-        {"group_id": group["id"], "date": f"{YEAR}-06-10", "start": "10:00", "end": "12:00", "kind": "regular"}
-        | {"venue": "키움터", "title": "정기모임"},
+        {"group_id": group["id"], "date": f"{YEAR}-06-10", "start": "10:00", "end": "12:00", "kind": "online"}
+        | {"venue": "online", "title": "온라인 간담회"},
     )
     children = [c["id"] for member in (erased, kept) for c in member["children"]]
     eventually_ok(
@@ -119,9 +119,11 @@ def test_an_erased_member_is_nowhere_in_plain_text_and_every_count_stays(stack, 
         f"/sessions/{session['id']}/attendance",
         {"guardians": [erased["id"], kept["id"]], "children": children},
     )
+    note = {"member_id": erased["id"], "status": "audio", "note": "홍길동: 소리만 들렸어요"}  # their own words
+    ok(stack, "activity", f"/sessions/{session['id']}/connection", note)
     receipt = stack.client("activity").post(  # a scanned receipt that names the guardian, in its bytes
         "/api/v1/documents",
-        data={"file": (io.BytesIO("%PDF-1.4\n% 영수증 홍길동 010-9876-5432\n%%EOF\n".encode()), "receipt.pdf")}
+        data={"file": (io.BytesIO("%PDF-1.4\n% 영수증 홍길동 010-9876-5432\n%%EOF\n".encode()), "영수증_홍길동.pdf")}
         | {"kind": "receipt", "group_id": group["id"]},
         headers=STAFF,
         content_type="multipart/form-data",
@@ -135,16 +137,17 @@ def test_an_erased_member_is_nowhere_in_plain_text_and_every_count_stays(stack, 
     report, models = stack.annual(), stack.models()
     assert report["members"] == {"guardians": 2, "children": 3} and report["participation"]["parents"] == 2
     assert found_in_mongo(stack), "the scan sees the member's data before the erasure"
-    assert found_on_kafka(stack) == set()  # sealed on the wire from the start
+    assert found_on_kafka(stack) == set()  # sealed on the wire from the start: names, the note, the filename
     held = exports(group["id"], erased["id"])
     assert held.status_code == 200, held.get_json()
     held = held.get_json()
     assert held["member"]["guardian_name"] == "홍길동" and held["group"]["name"] == "삭제 점검 모임"
     assert {source: [e["type"] for e in events] for source, events in held["events"].items()} == {
         "registration": ["MemberJoined"],
-        "activity": ["SessionHeld"],
+        "activity": ["SessionHeld", "ConnectionReported"],
         "survey": ["SurveySubmitted"],
     }
+    assert held["events"]["activity"][1]["data"]["note"] == note["note"]  # opened for the 열람 export
     assert held["events"]["registration"][0]["data"]["personal"]["children"][1]["name"] == "홍둘째"
     assert exports(group["id"], erased["id"], headers=VIEWER).status_code == 403
 

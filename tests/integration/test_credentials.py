@@ -15,7 +15,7 @@ from services.registration.app import create_app as registration_app
 from tests.conftest import STAFF
 
 PASSWORDS = {"registration": "r" * 40, "activity": "a" * 40}
-MORE_ROLES = {"registration": [("keys", "readWrite")]}  # 10-jajo-users.js's keyAccess
+MORE_ROLES = {"registration": [("keys", "readWrite")], "activity": [("keys", "readWrite")]}  # 10-jajo-users.js
 UNAUTHORIZED = 13
 
 

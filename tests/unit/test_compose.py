@@ -282,7 +282,11 @@ def test_mongodb_makes_exactly_those_users_each_limited_to_its_own_database(serv
     assert 'const readers = ["registration", "activity", "reporting"];' in script  # jajo/access.py's writers
     assert 'ensureUser("init", [...services, "access"]);' in script
     # beyond its own database: the key store (jajo/personal.py), made by registration, read by reporting
-    assert 'const keyAccess = { registration: [["keys", "readWrite"]], reporting: [["keys", "read"]] };' in script
+    assert re.search(
+        r'const keyAccess = \{\s*registration: \[\["keys", "readWrite"\]\],\s*activity: \[\["keys", "readWrite"\]\],'
+        r'\s*reporting: \[\["keys", "read"\]\],\s*\};',
+        script,
+    )
     assert re.search(r'const services = \["registration", "activity", "survey", "reporting"\];', script)
     assert 'role: "readWrite", db: prefix + name' in script and "readWriteAnyDatabase" not in script
     assert "/run/secrets/mongo_${user}" in script
@@ -304,7 +308,20 @@ def test_kafka_gives_each_service_its_user_and_only_its_grants(services):
     }
     assert '  acl reporting Read "$topic"' in script and '  acl init Create "$topic"' in script
     assert grants | looped == EXPECTED_GRANTS
-    assert script.count("--operation") == 2  # Describe for everyone, and the acl helper: nothing else granted
+    assert script.count("--operation") == 3  # Describe for everyone, the acl and group helpers: nothing else
+
+
+def test_each_consuming_worker_joins_its_projections_group_which_its_kafka_user_may_read(services):
+    from jajo.config import Settings
+    from services.activity.views import RegistrationView
+    from services.reporting.views import ReportingProjection
+    from services.survey.views import MembersProjection
+
+    projections = {"activity": RegistrationView, "survey": MembersProjection, "reporting": ReportingProjection}
+    groups = set(re.findall(r"^group (\w+) ([\w.-]+)$", ACLS_SH.read_text(), re.MULTILINE))
+    assert groups == {(user, Settings().consumer_group_of(p.name)) for user, p in projections.items()}
+    for name in projections:
+        assert services[f"{name}-worker"]["environment"]["JAJO_CONSUMER_MODE"] == "group", name
 
 
 def test_every_long_running_container_has_a_healthcheck_and_a_restart_policy(services):

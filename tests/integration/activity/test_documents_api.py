@@ -11,6 +11,7 @@ import tracemalloc
 import pytest
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
+from jajo.personal import is_sealed
 from tests.conftest import STAFF
 
 pytestmark = pytest.mark.integration
@@ -86,7 +87,10 @@ def test_phone_receipt_end_to_end(api, registry, activity):
     assert api.get(f"/api/v1/documents/{document['id']}").get_json() == document
     content = api.get(document["content_url"])
     assert content.status_code == 200 and content.data == photo and content.mimetype == "image/jpeg"
-    event = activity.db["events"].find_one({"type": "DocumentSubmitted"})["envelope"]
+    stored = activity.db["events"].find_one({"type": "DocumentSubmitted"})["envelope"]
+    assert is_sealed(stored["data"]["filename"])  # a file's name may name a person: sealed under the document's key
+    assert stored["data"]["filename"]["key_id"] == f"document:{document['id']}"
+    [event] = activity.store.load(document["id"])
     assert event["subject"] == document["id"] and event["data"] == {
         "document_id": document["id"],
         "group_id": group_id,

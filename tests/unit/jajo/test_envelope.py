@@ -1,9 +1,10 @@
 import json
+import re
 
 import pytest
 
 from jajo.domain import DomainEvent
-from jajo.envelope import Context, EnvelopeError, decode, encode, unwrap, wrap
+from jajo.envelope import EXTENSIONS, Context, EnvelopeError, decode, encode, unwrap, wrap
 
 
 def envelope(**changes):
@@ -63,3 +64,12 @@ def test_encode_keeps_korean_text_readable_and_round_trips():
 def test_decode_names_why_a_message_is_unusable(raw, reason):
     with pytest.raises(EnvelopeError, match=reason):
         decode(raw, frozenset({"GroupFormed"}))
+
+
+def test_every_attribute_is_a_cloudevents_context_attribute_or_a_well_named_extension():
+    """CloudEvents 1.0: attribute names of a-z and 0-9 only, at most 20 characters (a SHOULD; Jajo keeps it)."""
+    event = DomainEvent("GroupFormed", {"name": "햇살 모임", "year": 2026}, 1, 1)
+    e = wrap(event, source="registration", subject="g1", aggregate_type="group", context=Context(via="portal:web"))
+    context = {"specversion", "id", "source", "type", "subject", "time", "datacontenttype", "data"}
+    assert set(e) - context == set(EXTENSIONS)
+    assert all(re.fullmatch(r"[a-z0-9]{1,20}", name) for name in EXTENSIONS)

@@ -9,7 +9,7 @@ import pytest
 from jajo.consent import consent_block
 from jajo.errors import Conflict, NotFound, PreconditionFailed, RuleViolation
 from jajo.memory import InMemoryEventStore, InMemoryKeyStore, memory_bus
-from jajo.personal import ERASED, EnvelopeCipher, is_sealed
+from jajo.personal import ERASED, EnvelopeCipher, document_key, is_sealed
 from services.registration.commands import (
     ApproveGroup,
     CloseGroup,
@@ -127,6 +127,16 @@ def test_erasure_shreds_the_key_keeps_the_history_and_is_recorded_once(bus, stor
     assert [(c.name, c.birth_date) for c in erased.children] == [(ERASED, None)]
     view = store.views["group_views"][group.id]
     assert view["member_count"] == 0 and "김하늘" not in str(view)
+
+
+def test_erasure_shreds_the_keys_of_the_documents_it_names_and_no_member_key_by_mistake(bus, keys):
+    group = bus.handle(FormGroup("햇살 모임", 2026))
+    _, member = bus.handle(join(group.id))
+    _, other = bus.handle(join(group.id, name="박보호", phone=None))
+    keys.key_for(document_key("d-receipt"))  # activity sealed the receipt's filename under it
+    bus.handle(EraseMember(group.id, member.id, "보호자의 삭제 요구", documents=("d-receipt", other.id)))
+    assert keys.keys[document_key("d-receipt")] is None and keys.keys[member.id] is None
+    assert keys.keys[other.id] is not None  # a member id listed as a document shreds only `document:<id>`
 
 
 def test_erasure_needs_a_reason_and_a_member_of_the_group(bus, store):
