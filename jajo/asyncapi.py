@@ -119,6 +119,9 @@ def _message(catalogue: Catalogue, event: EventType) -> dict[str, Any]:
     }
 
 
+OPTIONAL = ("actorvia", "traceparent", "tracestate")  # present only when a portal acted, or a trace was on
+
+
 def envelope_schema(catalogue: Catalogue, event: EventType) -> dict[str, Any]:
     """The JSON Schema (draft 7) of one event type's envelope. Open to other extension attributes (CloudEvents
     lets any hop add some); `data` holds exactly the declared fields."""
@@ -138,6 +141,8 @@ def envelope_schema(catalogue: Catalogue, event: EventType) -> dict[str, Any]:
         "actor": {"type": "string", "description": "`<role>:<name>`, or `system` for a service's own workers"},
         "dataversion": {"const": event.dataversion},
         "actorvia": {"type": "string", "description": "`portal:<token name>` when a portal acted for `actor`"},
+        "traceparent": {"type": "string", "description": "W3C trace context (CloudEvents distributed tracing)"},
+        "tracestate": {"type": "string", "description": "W3C trace state, with `traceparent`"},
     }
     for name, (_required, longest) in STRINGS.items():
         if "const" not in properties[name]:
@@ -145,7 +150,7 @@ def envelope_schema(catalogue: Catalogue, event: EventType) -> dict[str, Any]:
     return {
         "type": "object",
         "properties": properties,
-        "required": [name for name in properties if name != "actorvia"],
+        "required": [name for name in properties if name not in OPTIONAL],
     }
 
 

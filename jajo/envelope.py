@@ -18,7 +18,17 @@ KNOWN_DATAVERSION = 1
 CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
 KAFKA_HEADERS = [("content-type", CONTENT_TYPE.encode("ascii"))]
 #: Jajo's CloudEvents extension attributes (names of a-z and 0-9, at most 20 characters, as the spec asks)
-EXTENSIONS = ("aggregateversion", "aggregatetype", "correlationid", "causationid", "actor", "dataversion", "actorvia")
+EXTENSIONS = (
+    "aggregateversion",
+    "aggregatetype",
+    "correlationid",
+    "causationid",
+    "actor",
+    "dataversion",
+    "actorvia",
+    "traceparent",  # the CloudEvents distributed-tracing extension (jajo/tracing.py)
+    "tracestate",
+)
 
 
 class EnvelopeError(ValueError):

@@ -73,7 +73,7 @@ def test_a_killed_members_partitions_move_to_the_survivor_and_nothing_is_applied
     try:
         eventually(
             lambda: len(held("a")) == len(held("b")) == 2 and tally.count_documents({}) == 200,
-            timeout=40,
+            timeout=90,
             what="both members holding two partitions each, the first events applied",
         )
         assert set(held("a")).isdisjoint(held("b"))
@@ -85,7 +85,7 @@ def test_a_killed_members_partitions_move_to_the_survivor_and_nothing_is_applied
         produce(settings, 300)
         eventually(
             lambda: len(held("b")) == 4 and tally.count_documents({}) == 3500,
-            timeout=45,
+            timeout=90,
             what="the survivor holding every partition, every event applied",
         )
         assert tally.count_documents({"n": {"$ne": 1}}) == 0, "an event was applied twice"

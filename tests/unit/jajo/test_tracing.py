@@ -16,7 +16,6 @@ import pytest
 
 from jajo import tracing
 from jajo.envelope import EnvelopeError, build, decode, encode
-from jajo.gunicorn_conf import service_of
 from jajo.worker import serve_metrics
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -76,8 +75,17 @@ def collector():
     thread.join(timeout=5)
 
 
-def test_on_with_an_endpoint_after_the_fork_and_flushed_when_the_worker_exits(monkeypatch, collector):
+@pytest.fixture
+def gunicorn_conf(monkeypatch, tmp_path):
+    """The config module, imported with its metrics folder set for this test only: importing it sets
+    PROMETHEUS_MULTIPROC_DIR when unset, which would turn every later /metrics of this process multiprocess."""
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     from jajo import gunicorn_conf
+
+    return gunicorn_conf
+
+
+def test_on_with_an_endpoint_after_the_fork_and_flushed_when_the_worker_exits(monkeypatch, collector, gunicorn_conf):
 
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{collector.server_port}")
     monkeypatch.setenv("OTEL_SERVICE_NAME", "named-by-env")
@@ -101,7 +109,8 @@ def test_on_with_an_endpoint_after_the_fork_and_flushed_when_the_worker_exits(mo
     assert path == "/v1/traces" and b"command X" in body and b"named-by-env" in body
 
 
-def test_the_service_name_comes_from_the_app_gunicorn_serves():
+def test_the_service_name_comes_from_the_app_gunicorn_serves(gunicorn_conf):
+    service_of = gunicorn_conf.service_of
     assert service_of("services.registration.app:create_app()") == "registration"
     assert service_of(None) == service_of("app:make()") == "jajo"
 
