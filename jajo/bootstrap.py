@@ -109,12 +109,14 @@ def write_service(
     settings: Settings,
     handlers: dict[type, Handler],
     cipher: EnvelopeCipher | None = None,
+    erasure_in_history: bool = False,
     **parts: Any,
 ) -> Service:
-    """A service with an event store (sealing personal fields with `cipher`, the stack's by default), a unit of
-    work per command and a bus; `parts` are the other fields."""
+    """A service with an event store (sealing personal fields with `cipher`, the stack's by default; for
+    `erasure_in_history` see EventStore), a unit of work per command and a bus; `parts` are the other fields."""
     client, db = database(name, settings)
-    store = EventStore(db, settings.topic(f"{name}.events"), cipher or personal_cipher(client, settings))
+    cipher = cipher or personal_cipher(client, settings)
+    store = EventStore(db, settings.topic(f"{name}.events"), cipher, erasure_in_history=erasure_in_history)
 
     def new_uow(**options: Any) -> UnitOfWork:
         return UnitOfWork(client=client, store=store, source=name, **options)

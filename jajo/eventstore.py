@@ -28,12 +28,21 @@ def outbox_id(seq: int, envelope: dict) -> str:
 
 class EventStore:
     """With a `cipher`, declared personal fields are sealed on the way in (events, outbox, so the topic too) and
-    opened by `load`; the history the relay republishes stays sealed."""
+    opened by `load`; the history the relay republishes stays sealed.
 
-    def __init__(self, db: Database, topic: str, cipher: EnvelopeCipher | None = None):
+    `erasure_in_history`: every destruction of a key this store's events are sealed under is itself an event of
+    the owner's stream, committed with the destruction (registration: `MemberErased` in the member's group). An
+    aggregate rebuilt from its stream then never needs the key store's epoch: a key destroyed before the stream was
+    read comes with the event that erases what it opens, and one destroyed after makes the command's append conflict
+    on the version. Other reads (`load` without `rehydrating`) always check the epoch."""
+
+    def __init__(
+        self, db: Database, topic: str, cipher: EnvelopeCipher | None = None, erasure_in_history: bool = False
+    ):
         self.db = db
         self.topic = topic
         self.cipher = cipher
+        self.erasure_in_history = erasure_in_history
         self.events = db["events"]
         self.outbox = db["outbox"]
         self.relay_state = db["relay"]
@@ -45,10 +54,13 @@ class EventStore:
             [("subject", ASCENDING), ("aggregateversion", ASCENDING)], unique=True, name="aggregate_version"
         )
 
-    def load(self, aggregate_id: str, session: ClientSession | None = None) -> list[dict]:
+    def load(self, aggregate_id: str, session: ClientSession | None = None, rehydrating: bool = False) -> list[dict]:
+        """One aggregate's events, opened; `rehydrating`: only to rebuild the aggregate (see erasure_in_history)."""
         cursor = self.events.find({"subject": aggregate_id}, {"_id": 0, "envelope": 1}, session=session)
         envelopes = [doc["envelope"] for doc in cursor.sort("aggregateversion", ASCENDING)]
-        return envelopes if self.cipher is None else self.cipher.open(envelopes, session)
+        if self.cipher is None:
+            return envelopes
+        return self.cipher.open(envelopes, session, trust_cache=rehydrating and self.erasure_in_history)
 
     def append(self, envelopes: Iterable[dict], session: ClientSession) -> None:
         """Store events and their outbox entries; a taken (aggregate, version) raises ConcurrencyConflict."""

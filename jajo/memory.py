@@ -30,7 +30,7 @@ class InMemoryEventStore:
     def ensure_indexes(self) -> None:
         pass
 
-    def load(self, aggregate_id: str, session: Any = None) -> list[dict]:
+    def load(self, aggregate_id: str, session: Any = None, rehydrating: bool = False) -> list[dict]:
         envelopes = copy.deepcopy(self.streams.get(aggregate_id, []))
         return envelopes if self.cipher is None else self.cipher.open(envelopes)
 
@@ -95,7 +95,7 @@ class InMemoryKeyStore:
             raise Erased(owner_id)
         return key
 
-    def keys_of(self, owner_ids: Iterable[str], session: Any = None) -> dict[str, bytes]:
+    def keys_of(self, owner_ids: Iterable[str], session: Any = None, trust_cache: bool = False) -> dict[str, bytes]:
         return {owner: key for owner in set(owner_ids) if (key := self.keys.get(owner)) is not None}
 
     def destroy(self, owner_id: str, session: Any = None) -> None:

@@ -59,7 +59,7 @@ class Keys(Protocol):
 
     def key_for(self, owner_id: str, session: Any = None) -> bytes: ...
 
-    def keys_of(self, owner_ids: Iterable[str], session: Any = None) -> dict[str, bytes]: ...
+    def keys_of(self, owner_ids: Iterable[str], session: Any = None, trust_cache: bool = False) -> dict[str, bytes]: ...
 
     def destroy(self, owner_id: str, session: Any = None) -> None: ...
 
@@ -106,11 +106,19 @@ class KeyStore:
             self._cache[owner_id] = key
         return key
 
-    def keys_of(self, owner_ids: Iterable[str], session: ClientSession | None = None) -> dict[str, bytes]:
-        """The live keys of these owners (destroyed and unknown ones are absent)."""
+    def keys_of(
+        self, owner_ids: Iterable[str], session: ClientSession | None = None, trust_cache: bool = False
+    ) -> dict[str, bytes]:
+        """The live keys of these owners (destroyed and unknown ones are absent). `trust_cache`: keys kept in memory
+        are used without reading the epoch, for a caller whose own input records every destruction of them
+        (EventStore.erasure_in_history)."""
         wanted = sorted(set(owner_ids))
         if not wanted:
             return {}
+        if trust_cache:
+            with self._lock:
+                if all(owner in self._cache for owner in wanted):
+                    return {owner: self._cache[owner] for owner in wanted}
         epoch = (self.epochs.find_one({"_id": EPOCH}, session=session) or {}).get("n", 0)
         with self._lock:
             if epoch != self._epoch:
@@ -198,8 +206,11 @@ class EnvelopeCipher:
             sealed.append({**envelope, "data": data})
         return sealed
 
-    def open(self, envelopes: Iterable[dict], session: ClientSession | None = None) -> list[dict]:
-        """Copies with every sealed field opened; a field whose key was destroyed reads `None`."""
+    def open(
+        self, envelopes: Iterable[dict], session: ClientSession | None = None, trust_cache: bool = False
+    ) -> list[dict]:
+        """Copies with every sealed field opened; a field whose key was destroyed reads `None` (`trust_cache`:
+        KeyStore.keys_of)."""
         envelopes = list(envelopes)
         owners = [
             value["key_id"]
@@ -208,7 +219,7 @@ class EnvelopeCipher:
             for value in envelope["data"].values()
             if is_sealed(value)
         ]
-        keys = self.keys.keys_of(owners, session)
+        keys = self.keys.keys_of(owners, session, trust_cache=trust_cache)
         return [self._opened(envelope, keys) for envelope in envelopes]
 
     @staticmethod

@@ -90,7 +90,7 @@ class UnitOfWork:
         """Load an aggregate; `check_version` applies the request's If-Match to it."""
         if aggregate_id in self.seen:
             return self.seen[aggregate_id]  # type: ignore[return-value]
-        history = self.store.load(aggregate_id)
+        history = self.store.load(aggregate_id, rehydrating=True)
         if not history or history[0].get("aggregatetype", cls.aggregate_type) != cls.aggregate_type:
             raise NotFound(f"{cls.aggregate_type} {aggregate_id} does not exist")
         aggregate = cls.rehydrate(aggregate_id, (unwrap(e) for e in history))

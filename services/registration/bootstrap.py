@@ -21,6 +21,7 @@ def bootstrap(settings: Settings, clock: Clock = seoul_today) -> Service:
         settings,
         handlers(cipher.keys, partial(forget_answers, db), clock),
         cipher=cipher,
+        erasure_in_history=True,  # a member's key is destroyed only with MemberErased in their group's stream
         views=views,
         parts={"access": AccessLog.of(settings)},  # who read members' personal data, and its listing
         background=[lambda service: RetentionSweep(service.retention, settings.retention_interval_seconds)],

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from jajo.personal import ERASED, KEYS, Erased, KeyStore, is_sealed
+from services.registration.app import create_app
 from tests.conftest import STAFF, VIEWER, acting
 
 SECRETS = {
@@ -96,3 +97,19 @@ def test_a_key_destroyed_by_another_process_is_never_used_again_from_memory(reg,
     assert one.keys_of(["m-cached"]) == {} and other.keys_of(["m-cached"]) == {}
     with pytest.raises(Erased):
         one.key_for("m-cached")
+
+
+def test_a_group_rebuilt_with_keys_kept_in_memory_shows_a_member_erased_elsewhere_as_erased(reg, settings, clock):
+    """Registration rebuilds a group without reading the key epoch (EventStore.erasure_in_history): a member
+    erased by another process comes with its MemberErased, so nothing of them shows, and every other read of the
+    events (the member's record, the export's history) still opens nothing of theirs."""
+    group = reg.form()
+    member = reg.joined(group["id"], **SECRETS)  # this process keeps the member's key in memory
+    elsewhere = create_app(settings, clock=clock).test_client()
+    path = f"/api/v1/groups/{group['id']}/members/{member['id']}/erase"
+    assert elsewhere.post(path, json=REASON, headers=STAFF).status_code == 200
+    other = reg.joined(group["id"], guardian_name="김보호")  # rebuilt here, from the cache
+    view = reg.db["group_views"].find_one({"_id": group["id"]})
+    assert [m["id"] for m in view["members"]] == [other["id"]] and "홍길동" not in json.dumps(view, ensure_ascii=False)
+    assert reg.get(f"/groups/{group['id']}/members/{member['id']}").get_json()["guardian_name"] == ERASED
+    assert reg.store.load(group["id"])[1]["data"]["personal"] is None  # a plain read checks the epoch
