@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
+import uuid
 from typing import Any, Callable, Iterable, Iterator
 
 from jajo.commands import CommandBus, Handler
@@ -100,6 +101,11 @@ class InMemoryKeyStore:
 
     def destroy(self, owner_id: str, session: Any = None) -> None:
         self.keys[owner_id] = None
+
+    def new_owner(self) -> str:
+        owner = uuid.uuid4().hex
+        self.keys[owner] = os.urandom(32)
+        return owner
 
 
 class MemoryTransaction:

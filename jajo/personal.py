@@ -18,6 +18,7 @@ import base64
 import json
 import os
 import threading
+import uuid
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Protocol
 
@@ -34,6 +35,7 @@ ALGORITHM = "AES-256-GCM"
 ERASED = "(삭제됨)"
 KEYS = "data_keys"
 EPOCHS, EPOCH = "key_epochs", "destroyed"
+POOL = 64  # new people's keys made at once (KeyStore.new_owner)
 DOCUMENT_KEY = "document:"  # a document's data key (its filename), apart from every member's
 
 
@@ -63,6 +65,8 @@ class Keys(Protocol):
 
     def destroy(self, owner_id: str, session: Any = None) -> None: ...
 
+    def new_owner(self) -> str: ...
+
 
 class KeyStore:
     """One 256-bit data key per person (`_id` = the owner id); a destroyed key leaves a tombstone, so the
@@ -80,13 +84,34 @@ class KeyStore:
         self._cache: dict[str, bytes] = {}
         self._epoch: int | None = None
         self._lock = threading.Lock()
+        self._pool: list[tuple[str, bytes]] = []  # new people's ids whose keys are stored already
+        self._fresh: dict[str, bytes] = {}  # ids handed out by new_owner whose key has not been asked for yet
 
     def ensure_indexes(self) -> None:
         """Nothing beyond `_id`: keys are read by owner id only."""
 
+    def new_owner(self) -> str:
+        """The id for a new person, whose key is stored already: ids and keys are made POOL at a time in one insert
+        outside any transaction, so that a join writes no key of its own (a key whose join never committed is
+        nobody's: it seals nothing). Nobody else knows a pooled id, so its key cannot have been destroyed."""
+        with self._lock:
+            if not self._pool:
+                pool = [(uuid.uuid4().hex, os.urandom(32)) for _ in range(POOL)]
+                self.keys.insert_many([{"_id": owner, "key": key, "created_at": _now()} for owner, key in pool])
+                self._pool = pool
+            owner, key = self._pool.pop()
+            self._fresh[owner] = key
+        return owner
+
     def key_for(self, owner_id: str, session: ClientSession | None = None) -> bytes:
         """The owner's key, made in the caller's transaction if it has none; one that has a key (another service
-        made it) or a tombstone keeps it. One upsert: a duplicate-key insert would abort the transaction."""
+        made it, or new_owner) or a tombstone keeps it. One upsert: a duplicate-key insert would abort the
+        transaction."""
+        with self._lock:
+            fresh = self._fresh.pop(owner_id, None)
+            if fresh is not None:
+                self._cache[owner_id] = fresh
+                return fresh
         key = os.urandom(32)
         document = (
             self.keys.find_one_and_update(

@@ -36,11 +36,12 @@ def close_group(cmd: CloseGroup, uow: UnitOfWork) -> Group:
     return group
 
 
-def join_group(cmd: JoinGroup, uow: UnitOfWork, *, clock: Clock) -> tuple[Group, Member]:
+def join_group(cmd: JoinGroup, uow: UnitOfWork, *, clock: Clock, keys: Keys) -> tuple[Group, Member]:
+    """The new member's id comes with its data key made already (KeyStore.new_owner)."""
     group = uow.get(Group, cmd.group_id)
     children = [JoiningChild(new_id(), child.birth_date, child.name) for child in cmd.children]
     member = group.join(
-        new_id(), cmd.guardian_name, cmd.district, cmd.phone, children, today=clock(), consent=cmd.consent
+        keys.new_owner(), cmd.guardian_name, cmd.district, cmd.phone, children, today=clock(), consent=cmd.consent
     )
     uow.commit()
     return group, member
@@ -78,7 +79,7 @@ def handlers(keys: Keys, forget: Forget, clock: Clock = seoul_today) -> dict[typ
         FormGroup: form_group,
         ApproveGroup: approve_group,
         CloseGroup: close_group,
-        JoinGroup: partial(join_group, clock=clock),
+        JoinGroup: partial(join_group, clock=clock, keys=keys),
         LeaveGroup: partial(leave_group, clock=clock),
         EraseMember: partial(erase_member, clock=clock, keys=keys, forget=forget),
     }
