@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NODE   := node_modules/.package-lock.json
 
-.PHONY: up down clean logs status test test-unit test-browser screenshots drills bench demo rebuild reseal retention-due install events-doc lint
+.PHONY: up down clean logs status test test-unit test-browser screenshots drills bench bench-scale demo rebuild reseal retention-due install events-doc lint
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ drills: $(STAMP)  ## long fault drills against the real stack
 
 bench: $(STAMP)  ## benchmarks: ratios against the stack's bare limits, measured in one run
 	$(PY) -m bench
+
+bench-scale: $(STAMP)  ## national scale (issue 17): audit paging/export over 1M records, then as_of over ~1M (docs/benchmarks.md; about an hour)
+	$(PY) -m bench.audit_scale --events 1000000
+	$(PY) -m bench.asof --large 910
 
 demo: $(STAMP)  ## load a 2025 program year through the public APIs of a running stack and print the report
 	$(PY) -m demo

@@ -12,10 +12,12 @@ first `as_of` of a history makes its snapshots (timed apart, as `cold`); the per
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import time
 from datetime import datetime, timedelta, timezone
 from functools import partial
+from typing import Iterable
 
 from bench.harness import percentile, servers
 from bench.yeargen import years
@@ -30,15 +32,21 @@ FULL_REPLAY_CALLS = 5
 SMALL = 10  # program years: about 11k events
 
 
+def write(db, envelopes: Iterable[dict]) -> int:
+    """The envelopes into an empty audit collection in bulk, CHUNK to a transaction as the projector records them,
+    and the state's sequence counter after them; returns how many."""
+    written, stream = 0, iter(envelopes)
+    while chunk := list(itertools.islice(stream, CHUNK)):
+        in_transaction(db.client, partial(audit.record, db, chunk, written + 1))
+        written += len(chunk)
+    db["state"].update_one({"_id": generation.STATE_ID}, {"$set": {"seq": written}}, upsert=True)
+    return written
+
+
 def load(settings: Settings, program_years: int):
     """A reporting database whose audit holds `program_years` program years (about 1,100 events each)."""
     views = bootstrap(settings).ensure_indexes().views
-    db = views.db
-    envelopes = [envelope for _, envelope in years(program_years)]
-    for start in range(0, len(envelopes), CHUNK):
-        in_transaction(db.client, partial(audit.record, db, envelopes[start : start + CHUNK], start + 1))
-    db["state"].update_one({"_id": generation.STATE_ID}, {"$set": {"seq": len(envelopes)}}, upsert=True)
-    return views, len(envelopes)
+    return views, write(views.db, (envelope for _, envelope in years(program_years)))
 
 
 def moments(rng: random.Random, count: int) -> list[datetime]:

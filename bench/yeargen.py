@@ -8,6 +8,7 @@ year, 2025, is the same in every history, so a report of 2025 reads the same amo
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterator
@@ -273,6 +274,14 @@ def years(count: int, newest: int = YEAR) -> Iterator[tuple[str, dict]]:
         yield from program_year(newest - k, k)
 
 
+def history(events: int, newest: int = YEAR) -> Iterator[dict]:
+    """Exactly `events` envelopes: the program years they need, oldest first, the oldest year without its start
+    (so that every newer year is whole)."""
+    per_year = len(program_year(newest))
+    count = -(-events // per_year)
+    return itertools.islice((envelope for _, envelope in years(count, newest)), count * per_year - events, None)
+
+
 def produce(settings, messages: list[tuple[str, dict]]) -> int:
     """Publish with a plain producer (key = subject, like the relay); returns how many."""
     from kafka import KafkaProducer
@@ -295,4 +304,4 @@ def produce(settings, messages: list[tuple[str, dict]]) -> int:
     return len(messages)
 
 
-__all__ = ["program_year", "years", "produce", "date"]
+__all__ = ["program_year", "years", "history", "produce", "date"]

@@ -4,8 +4,12 @@ Each record (`_id` = the event id) has a sequence number `seq`, reserved in the 
 from the state document's counter: batches commit in sequence order, so paging by `seq` never skips a
 record that a concurrent batch commits later.
 
-Reads go through closed ranges of `seq` (or one subject): SecantusDB applies a limit only after it has
-walked the whole of an open range, so `seq > n` with a limit costs the entire history after n.
+Reads go through closed ranges of `seq` (or one subject, or one closed `at` window): SecantusDB applies a limit
+only after it has walked the whole of an open range, so `seq > n` with a limit costs the entire history after n.
+SecantusDB serves a query from one index only when that index covers every field of it (equalities, then one
+range); any other field makes it a collection scan. So each query names exactly the fields of one index (`type`
+or `source` with the `seq` range, the `seq` range alone, a subject, an `at` window) and the remaining filters are
+checked here (`_matches`).
 """
 
 from __future__ import annotations
@@ -27,14 +31,16 @@ from services.reporting.generation import STATE_ID
 COLLECTION = "audit_events"
 DECLARED: dict[str, EventType] = declared_types()
 GUARDIAN = "guardian:"
+KEYED = ("type", "source")  # equality filters with a (field, seq) index: a window of one type reads only its records
+PROJECTION = {"seq": 1, "at": 1, "subject": 1, "type": 1, "source": 1, "envelope": 1}
 
 
 def ensure_indexes(db: Database) -> None:
     audit = db[COLLECTION]
     audit.create_index([("seq", ASCENDING)], unique=True)
     audit.create_index([("subject", ASCENDING), ("envelope.aggregateversion", ASCENDING)])
-    audit.create_index([("type", ASCENDING)])
-    audit.create_index([("source", ASCENDING)])
+    for field in KEYED:
+        audit.create_index([(field, ASCENDING), ("seq", ASCENDING)])
     audit.create_index([("at", ASCENDING)])
     audit.create_index([("people", ASCENDING), ("seq", ASCENDING)])
 
@@ -139,9 +145,9 @@ def _filter(
     source: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    after: int = 0,
 ) -> dict:
-    query: dict[str, Any] = {"seq": {"$gt": after}}
+    """The conditions of the filters on the record's own fields (no `seq`)."""
+    query: dict[str, Any] = {}
     if subject:
         query["subject"] = subject
     if type:
@@ -153,6 +159,31 @@ def _filter(
     return query
 
 
+def _matches(doc: dict, conditions: dict) -> bool:
+    """Whether a record meets the conditions its query left out (equalities and the `at` bounds)."""
+    for field, wanted in conditions.items():
+        value = doc.get(field)
+        if not isinstance(wanted, dict):
+            if value != wanted:
+                return False
+        elif (
+            value is None
+            or ("$gte" in wanted and value < wanted["$gte"])
+            or ("$lte" in wanted and value > wanted["$lte"])
+        ):
+            return False
+    return True
+
+
+def _keyed(conditions: dict) -> tuple[dict, dict]:
+    """The equality a (field, seq) index serves along with a `seq` range, and the conditions left to `_matches`."""
+    field = next((name for name in KEYED if name in conditions), None)
+    if field is None:
+        return {}, conditions
+    rest = dict(conditions)
+    return {field: rest.pop(field)}, rest
+
+
 def last_seq(db: Database) -> int:
     """The last sequence number reserved: every record has a `seq` of 1 to this (one read by _id)."""
     return (db["state"].find_one({"_id": STATE_ID}, {"seq": 1}) or {}).get("seq", 0)
@@ -160,10 +191,10 @@ def last_seq(db: Database) -> int:
 
 def window(db: Database, after: int, upto: int, session: ClientSession | None = None, **filters: Any) -> list[dict]:
     """The matching records of sequence after < seq ≤ upto, by sequence (with `at`)."""
-    query = _filter(after=after, **filters)
-    query["seq"]["$lte"] = upto
-    projection = {"seq": 1, "at": 1, "envelope": 1}
-    return list(db[COLLECTION].find(query, projection, session=session).sort("seq", ASCENDING))
+    key, rest = _keyed(_filter(**filters))
+    query = {**key, "seq": {"$gt": after, "$lte": upto}}
+    found = db[COLLECTION].find(query, PROJECTION, session=session).sort("seq", ASCENDING)
+    return [doc for doc in found if _matches(doc, rest)]
 
 
 def between(db: Database, after: datetime | None, upto: datetime) -> Iterator[dict]:
@@ -173,21 +204,43 @@ def between(db: Database, after: datetime | None, upto: datetime) -> Iterator[di
     return db[COLLECTION].find({"at": moments}, {"seq": 1, "at": 1, "envelope": 1}).sort("at", ASCENDING)
 
 
+def _whole(db: Database, limit: int, after: int, key: dict, rest: dict) -> list[dict]:
+    """The first limit + 1 matches after sequence `after` of a closed key (one subject or one `at` window), by
+    sequence: the key's records read without their envelopes, then the page's envelopes by _id."""
+    brief = {name: 1 for name in PROJECTION if name != "envelope"}
+    matching = (d for d in db[COLLECTION].find(key, brief) if d["seq"] > after and _matches(d, rest))
+    chosen = sorted(matching, key=lambda d: d["seq"])[: limit + 1]
+    if not chosen:
+        return []
+    full = {d["_id"]: d for d in db[COLLECTION].find({"_id": {"$in": [d["_id"] for d in chosen]}}, PROJECTION)}
+    return [full[d["_id"]] for d in chosen]
+
+
+def next_width(width: int, found: int, missing: int) -> int:
+    """The next window of sequence numbers: as wide as the last window's density says the missing records need
+    (a tenth more), at most twice as wide; twice as wide when the last one held none."""
+    if found == 0:
+        return width * 2
+    return max(1, min(width * 2, -(-missing * width * 11 // (found * 10))))
+
+
 def page(db: Database, limit: int, after: int = 0, **filters: Any) -> tuple[list[dict], int | None]:
     """Up to `limit` records after sequence `after`, oldest first, and the cursor of the next page: one subject
-    by its index, else windows of sequence numbers that double until the page is full or the history ends."""
-    if filters.get("subject"):
-        query = _filter(**filters)
-        del query["seq"]  # an equality on the subject alone, so that its index is the one used
-        docs = sorted(
-            (d for d in db[COLLECTION].find(query, {"seq": 1, "envelope": 1}) if d["seq"] > after),
-            key=lambda d: d["seq"],
-        )
+    by its index, a window of time (`since` and `until`) by the `at` index, else windows of sequence numbers
+    sized by the density of the last one
+    (`next_width`) until the page is full or the history ends."""
+    conditions = _filter(**filters)
+    moments = conditions.get("at", {})
+    if "subject" in conditions or ("$gte" in moments and "$lte" in moments):
+        field = "subject" if "subject" in conditions else "at"
+        rest = {name: value for name, value in conditions.items() if name != field}
+        docs = _whole(db, limit, after, {field: conditions[field]}, rest)
     else:
         docs, start, width, last = [], after, limit + 1, last_seq(db)
         while len(docs) <= limit and start < last:
-            docs += window(db, start, min(start + width, last), **filters)
-            start, width = start + width, width * 2
+            found = window(db, start, min(start + width, last), **filters)
+            docs += found
+            start, width = start + width, next_width(width, len(found), limit + 1 - len(docs))
     more = len(docs) > limit
     docs = docs[:limit]
     return [d["envelope"] for d in docs], (docs[-1]["seq"] if more and docs else None)
