@@ -12,6 +12,20 @@ from typing import Iterator
 
 from jajo import embedded
 
+
+def process_environment(settings, **more: str) -> dict[str, str]:
+    """The environment of a service process started by a test: this test's servers and prefixes, then `more`."""
+    return {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "MONGODB_URI": settings.mongodb_uri,
+        "JAJO_DB_PREFIX": settings.db_prefix,
+        "JAJO_TOPIC_PREFIX": settings.topic_prefix,
+        "JAJO_TOPIC_PARTITIONS": str(settings.topic_partitions),
+        **more,
+    }
+
+
 KAFKA_IMAGE = "confluentinc/cp-kafka:7.7.1"
 MONGO_IMAGE = "mongo:7.0.14"
 

@@ -35,6 +35,7 @@ from services.survey.app import create_app as survey_app
 from services.survey.bootstrap import bootstrap as bootstrap_survey
 from tests import topics
 from tests.conftest import STAFF
+from tests.infra import process_environment
 from tests.waiting import eventually
 
 YEAR = 2025
@@ -168,18 +169,13 @@ class Stack:
     def spawn(self, module: str, log_path: Path, **env: str) -> subprocess.Popen:
         """`python -m <module>` against the test servers and this test's prefixes."""
         settings = self.settings
-        environment = {
-            **os.environ,
-            "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-            "MONGODB_URI": settings.mongodb_uri,
-            "JAJO_DB_PREFIX": settings.db_prefix,
-            "JAJO_TOPIC_PREFIX": settings.topic_prefix,
-            "JAJO_TOPIC_PARTITIONS": str(settings.topic_partitions),
-            "JAJO_RELAY_IDLE_SECONDS": str(settings.relay_idle_seconds),
-            "LOG_LEVEL": os.environ.get("JAJO_DRILL_WORKER_LOG_LEVEL", "WARNING"),
-            "PYTHONWARNINGS": "ignore",
+        environment = process_environment(
+            settings,
+            JAJO_RELAY_IDLE_SECONDS=str(settings.relay_idle_seconds),
+            LOG_LEVEL=os.environ.get("JAJO_DRILL_WORKER_LOG_LEVEL", "WARNING"),
+            PYTHONWARNINGS="ignore",
             **env,
-        }
+        )
         log = open(log_path, "ab")
         try:
             return subprocess.Popen(

@@ -16,6 +16,7 @@ from kafka import KafkaProducer
 from jajo.envelope import build, encode
 from jajo.kafka import ensure_topics
 from jajo.mongo import client_of
+from tests.infra import process_environment
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -38,20 +39,15 @@ def took_over(log: Path) -> set[str]:
 
 
 def member(settings, name: str, log: Path) -> subprocess.Popen:
-    environment = {
-        **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-        "MONGODB_URI": settings.mongodb_uri,
-        "JAJO_DB_PREFIX": settings.db_prefix,
-        "JAJO_TOPIC_PREFIX": settings.topic_prefix,
-        "JAJO_TOPIC_PARTITIONS": str(settings.topic_partitions),
-        "JAJO_CONSUMER_MODE": "group",
-        "JAJO_CONSUMER_NAME": name,
-        "JAJO_CONSUMER_SESSION_TIMEOUT_MS": "6000",  # Kafka's least: the kill is noticed sooner
-        "JAJO_CONSUMER_HEARTBEAT_INTERVAL_MS": "1000",
-        "LOG_LEVEL": os.environ.get("GROUP_LOG", "WARNING"),
-        "PYTHONWARNINGS": "ignore",
-    }
+    environment = process_environment(
+        settings,
+        JAJO_CONSUMER_MODE="group",
+        JAJO_CONSUMER_NAME=name,
+        JAJO_CONSUMER_SESSION_TIMEOUT_MS="6000",  # Kafka's least: the kill is noticed sooner
+        JAJO_CONSUMER_HEARTBEAT_INTERVAL_MS="1000",
+        LOG_LEVEL=os.environ.get("GROUP_LOG", "WARNING"),
+        PYTHONWARNINGS="ignore",
+    )
     with open(log, "ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "tests.integration.groups.member"],

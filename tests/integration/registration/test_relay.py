@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import pytest
 from jajo.personal import is_sealed
 from services.registration.bootstrap import bootstrap
 from tests.topics import read_topic
+from tests.infra import process_environment
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -41,17 +41,9 @@ def test_member_events_reach_kafka_in_version_order_keyed_by_group(settings, reg
 def test_the_worker_process_relays_and_stops_on_sigterm(settings, reg):
     group = reg.form()
     reg.joined(group["id"])
-    env = {
-        **os.environ,
-        "MONGODB_URI": settings.mongodb_uri,
-        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-        "JAJO_DB_PREFIX": settings.db_prefix,
-        "JAJO_TOPIC_PREFIX": settings.topic_prefix,
-        "JAJO_TOPIC_PARTITIONS": str(settings.topic_partitions),
-        "JAJO_RELAY_IDLE_SECONDS": "0.02",
-        "LOG_LEVEL": "WARNING",
-        "API_TOKENS": settings.api_tokens,
-    }
+    env = process_environment(
+        settings, JAJO_RELAY_IDLE_SECONDS="0.02", LOG_LEVEL="WARNING", API_TOKENS=settings.api_tokens
+    )
     worker = subprocess.Popen(
         [sys.executable, "-m", "services.registration.worker"],
         cwd=ROOT,
