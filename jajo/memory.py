@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import copy
 import os
-import uuid
 from typing import Any, Callable, Iterable, Iterator
 
 from jajo.commands import CommandBus, Handler
+from jajo.domain import new_id
 from jajo.errors import ConcurrencyConflict
 from jajo.personal import EnvelopeCipher, Erased
 from jajo.unit_of_work import Transaction, UnitOfWork
@@ -103,7 +103,7 @@ class InMemoryKeyStore:
         self.keys[owner_id] = None
 
     def new_owner(self) -> str:
-        owner = uuid.uuid4().hex
+        owner = new_id()
         self.keys[owner] = os.urandom(32)
         return owner
 

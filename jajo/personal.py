@@ -18,7 +18,6 @@ import base64
 import json
 import os
 import threading
-import uuid
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Protocol
 
@@ -28,6 +27,7 @@ from pymongo import ReturnDocument
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
+from jajo.domain import new_id
 from jajo.errors import Conflict
 from jajo.events import EventType
 
@@ -96,7 +96,7 @@ class KeyStore:
         nobody's: it seals nothing). Nobody else knows a pooled id, so its key cannot have been destroyed."""
         with self._lock:
             if not self._pool:
-                pool = [(uuid.uuid4().hex, os.urandom(32)) for _ in range(POOL)]
+                pool = [(new_id(), os.urandom(32)) for _ in range(POOL)]
                 self.keys.insert_many([{"_id": owner, "key": key, "created_at": _now()} for owner, key in pool])
                 self._pool = pool
             owner, key = self._pool.pop()
@@ -199,6 +199,10 @@ def open_sealed(key: bytes, name: str, sealed: dict) -> Any:
     return json.loads(plain)
 
 
+def _still_plain(event_type: EventType, data: dict) -> list[str]:
+    return [name for name in event_type.personal if data.get(name) is not None and not is_sealed(data[name])]
+
+
 class EnvelopeCipher:
     """Seals and opens the declared personal fields of whole envelopes, a batch at a time (one key read)."""
 
@@ -214,19 +218,24 @@ class EnvelopeCipher:
         owner = data.get(event_type.owner or "")
         return (event_type, event_type.key_prefix + owner) if isinstance(owner, str) and owner else None
 
+    def plain_fields(self, envelope: dict) -> list[str]:
+        """The envelope's personal fields that hold a value not sealed yet (none for a type without an owner)."""
+        found = self._personal(envelope)
+        return _still_plain(found[0], envelope["data"]) if found else []
+
     def seal(self, envelopes: Iterable[dict], session: ClientSession | None = None) -> list[dict]:
         """Copies of the envelopes with their personal fields sealed (already sealed ones are left as they are);
         raises Erased for a person whose key was destroyed."""
         sealed = []
         for envelope in envelopes:
             found = self._personal(envelope)
-            if found is None:
+            plain = _still_plain(found[0], envelope["data"]) if found else []
+            if found is None or not plain:
                 sealed.append(envelope)
                 continue
-            event_type, owner = found
+            owner = found[1]
             data = dict(envelope["data"])
-            plain = [n for n in event_type.personal if data.get(n) is not None and not is_sealed(data[n])]
-            key = self.keys.key_for(owner, session) if plain else b""  # one key per person, made once
+            key = self.keys.key_for(owner, session)  # one key per person, made once
             data.update({name: seal(key, owner, name, data[name]) for name in plain})
             sealed.append({**envelope, "data": data})
         return sealed

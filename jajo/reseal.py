@@ -18,7 +18,7 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.collection import Collection
 
-from jajo.personal import EnvelopeCipher, Erased, is_sealed
+from jajo.personal import EnvelopeCipher, Erased
 
 
 @dataclass
@@ -26,25 +26,17 @@ class Resealed:
     sealed: int = 0  # envelopes whose plain personal fields were sealed
     blanked: int = 0  # envelopes of erased people whose plain personal fields were set to null
 
-    def __iadd__(self, other: "Resealed") -> "Resealed":
-        self.sealed, self.blanked = self.sealed + other.sealed, self.blanked + other.blanked
-        return self
-
 
 def resealed_data(envelope: dict, cipher: EnvelopeCipher) -> tuple[dict | None, bool]:
     """The envelope's `data` with its plain personal fields sealed (None when nothing is plain), and whether they
     were blanked instead because their owner's key is destroyed."""
-    event_type = cipher.types.get(envelope.get("type", ""))
-    data = envelope.get("data")
-    if event_type is None or not isinstance(data, dict):
-        return None, False
-    plain = [name for name in event_type.personal if data.get(name) is not None and not is_sealed(data[name])]
+    plain = cipher.plain_fields(envelope)
     if not plain:
         return None, False
     try:
         [sealed] = cipher.seal([envelope])
     except Erased:
-        return {**data, **{name: None for name in plain}}, True
+        return {**envelope["data"], **{name: None for name in plain}}, True
     return sealed["data"], False
 
 
@@ -56,7 +48,10 @@ def reseal_collection(collection: Collection, cipher: EnvelopeCipher, *, batch: 
         data, blanked = resealed_data(document["envelope"], cipher)
         if data is None:
             continue
-        done += Resealed(blanked=1) if blanked else Resealed(sealed=1)
+        if blanked:
+            done.blanked += 1
+        else:
+            done.sealed += 1
         writes.append(UpdateOne({"_id": document["_id"]}, {"$set": {"envelope.data": data}}))
         if len(writes) >= batch:
             _write(collection, writes, dry_run)

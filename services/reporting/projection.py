@@ -243,15 +243,8 @@ def _expense_rejected(d: dict) -> list[Op]:
     return [*_budget(d, "rejected"), Op("expenses", d["expense_id"], set=facts)]
 
 
-DOCUMENT_FACTS = (
-    "group_id",
-    "year",
-    "kind",
-    "session_id",
-    "expense_id",
-    "content_type",
-    "size",
-)  # no filename: personal
+# no filename: it is personal data (sealed in the event), and no report needs it
+DOCUMENT_FACTS = ("group_id", "year", "kind", "session_id", "expense_id", "content_type", "size")
 
 
 def _document_submitted(d: dict) -> list[Op]:
@@ -399,8 +392,12 @@ class MemoryModels:
         return [doc for doc in self.docs[coll].values() if all(doc.get(k) == v for k, v in equal.items())]
 
 
-def replay(envelopes: Iterable[dict]) -> MemoryModels:
-    """Read models of the given events, skipping any that cannot be projected (they were dead letters)."""
-    models = MemoryModels()
+def fold(models: MemoryModels, envelopes: Iterable[dict]) -> MemoryModels:
+    """`models` with the given events applied, skipping any that cannot be projected (they were dead letters)."""
     models.apply(project_all(envelopes, on_error=lambda envelope, exc: None))
     return models
+
+
+def replay(envelopes: Iterable[dict]) -> MemoryModels:
+    """Read models of the given events alone."""
+    return fold(MemoryModels(), envelopes)

@@ -35,7 +35,7 @@ from pymongo.database import Database
 
 from jajo.mongo import in_transaction
 from services.reporting import audit, generation
-from services.reporting.projection import MemoryModels, project_all, replay
+from services.reporting.projection import MemoryModels, fold, replay
 
 COLLECTION = "asof_snapshots"
 CATALOGUE = "asof_catalogue"  # per generation and year: the sorted moments of its snapshots (one read by _id)
@@ -108,13 +108,13 @@ def models_as_of(db: Database, year: int, moment: datetime, every: int = EVERY) 
     for at, records in groupby(tail, key=lambda r: r["at"]):
         pending += [r["envelope"] for r in records]
         if len(pending) >= every:
-            models.apply(project_all(pending, on_error=lambda envelope, exc: None))
+            fold(models, pending)
             pending = []
             cuts.append({"at": at, "docs": sources(models, year)})
         if len(cuts) >= SAVED_TOGETHER:  # a long first replay keeps what it made even if its request times out
             save(db, number, year, last, cuts)
             cuts = []
-    models.apply(project_all(pending, on_error=lambda envelope, exc: None))
+    fold(models, pending)
     if cuts:
         save(db, number, year, last, cuts)
     return models
