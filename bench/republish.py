@@ -23,7 +23,7 @@ def run(settings: Settings, rounds: int = 3, program_years: int = 10) -> dict:
     envelopes = [envelope for topic, envelope in years(program_years) if topic == "activity.events"]
     store = service.store
     assert store is not None
-    store.events.insert_many([store._event_document(e) for e in envelopes])
+    store.events.insert_many([store._event_document(e, n) for n, e in enumerate(envelopes, 1)])
 
     def fresh_topic() -> Settings:
         return settings.override(topic_prefix=f"r{uuid.uuid4().hex[:8]}_")

@@ -102,9 +102,9 @@ class StoredAnswers:
     def _create_ttl_index(self) -> None:
         self.answers.create_index([("at", ASCENDING)], name=TTL_INDEX, expireAfterSeconds=self.window_seconds)
 
-    def store(self, key: str, answer: dict, session: ClientSession | None = None) -> None:
-        """The answer under its claim's key (in the request's transaction when `session` is given)."""
-        document = {
+    def document(self, key: str, answer: dict) -> dict:
+        """The answer as stored under its claim's key."""
+        return {
             "_id": key,
             "status": answer["status"],
             "body": answer["body"],
@@ -112,7 +112,10 @@ class StoredAnswers:
             "at": self.clock(),
             "subjects": subjects_of(json_of(answer), answer["headers"].get("Location")),
         }
-        self.answers.replace_one({"_id": key}, document, upsert=True, session=session)
+
+    def store(self, key: str, answer: dict) -> None:
+        """The answer of a request that stored nothing through a unit of work, after its claim."""
+        self.answers.insert_one(self.document(key, answer))
 
     def replayable(self, key: str) -> dict | None:
         """The stored answer, if it is still within its replay window (else None: expired or forgotten)."""

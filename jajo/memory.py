@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Iterator
 from jajo.commands import CommandBus, Handler
 from jajo.domain import new_id
 from jajo.errors import ConcurrencyConflict
+from jajo.eventstore import StoredStream
 from jajo.personal import EnvelopeCipher, Erased
 from jajo.unit_of_work import Transaction, UnitOfWork
 
@@ -35,7 +36,16 @@ class InMemoryEventStore:
         envelopes = copy.deepcopy(self.streams.get(aggregate_id, []))
         return envelopes if self.cipher is None else self.cipher.open(envelopes)
 
-    def append(self, envelopes: Iterable[dict], session: Any = None) -> None:
+    def stream(self, aggregate_id: str, session: Any = None, rehydrating: bool = False) -> StoredStream:
+        return StoredStream(self.load(aggregate_id, session, rehydrating), len(self.streams.get(aggregate_id, [])))
+
+    def append(
+        self,
+        envelopes: Iterable[dict],
+        session: Any = None,
+        after: dict[str, int] | None = None,
+        views: Iterable[tuple[str, dict]] = (),
+    ) -> None:
         """All or none: a taken (aggregate, version), also twice in one batch, raises ConcurrencyConflict."""
         envelopes = [copy.deepcopy(envelope) for envelope in envelopes]
         if self.cipher is not None:
@@ -51,6 +61,8 @@ class InMemoryEventStore:
             stream.append(envelope)
             stream.sort(key=lambda e: e["aggregateversion"])
         self.outbox.extend(envelopes)
+        for collection, document in views:
+            self.save_view(collection, document)
 
     def save_view(self, collection: str, document: dict, session: Any = None) -> None:
         self.views.setdefault(collection, {})[document["_id"]] = copy.deepcopy(document)

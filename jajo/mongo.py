@@ -8,12 +8,19 @@ import random
 import uuid
 import threading
 import time
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 from bson import Binary
 from pymongo import MongoClient
 from pymongo.client_session import ClientSession
-from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
+from pymongo.database import Database
+from pymongo.errors import (
+    ClientBulkWriteException,
+    CollectionInvalid,
+    ConnectionFailure,
+    OperationFailure,
+    PyMongoError,
+)
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
@@ -61,6 +68,30 @@ def is_transient(exc: PyMongoError) -> bool:
 
 
 NO_SUCH_TRANSACTION = 251
+
+
+def ensure_collections(db: Database, names: Iterable[str]) -> None:
+    """Create the collections that transactions write to: two transactions that both create one by their first
+    insert conflict, even on different documents."""
+    existing = set(db.list_collection_names())
+    for name in names:
+        if name not in existing:
+            try:
+                db.create_collection(name)
+            except CollectionInvalid:
+                pass  # another process created it first
+
+
+def bulk_write(client: MongoClient, writes: list[Any], session: ClientSession | None) -> None:
+    """Writes to several collections in one round trip (MongoDB 8.0's client bulkWrite), in order. A failure of
+    the whole command (a write conflict, a lost connection) is raised as itself, labels and all, so transactions
+    retry it as they would a single write's; the writes' own errors come as ClientBulkWriteException."""
+    try:
+        client.bulk_write(writes, session=session, ordered=True)
+    except ClientBulkWriteException as exc:
+        if isinstance(exc.error, PyMongoError):
+            raise exc.error from None
+        raise
 
 
 class OpenTransaction:

@@ -7,15 +7,17 @@ from typing import Any, Callable, Protocol, TypeVar
 
 from pymongo import MongoClient
 from pymongo.client_session import ClientSession
-from pymongo.errors import DuplicateKeyError
+from pymongo.database import Database
+from pymongo import InsertOne
+from pymongo.errors import ClientBulkWriteException, DuplicateKeyError, PyMongoError
 
-from jajo.answers import CLAIMS
+from jajo.answers import ANSWERS, CLAIMS
 from jajo.domain import Aggregate
 from jajo.envelope import Context, unwrap, wrap
 from jajo.errors import NotFound, PreconditionFailed
-from jajo.eventstore import EventStore
+from jajo.eventstore import DUPLICATE_KEY, EventStore
 from jajo.metrics import EVENTS_APPENDED
-from jajo.mongo import in_transaction, open_transaction
+from jajo.mongo import bulk_write, in_transaction, open_transaction
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -32,8 +34,44 @@ class IdempotencyClaim:
     key: str
     fingerprint: str
 
-    def document(self) -> dict:
-        return {"_id": self.key, "fingerprint": self.fingerprint, "response": None}
+    def document(self, response: dict | None = None) -> dict:
+        return {"_id": self.key, "fingerprint": self.fingerprint, "response": response}
+
+    def insert(
+        self,
+        db: Database,
+        session: ClientSession,
+        response: dict | None = None,
+        answer: dict | None = None,
+        begun: bool = True,
+    ) -> None:
+        """In the command's transaction: a key another request committed first raises IdempotentReplay. The
+        answer's document (jajo.answers) goes in the same round trip once the transaction has begun (`begun`):
+        a transaction's first statement carries its read concern, which SecantusDB refuses on a bulkWrite."""
+        claim = self.document(response)
+        try:
+            if answer is not None and begun:
+                writes = [
+                    InsertOne(claim, namespace=f"{db.name}.{CLAIMS}"),
+                    InsertOne(answer, namespace=f"{db.name}.{ANSWERS}"),
+                ]
+                bulk_write(db.client, writes, session)
+                return
+            db[CLAIMS].insert_one(claim, session=session)
+        except (DuplicateKeyError, ClientBulkWriteException) as exc:
+            if _claimed_first(exc):
+                raise IdempotentReplay() from None
+            raise
+        if answer is not None:
+            db[ANSWERS].insert_one(answer, session=session)
+
+
+def _claimed_first(exc: PyMongoError) -> bool:
+    """The claim's insert (the first write) found its key taken."""
+    if isinstance(exc, DuplicateKeyError):
+        return True
+    errors = getattr(exc, "details", None) or {}
+    return any(e.get("idx") == 0 and e.get("code") == DUPLICATE_KEY for e in errors.get("writeErrors") or [])
 
 
 class Transaction(Protocol):
@@ -50,14 +88,16 @@ class Transaction(Protocol):
 
 @dataclass
 class HeldCommit:
-    """A request's unit of work, written in a transaction that is left open: the HTTP layer stores the answer
-    with the idempotency claim in that same transaction and only then commits (jajo.http.commit). So an
+    """A request's unit of work, written in a transaction that is left open: the HTTP layer writes the idempotency
+    claim with the answer's outcome, and the answer, in that same transaction and only then commits
+    (jajo.http.commit). So an
     accepted answer always means committed events, and a retry replays the answer the first try gave.
     Whoever commits it calls `committed()` once it did (the unit of work counts its events then)."""
 
     transaction: Transaction | None = None
     committed_after_all: Callable[[], bool] | None = None  # after an unknown outcome: did it commit?
     on_commit: Callable[[], None] | None = None
+    wrote_events: bool = False  # the transaction has begun with the events' insert (IdempotencyClaim.insert)
 
     def hold(
         self, transaction: Transaction, committed_after_all: Callable[[], bool], on_commit: Callable[[], None]
@@ -83,6 +123,7 @@ class UnitOfWork:
     expected_version: int | None = None
     after_append: list[Callable[[ClientSession], None]] = field(default_factory=list)
     seen: dict[str, Aggregate] = field(default_factory=dict)
+    positions: dict[str, int] = field(default_factory=dict)  # each loaded stream's last position (EventStore)
     envelopes: list[dict] = field(default_factory=list)
     changed: list[Aggregate] = field(default_factory=list)
 
@@ -90,7 +131,7 @@ class UnitOfWork:
         """Load an aggregate; `check_version` applies the request's If-Match to it."""
         if aggregate_id in self.seen:
             return self.seen[aggregate_id]  # type: ignore[return-value]
-        history = self.store.load(aggregate_id, rehydrating=True)
+        history, self.positions[aggregate_id] = self.store.stream(aggregate_id, rehydrating=True)
         if not history or history[0].get("aggregatetype", cls.aggregate_type) != cls.aggregate_type:
             raise NotFound(f"{cls.aggregate_type} {aggregate_id} does not exist")
         aggregate = cls.rehydrate(aggregate_id, (unwrap(e) for e in history))
@@ -129,6 +170,7 @@ class UnitOfWork:
             self._count_committed()
         else:  # written now, committed by the request together with its answer (jajo.http.commit), counted then
             self.held.hold(self._open_transaction(self._write), self._committed_after_all, self._count_committed)
+            self.held.wrote_events = bool(self.envelopes)
         return self.envelopes
 
     def _transaction(self, write: Callable[[ClientSession], None]) -> None:
@@ -151,21 +193,17 @@ class UnitOfWork:
         return True  # nothing was written that could be lost
 
     def _write(self, session: ClientSession) -> None:
-        self.store.append(self.envelopes, session)
-        for aggregate in self.changed:
-            self._save_view(aggregate, session)
+        views = [view for view in map(self._view_of, self.changed) if view is not None]
+        self.store.append(self.envelopes, session, after=self.positions, views=views)
         for write in self.after_append:
             write(session)
-        if self.claim:
-            try:
-                self.store.db[CLAIMS].insert_one(self.claim.document(), session=session)
-            except DuplicateKeyError:
-                raise IdempotentReplay() from None
+        if self.claim and self.held is None:  # a held request's claim is written with its answer (HeldCommit)
+            self.claim.insert(self.store.db, session)
 
-    def _save_view(self, aggregate: Aggregate, session: ClientSession) -> None:
+    @staticmethod
+    def _view_of(aggregate: Aggregate) -> tuple[str, dict] | None:
         """Aggregates with a `view()` keep a queryable current-state document beside their events."""
         view = getattr(aggregate, "view", None)
         if view is None:
-            return
-        document = {**view(), "_id": aggregate.id, "version": aggregate.version}
-        self.store.save_view(f"{aggregate.aggregate_type}_views", document, session)
+            return None
+        return f"{aggregate.aggregate_type}_views", {**view(), "_id": aggregate.id, "version": aggregate.version}

@@ -1,6 +1,6 @@
 """A request's commit (issue 14): the unit of work's transaction stays open while the view builds its answer; the
-answer's outcome goes into the idempotency claim and the answer beside it (jajo.answers) in that same transaction,
-and only then does it commit.
+idempotency claim, with the answer's outcome, and the answer beside it (jajo.answers) are written in that same
+transaction, and only then does it commit.
 
 So a 2xx always means committed events, and a retry with the key, in any process, replays the answer the first try
 gave. A commit whose outcome stayed unknown (MongoDB went away during commitTransaction) is settled by ending the
@@ -20,7 +20,7 @@ from jajo.errors import ConcurrencyConflict, Unavailable
 from jajo.answers import outcome_of
 from jajo.http.idempotency import answer_from, answer_of, stored_answers
 from jajo.mongo import CommitOutcomeUnknown, is_transient
-from jajo.unit_of_work import HeldCommit
+from jajo.unit_of_work import HeldCommit, IdempotentReplay
 
 ATTEMPTS = 5  # runs of a command whose transaction failed at its commit (a conflict there, or never committed)
 SETTLE_SECONDS = 5.0
@@ -63,15 +63,16 @@ def _finish(held: HeldCommit, response: Response) -> Response | None:
     try:
         if claim is not None:
             answers = stored_answers()
-            answers.claims.update_one(
-                {"_id": claim.key}, {"$set": {"response": outcome_of(answer)}}, session=transaction.session
-            )
-            answers.store(claim.key, answer, session=transaction.session)
+            outcome, stored = outcome_of(answer), answers.document(claim.key, answer)
+            claim.insert(answers.db, transaction.session, outcome, stored, begun=held.wrote_events)
         transaction.commit()
         held.committed()
         return response
     except CommitOutcomeUnknown:
         return _settle(held, answer, response)
+    except IdempotentReplay:  # another request with the key committed first: _on_race answers with its answer
+        transaction.abort()
+        raise
     except ConnectionFailure as exc:  # before commitTransaction was sent: nothing committed
         transaction.abort()
         raise Unavailable() from exc

@@ -113,8 +113,11 @@ def schedule_series(cmd: ScheduleSeries, uow: UnitOfWork, deps: Deps) -> SeriesR
 
 def record_attendance(cmd: RecordAttendance, uow: UnitOfWork, deps: Deps) -> Session:
     session = uow.get(Session, cmd.session_id)
-    deps.views.require_heard_of([*cmd.guardians, *cmd.children])
-    session.hold(deps.views.require_group(session.group_id), cmd.guardians, cmd.children, cmd.notes)
+    try:
+        session.hold(deps.views.require_group(session.group_id), cmd.guardians, cmd.children, cmd.notes)
+    except RuleViolation:  # read only then: someone registration never told of is most likely a join on its way
+        deps.views.require_heard_of([*cmd.guardians, *cmd.children])
+        raise
     uow.commit()
     return session
 
