@@ -1,4 +1,4 @@
-"""The outbox relay: publishes stored events to Kafka in commit order, then marks them sent."""
+"""The outbox relay: publishes stored events to Kafka in each subject's order, then marks them sent."""
 
 from __future__ import annotations
 
