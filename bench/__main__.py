@@ -6,7 +6,7 @@ import argparse
 import shutil
 import time
 
-from bench import asof, commands, eventstore, freshness, projection, reports, republish, uploads
+from bench import asof, commands, eventstore, freshness, projection, reports, republish, roundtrips, uploads
 from bench.harness import machine, servers, workdir
 
 
@@ -36,6 +36,7 @@ def main() -> None:
     with servers() as settings:
         store = eventstore.run(settings, args.rounds)
         cmd = commands.run(settings, work, args.rounds, args.commands)
+        trips = roundtrips.run(settings, args.commands)
         proj = projection.run(settings, args.rounds, args.scale)
         fresh = freshness.run(settings, work)
         rep = reports.run(settings, proj["history_db"], proj["events"], work)
@@ -53,6 +54,23 @@ def main() -> None:
             f"{cmd['ratio']:.2f}",
             "≥ 0.5",
             "yes" if cmd["ratio"] >= 0.5 else "no",
+        ),
+        (
+            "1c round trips of one held-session command (in process)",
+            f"{len(trips['sent'])}: " + ", ".join(f"{name} {on}".strip() for name, on in trips["sent"]),
+            "1 (insert_one)",
+            "—",
+            "stated",
+            "",
+        ),
+        (
+            f"1c failed commands, {trips['commands']} held sessions from {roundtrips.CLIENTS} threads (in process)",
+            (", ".join(f"{n} {name}" for name, n in trips["failures"].items()) or "none")
+            + f" ({trips['rate']:,.0f} commands/s)",
+            "—",
+            "—",
+            "no write conflict",
+            "yes" if not any("WriteConflict" in name for name in trips["failures"]) else "no",
         ),
         (
             "1b event-store append (in process)",

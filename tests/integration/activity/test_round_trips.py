@@ -3,14 +3,9 @@ command shares; a command that changes nothing still stores its claim and answer
 
 from __future__ import annotations
 
-import os
-import threading
-from typing import Any, Mapping
-
 import pytest
-from pymongo import MongoClient, monitoring
 
-import jajo.mongo
+from bench.roundtrips import RoundTrips, counting
 
 pytestmark = pytest.mark.integration
 
@@ -25,51 +20,16 @@ HELD_SESSION = [
 ]
 
 
-class RoundTrips(monitoring.CommandListener):
-    """The commands one thread sends while it counts (listeners run in the sending thread)."""
-
-    def __init__(self) -> None:
-        self.counting: int | None = None
-        self.sent: list[tuple[str, str]] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if self.counting == threading.get_ident():
-            self.sent.append((event.command_name, _collections(event.command_name, event.command)))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-    def during(self, act) -> list[tuple[str, str]]:
-        self.sent, self.counting = [], threading.get_ident()
-        try:
-            act()
-        finally:
-            self.counting = None
-        return self.sent
-
-
-def _collections(name: str, command: Mapping[str, Any]) -> str:
-    if name == "bulkWrite":
-        return ", ".join(ns["ns"].split(".", 1)[1] for ns in command["nsInfo"])
-    if name in ("commitTransaction", "abortTransaction"):
-        return ""
-    return str(command[name])
-
-
-TRIPS = RoundTrips()
+@pytest.fixture
+def trips() -> RoundTrips:
+    return RoundTrips()
 
 
 @pytest.fixture
-def settings(settings, monkeypatch):
-    """The tests' settings, with the process's MongoDB client for them one that reports its commands."""
-    uri = f"{settings.mongodb_uri}&appName=round-trips"
-    client: MongoClient = MongoClient(uri, event_listeners=[TRIPS], tz_aware=True, uuidRepresentation="standard")
-    monkeypatch.setitem(jajo.mongo._clients, (os.getpid(), uri, ""), client)
-    yield settings.override(mongodb_uri=uri)
-    client.close()
+def settings(settings, trips):
+    """The tests' settings, with the process's MongoDB client for them one that reports its commands to `trips`."""
+    with counting(settings, trips) as counted:
+        yield counted
 
 
 def schedule(api, group_id: str) -> dict:
@@ -77,27 +37,27 @@ def schedule(api, group_id: str) -> dict:
     return api.post("/api/v1/sessions", json={**body, "venue": "external", "title": "숲 놀이"}).get_json()
 
 
-def test_a_held_session_takes_seven_round_trips_and_replays(api, registry, activity):
+def test_a_held_session_takes_seven_round_trips_and_replays(api, registry, activity, trips):
     group_id, members = registry.approved_group()
     member, kids = next(iter(members.items()))
     session = schedule(api, group_id)
     body, key = {"guardians": [member], "children": [kids[0]]}, {"Idempotency-Key": "hold-1"}
     url = f"/api/v1/sessions/{session['id']}/attendance"
     answers = []
-    assert TRIPS.during(lambda: answers.append(api.post(url, json=body, headers=key))) == HELD_SESSION
+    assert trips.during(lambda: answers.append(api.post(url, json=body, headers=key))) == HELD_SESSION
     again = api.post(url, json=body, headers=key)
     assert answers[0].status_code == again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
     assert again.get_json() == answers[0].get_json()
     assert activity.db["events"].count_documents({"subject": session["id"], "type": "SessionHeld"}) == 1
 
 
-def test_a_command_that_changes_nothing_stores_its_claim_and_replays(api, registry, activity):
+def test_a_command_that_changes_nothing_stores_its_claim_and_replays(api, registry, activity, trips):
     """Its transaction begins with the claim (no events to store first), which goes as a plain insert."""
     group_id, _ = registry.approved_group()
     session = schedule(api, group_id)
     url = f"/api/v1/sessions/{session['id']}/cancel"
     assert api.post(url, headers={"Idempotency-Key": "cancel-1"}).get_json()["version"] == 2
-    nothing = TRIPS.during(lambda: api.post(url, headers={"Idempotency-Key": "cancel-2"}))
+    nothing = trips.during(lambda: api.post(url, headers={"Idempotency-Key": "cancel-2"}))
     assert ("insert", "idempotency") in nothing and ("insert", "events") not in nothing
     replayed = api.post(url, headers={"Idempotency-Key": "cancel-2"})
     assert replayed.status_code == 200 and replayed.headers["Idempotent-Replayed"] == "true"
