@@ -18,12 +18,14 @@ from services.reporting.bootstrap import bootstrap
 from services.reporting.projection import replay
 
 
-def _replay(settings: Settings, mode: str, total: int, count: int = 1) -> list[dict]:
-    """`count` processes, each reading its share of the partitions (`--member i/count`)."""
+def _replay(settings: Settings, mode: str, total: int, count: int = 1, deadline: float = 900) -> list[dict]:
+    """`count` processes, each reading its share of the partitions (`--member i/count`) for `deadline` seconds
+    at the most."""
     env = environment(settings)
+    command = [sys.executable, "-m", "bench.replay", mode, "--total", str(total), "--deadline", str(deadline)]
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "bench.replay", mode, "--member", f"{i}/{count}", "--total", str(total)],
+            [*command, "--member", f"{i}/{count}"],
             env=env,
             cwd=ROOT,
             stdout=subprocess.PIPE,
@@ -33,7 +35,7 @@ def _replay(settings: Settings, mode: str, total: int, count: int = 1) -> list[d
     ]
     results = []
     for process in processes:
-        out, _ = process.communicate(timeout=1200)
+        out, _ = process.communicate(timeout=deadline + 300)
         if process.returncode != 0:
             raise RuntimeError(f"bench.replay {mode} failed ({process.returncode})")
         results.append(json.loads(out.strip().splitlines()[-1]))

@@ -277,9 +277,14 @@ def years(count: int, newest: int = YEAR) -> Iterator[tuple[str, dict]]:
 def history(events: int, newest: int = YEAR) -> Iterator[dict]:
     """Exactly `events` envelopes: the program years they need, oldest first, the oldest year without its start
     (so that every newer year is whole)."""
+    return (envelope for _, envelope in published_history(events, newest))
+
+
+def published_history(events: int, newest: int = YEAR) -> Iterator[tuple[str, dict]]:
+    """`history` with each envelope's topic."""
     per_year = len(program_year(newest))
     count = -(-events // per_year)
-    return itertools.islice((envelope for _, envelope in years(count, newest)), count * per_year - events, None)
+    return itertools.islice(years(count, newest), count * per_year - events, None)
 
 
 def produce(settings, messages: list[tuple[str, dict]]) -> int:
@@ -304,4 +309,4 @@ def produce(settings, messages: list[tuple[str, dict]]) -> int:
     return len(messages)
 
 
-__all__ = ["program_year", "years", "history", "produce", "date"]
+__all__ = ["program_year", "years", "history", "published_history", "produce", "date"]
