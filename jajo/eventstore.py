@@ -11,10 +11,8 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from jajo.errors import ConcurrencyConflict
-from jajo.mongo import bulk_write, ensure_collections
+from jajo.mongo import bulk_write, duplicate_key, ensure_collections
 from jajo.personal import EnvelopeCipher
-
-DUPLICATE_KEY = 11000
 
 
 def outbox_id(seq: int, envelope: dict) -> str:
@@ -95,8 +93,9 @@ class EventStore:
         views: Iterable[tuple[str, dict]] = (),
     ) -> None:
         """Store events, then their outbox entries and the aggregates' current-state `views` ((collection,
-        document) pairs, as `save_view` stores one) in one more round trip; a taken (aggregate, version) raises ConcurrencyConflict.
-        `after`: the positions of the streams as read (`stream`); those of the other subjects are read here."""
+        document) pairs, as `save_view` stores one) in one more round trip; a taken (aggregate, version) raises
+        ConcurrencyConflict. `after`: the positions of the streams as read (`stream`); those of the other subjects
+        are read here."""
         envelopes = list(envelopes)
         if not envelopes:
             return
@@ -111,7 +110,7 @@ class EventStore:
                 [self._event_document(e, seq) for e, seq in zip(envelopes, numbers)], session=session
             )
         except (DuplicateKeyError, BulkWriteError) as exc:
-            if _is_duplicate(exc):
+            if duplicate_key(exc):
                 raise ConcurrencyConflict() from None
             raise
         outbox = [
@@ -179,10 +178,3 @@ class EventStore:
 
     def pending_count(self) -> int:
         return self.outbox.count_documents({})
-
-
-def _is_duplicate(exc: Exception) -> bool:
-    if isinstance(exc, DuplicateKeyError):
-        return True
-    errors = getattr(exc, "details", {}).get("writeErrors", [])
-    return any(error.get("code") == DUPLICATE_KEY for error in errors)

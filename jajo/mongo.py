@@ -18,6 +18,7 @@ from pymongo.errors import (
     ClientBulkWriteException,
     CollectionInvalid,
     ConnectionFailure,
+    DuplicateKeyError,
     OperationFailure,
     PyMongoError,
 )
@@ -68,6 +69,16 @@ def is_transient(exc: PyMongoError) -> bool:
 
 
 NO_SUCH_TRANSACTION = 251
+DUPLICATE_KEY = 11000
+
+
+def duplicate_key(exc: Exception, index: int | None = None) -> bool:
+    """A duplicate key error: of a single write, or among a bulk's write errors (of the write at `index` only,
+    when given)."""
+    if isinstance(exc, DuplicateKeyError):
+        return True
+    errors = (getattr(exc, "details", None) or {}).get("writeErrors") or []
+    return any(e.get("code") == DUPLICATE_KEY and index in (None, e.get("idx")) for e in errors)
 
 
 def ensure_collections(db: Database, names: Iterable[str]) -> None:

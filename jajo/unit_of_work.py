@@ -5,19 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, TypeVar
 
-from pymongo import MongoClient
+from pymongo import InsertOne, MongoClient
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
-from pymongo import InsertOne
-from pymongo.errors import ClientBulkWriteException, DuplicateKeyError, PyMongoError
+from pymongo.errors import ClientBulkWriteException, DuplicateKeyError
 
 from jajo.answers import ANSWERS, CLAIMS
 from jajo.domain import Aggregate
 from jajo.envelope import Context, unwrap, wrap
 from jajo.errors import NotFound, PreconditionFailed
-from jajo.eventstore import DUPLICATE_KEY, EventStore
+from jajo.eventstore import EventStore
 from jajo.metrics import EVENTS_APPENDED
-from jajo.mongo import bulk_write, in_transaction, open_transaction
+from jajo.mongo import bulk_write, duplicate_key, in_transaction, open_transaction
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -59,19 +58,11 @@ class IdempotencyClaim:
                 return
             db[CLAIMS].insert_one(claim, session=session)
         except (DuplicateKeyError, ClientBulkWriteException) as exc:
-            if _claimed_first(exc):
+            if duplicate_key(exc, index=0):  # the claim's key
                 raise IdempotentReplay() from None
             raise
         if answer is not None:
             db[ANSWERS].insert_one(answer, session=session)
-
-
-def _claimed_first(exc: PyMongoError) -> bool:
-    """The claim's insert (the first write) found its key taken."""
-    if isinstance(exc, DuplicateKeyError):
-        return True
-    errors = getattr(exc, "details", None) or {}
-    return any(e.get("idx") == 0 and e.get("code") == DUPLICATE_KEY for e in errors.get("writeErrors") or [])
 
 
 class Transaction(Protocol):

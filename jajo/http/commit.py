@@ -20,7 +20,7 @@ from jajo.errors import ConcurrencyConflict, Unavailable
 from jajo.answers import outcome_of
 from jajo.http.idempotency import answer_from, answer_of, stored_answers
 from jajo.mongo import CommitOutcomeUnknown, is_transient
-from jajo.unit_of_work import HeldCommit, IdempotentReplay
+from jajo.unit_of_work import HeldCommit
 
 ATTEMPTS = 5  # runs of a command whose transaction failed at its commit (a conflict there, or never committed)
 SETTLE_SECONDS = 5.0
@@ -70,9 +70,6 @@ def _finish(held: HeldCommit, response: Response) -> Response | None:
         return response
     except CommitOutcomeUnknown:
         return _settle(held, answer, response)
-    except IdempotentReplay:  # another request with the key committed first: _on_race answers with its answer
-        transaction.abort()
-        raise
     except ConnectionFailure as exc:  # before commitTransaction was sent: nothing committed
         transaction.abort()
         raise Unavailable() from exc
