@@ -49,7 +49,10 @@ def ensure_indexes(db: Database) -> None:
         # The first record with an array (`people`) marks its index multikey: a catalogue write that makes the
         # first batches of two projector members conflict. A record that no read can meet (no seq ≥ 0, no
         # people) marks it once, outside any transaction.
-        audit.insert_one({"_id": MARKER, "seq": -1, "people": []})
+        try:
+            audit.insert_one({"_id": MARKER, "seq": -1, "people": []})
+        except DuplicateKeyError:
+            pass  # another member starting at the same moment marks it
         audit.delete_one({"_id": MARKER})
 
 

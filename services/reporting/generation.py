@@ -103,8 +103,9 @@ class MongoModels:
 
     def get(self, coll: str, doc_id: str) -> dict | None:
         parts = list(self._coll(coll).find({OF: doc_id}))
-        if not parts:  # a document written before documents had parts (until a rebuild)
-            parts = [found] if (found := self._coll(coll).find_one({"_id": doc_id})) is not None else []
+        if all(part["_id"] != doc_id for part in parts):  # no first part, or one written before parts had `of`
+            found = self._coll(coll).find_one({"_id": doc_id})
+            parts += [found] if found is not None else []
         return merge(coll, parts) if parts else None
 
     def find(self, coll: str, **equal: Any) -> list[dict]:
