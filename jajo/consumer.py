@@ -20,6 +20,7 @@ from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import (
     BulkWriteError,
+    CollectionInvalid,
     ConnectionFailure,
     DuplicateKeyError,
     ExecutionTimeout,
@@ -112,6 +113,13 @@ class EventConsumer:
 
     def ensure_indexes(self) -> None:
         self.db["dead_letters"].create_index("at")
+        # Made here, not by a first batch: two members' first transactions each creating them conflict.
+        existing = set(self.db.list_collection_names())
+        for name in {"processed", "checkpoints"} - existing:
+            try:
+                self.db.create_collection(name)
+            except CollectionInvalid:
+                pass  # another member made it first
 
     # --- the loop -------------------------------------------------------------------------------
     def run_once(self) -> int:

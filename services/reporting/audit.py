@@ -1,8 +1,9 @@
 """The audit history: every event ever received, kept unchanged, append-only.
 
-Each record (`_id` = the event id) has a sequence number `seq`, reserved in the projector's transaction
-from the state document's counter: batches commit in sequence order, so paging by `seq` never skips a
-record that a concurrent batch commits later.
+Each record (`_id` = the event id) has a sequence number `seq`, unique and increasing but with gaps, reserved
+per batch before the batch's transaction (services/reporting/sequence.py). Batches of concurrent projectors
+commit out of sequence order, so every read here stops at the committed watermark (`last_seq`): every record
+below it is committed already, so paging by `seq` never skips a record that a concurrent batch commits later.
 
 Reads go through closed ranges of `seq` (or one subject, or one closed `at` window): SecantusDB applies a limit
 only after it has walked the whole of an open range, so `seq > n` with a limit costs the entire history after n.
@@ -26,12 +27,13 @@ from jajo.events_doc import declared_types
 from jajo import events
 from jajo.events import EventType
 from services.reporting.projection import event_time
-from services.reporting.generation import STATE_ID
+from services.reporting import sequence
 
 COLLECTION = "audit_events"
 DECLARED: dict[str, EventType] = declared_types()
 GUARDIAN = "guardian:"
 KEYED = ("type", "source")  # equality filters with a (field, seq) index: a window of one type reads only its records
+MARKER = "multikey-marker"
 PROJECTION = {"seq": 1, "at": 1, "subject": 1, "type": 1, "source": 1, "envelope": 1}
 
 
@@ -43,6 +45,15 @@ def ensure_indexes(db: Database) -> None:
         audit.create_index([(field, ASCENDING), ("seq", ASCENDING)])
     audit.create_index([("at", ASCENDING)])
     audit.create_index([("people", ASCENDING), ("seq", ASCENDING)])
+    if audit.estimated_document_count() == 0:
+        # The first record with an array (`people`) marks its index multikey: a catalogue write that makes the
+        # first batches of two projector members conflict. A record that no read can meet (no seq ≥ 0, no
+        # people) marks it once, outside any transaction.
+        try:
+            audit.insert_one({"_id": MARKER, "seq": -1, "people": []})
+        except DuplicateKeyError:
+            pass  # another member starting at the same moment marks it
+        audit.delete_one({"_id": MARKER})
 
 
 def people(envelope: dict) -> list[str]:
@@ -185,8 +196,8 @@ def _keyed(conditions: dict) -> tuple[dict, dict]:
 
 
 def last_seq(db: Database) -> int:
-    """The last sequence number reserved: every record has a `seq` of 1 to this (one read by _id)."""
-    return (db["state"].find_one({"_id": STATE_ID}, {"seq": 1}) or {}).get("seq", 0)
+    """The committed watermark: every record with a `seq` up to it is committed, and none below it will come."""
+    return sequence.committed_upto(db)
 
 
 def window(db: Database, after: int, upto: int, session: ClientSession | None = None, **filters: Any) -> list[dict]:
@@ -204,11 +215,12 @@ def between(db: Database, after: datetime | None, upto: datetime) -> Iterator[di
     return db[COLLECTION].find({"at": moments}, {"seq": 1, "at": 1, "envelope": 1}).sort("at", ASCENDING)
 
 
-def _whole(db: Database, limit: int, after: int, key: dict, rest: dict) -> list[dict]:
-    """The first limit + 1 matches after sequence `after` of a closed key (one subject or one `at` window), by
+def _whole(db: Database, limit: int, after: int, upto: int, key: dict, rest: dict) -> list[dict]:
+    """The first limit + 1 matches of after < seq ≤ upto of a closed key (one subject or one `at` window), by
     sequence: the key's records read without their envelopes, then the page's envelopes by _id."""
     brief = {name: 1 for name in PROJECTION if name != "envelope"}
-    matching = (d for d in db[COLLECTION].find(key, brief) if d["seq"] > after and _matches(d, rest))
+    found = db[COLLECTION].find(key, brief)
+    matching = (d for d in found if after < d["seq"] <= upto and _matches(d, rest))
     chosen = sorted(matching, key=lambda d: d["seq"])[: limit + 1]
     if not chosen:
         return []
@@ -229,14 +241,14 @@ def page(db: Database, limit: int, after: int = 0, **filters: Any) -> tuple[list
     by its index, a window of time (`since` and `until`) by the `at` index, else windows of sequence numbers
     sized by the density of the last one
     (`next_width`) until the page is full or the history ends."""
-    conditions = _filter(**filters)
+    conditions, last = _filter(**filters), last_seq(db)
     moments = conditions.get("at", {})
     if "subject" in conditions or ("$gte" in moments and "$lte" in moments):
         field = "subject" if "subject" in conditions else "at"
         rest = {name: value for name, value in conditions.items() if name != field}
-        docs = _whole(db, limit, after, {field: conditions[field]}, rest)
+        docs = _whole(db, limit, after, last, {field: conditions[field]}, rest)
     else:
-        docs, start, width, last = [], after, limit + 1, last_seq(db)
+        docs, start, width = [], after, limit + 1
         while len(docs) <= limit and start < last:
             found = window(db, start, min(start + width, last), **filters)
             docs += found
@@ -247,7 +259,7 @@ def page(db: Database, limit: int, after: int = 0, **filters: Any) -> tuple[list
 
 
 def stream(db: Database, batch: int = 2000, upto: int | None = None, **filters: Any) -> Iterator[dict]:
-    """Every matching envelope up to sequence `upto` (default: the last one now), oldest first, a window of
+    """Every matching envelope up to sequence `upto` (default: the committed watermark now), oldest first, a window of
     `batch` sequence numbers at a time (each a fresh, short query)."""
     last = last_seq(db) if upto is None else upto
     for start in range(0, last, batch):

@@ -2,8 +2,9 @@
 
 Read models live in collections `rm<generation>_<name>`. The state document `state/projector` holds
 the audit sequence counter, the `current` generation the queries read and, during a rebuild, the
-`building` one that the live projector also writes to. The projector changes this document in
-every batch's transaction, so a batch and the start or the swap of a rebuild never interleave.
+`building` one that the live projector also writes to. Every batch's reservation of sequence numbers
+changes this document in a transaction and names the generations its batch writes, so a reservation and
+the start or the swap of a rebuild never interleave (services/reporting/sequence.py).
 """
 
 from __future__ import annotations
@@ -11,15 +12,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterable
 
-from pymongo import ASCENDING, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import CollectionInvalid
 
-from services.reporting.projection import COLLECTIONS, Op
+from services.reporting.projection import COLLECTIONS, COUNTERS, Op
 
 STATE_ID = "projector"
 FIRST_GENERATION = 1
+OF = "of"  # every document part names the document it belongs to
 INDEXED = {"groups": "year", "sessions": "group_id", "expenses": "group_id", "documents": "group_id", "surveys": "year"}
 
 
@@ -30,17 +32,6 @@ def collection_name(generation: int, name: str) -> str:
 def state(db: Database, session: ClientSession | None = None) -> dict:
     found = db["state"].find_one({"_id": STATE_ID}, session=session) or {}
     return {"seq": 0, "current": FIRST_GENERATION, "building": None, **found}
-
-
-def advance(db: Database, count: int, last_event_at, session: ClientSession) -> dict:
-    """Reserve `count` audit sequence numbers in this transaction; returns the state after."""
-    update: dict[str, Any] = {"$inc": {"seq": count}, "$setOnInsert": {"current": FIRST_GENERATION}}
-    if last_event_at is not None:
-        update["$max"] = {"last_event_at": last_event_at}
-    doc = db["state"].find_one_and_update(
-        {"_id": STATE_ID}, update, upsert=True, return_document=ReturnDocument.AFTER, session=session
-    )
-    return {"building": None, **doc}  # type: ignore[dict-item]  # upserted
 
 
 def generations(doc: dict) -> list[int]:
@@ -58,6 +49,7 @@ def ensure_generation(db: Database, generation: int) -> None:
                 pass  # another member of a split projector created it first
         if name in INDEXED:
             db[full].create_index([(INDEXED[name], ASCENDING)])
+        db[full].create_index([(OF, ASCENDING)])
 
 
 def drop_generation(db: Database, generation: int) -> None:
@@ -75,14 +67,20 @@ def existing_generations(db: Database) -> set[int]:
 
 
 def _update(op: Op) -> dict:
-    update: dict[str, Any] = {}
+    update: dict[str, Any] = {"$set": {OF: op.id}}
     if op.inc:
         update["$inc"] = op.inc
     if op.add:
         update["$addToSet"] = {path: {"$each": values} for path, values in op.add.items()}
     if op.set:
-        update["$set"] = op.set
+        update["$set"].update(op.set)
     return update
+
+
+def part_id(op: Op) -> str:
+    """The document, or the part of it one projector member writes: two members' batch transactions never write
+    the same document (MongoDB transactions conflict on any write to one), and reads sum the parts (`merge`)."""
+    return op.id if op.shard is None else f"{op.id}#{op.shard}"
 
 
 def apply_ops(db: Database, generation: int, ops: Iterable[Op], session: ClientSession | None = None) -> None:
@@ -91,30 +89,73 @@ def apply_ops(db: Database, generation: int, ops: Iterable[Op], session: ClientS
     for op in ops:
         if not (op.inc or op.add or op.set):
             continue
-        per_collection[op.coll].append(UpdateOne({"_id": op.id}, _update(op), upsert=True))
+        per_collection[op.coll].append(UpdateOne({"_id": part_id(op)}, _update(op), upsert=True))
     for name, requests in per_collection.items():
         db[collection_name(generation, name)].bulk_write(requests, ordered=True, session=session)
 
 
 class MongoModels:
-    """The read models of one generation, read the way report.py asks."""
+    """The read models of one generation, read the way report.py asks: each document with its parts merged."""
 
     def __init__(self, db: Database, generation: int):
         self.db = db
         self.generation = generation
 
     def get(self, coll: str, doc_id: str) -> dict | None:
-        return self.db[collection_name(self.generation, coll)].find_one({"_id": doc_id})
+        parts = list(self._coll(coll).find({OF: doc_id}))
+        if all(part["_id"] != doc_id for part in parts):  # no first part, or one written before parts had `of`
+            found = self._coll(coll).find_one({"_id": doc_id})
+            parts += [found] if found is not None else []
+        return merge(coll, parts) if parts else None
 
     def find(self, coll: str, **equal: Any) -> list[dict]:
-        return list(self.db[collection_name(self.generation, coll)].find(equal))
+        """The documents one of whose parts has the fields equal (the part that states them), all parts merged."""
+        matching = list(self._coll(coll).find(equal))
+        ids = sorted({doc.get(OF, doc["_id"]) for doc in matching})
+        return self._whole(coll, matching, list(self._coll(coll).find({OF: {"$in": ids}})) if ids else [])
 
     def dump(self) -> dict[str, dict[str, dict]]:
         """Every document (sets sorted) for comparing generations."""
-        return {
-            name: {doc["_id"]: _normalise(doc) for doc in self.db[collection_name(self.generation, name)].find()}
-            for name in COLLECTIONS
-        }
+        out = {}
+        for name in COLLECTIONS:
+            parts = list(self._coll(name).find())
+            out[name] = {doc["_id"]: _normalise(doc) for doc in self._whole(name, parts, [])}
+        return out
+
+    def _coll(self, name: str):
+        return self.db[collection_name(self.generation, name)]
+
+    @staticmethod
+    def _whole(coll: str, *found: list[dict]) -> list[dict]:
+        parts: dict[str, dict[str, dict]] = defaultdict(dict)
+        for doc in (doc for docs in found for doc in docs):
+            parts[doc.get(OF, doc["_id"])][doc["_id"]] = doc
+        return [merge(coll, list(parts[doc_id].values())) for doc_id in sorted(parts)]
+
+
+def merge(coll: str, parts: list[dict]) -> dict:
+    """One document from its parts: the counters (projection.COUNTERS) summed, the sets united, the facts (stated
+    alike by every event that states them) taken from the first part that has them."""
+    ordered = sorted(parts, key=lambda doc: doc["_id"])
+    whole: dict[str, Any] = {"_id": ordered[0].get(OF, ordered[0]["_id"])}
+    for part in ordered:
+        for key, value in part.items():
+            if key not in ("_id", OF):
+                whole[key] = _combined(whole[key], value, key in COUNTERS.get(coll, ())) if key in whole else value
+    return whole
+
+
+def _combined(mine: Any, theirs: Any, counted: bool) -> Any:
+    if isinstance(mine, dict) and isinstance(theirs, dict):
+        both = dict(mine)
+        for key, value in theirs.items():
+            both[key] = _combined(both[key], value, counted) if key in both else value
+        return both
+    if isinstance(mine, list) and isinstance(theirs, list):
+        return mine + [v for v in theirs if v not in mine]
+    if counted and isinstance(mine, (int, float)) and isinstance(theirs, (int, float)):
+        return mine + theirs
+    return mine
 
 
 def _normalise(value: Any) -> Any:

@@ -65,15 +65,26 @@ def event_time(envelope: dict) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
+# The top-level fields that hold counters (`inc`), per collection: where the parts of one document written by
+# several projector members are summed when read (generation.merge); every other field is a set or a fact.
+COUNTERS: dict[str, frozenset[str]] = {
+    "years": frozenset({"sessions", "participation", "months", "venues", "budget"}),
+    "groups": frozenset({"held", "budget"}),
+    "surveys": frozenset({"responses", "hist"}),
+}
+
+
 @dataclass
 class Op:
-    """Commutative changes to one document: upserted if missing."""
+    """Commutative changes to one document: upserted if missing. `shard`: the part of the document written
+    (None: the document itself; else that projector member's part, generation.py)."""
 
     coll: str
     id: str
     inc: dict[str, int | float] = field(default_factory=dict)
     add: dict[str, list] = field(default_factory=dict)
     set: dict[str, Any] = field(default_factory=dict)
+    shard: str | None = None
 
     def __post_init__(self) -> None:
         # The id becomes the `_id` filter of an upsert: a `{"$gt": ""}` from an event would match documents.

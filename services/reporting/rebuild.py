@@ -3,9 +3,11 @@
     python -m services.reporting.cli rebuild [--force]   (or POST /api/v1/admin/rebuild)
 
 1. `prepare`: in one transaction on the state document, mark generation N+1 as `building` and note
-   the audit sequence S reached so far. From then on the live projector writes every batch to both
-   generations; the batches up to S are in the audit history.
-2. `execute`: replay the audit history up to S into generation N+1 (bulk writes, a progress bar).
+   the audit sequence S reserved so far. Every batch reserved from then on writes to both generations
+   (services/reporting/sequence.py); the batches up to S are in the audit history once the committed
+   watermark reaches S.
+2. `execute`: wait for the watermark to reach S, then replay the audit history up to S into generation N+1
+   (bulk writes, a progress bar).
    The updates commute, so it does not matter that the live projector wrote newer events first.
 3. Swap: `current` = N+1 (queries read it from the next request on); older generations are dropped
    except the one just replaced, which requests already running may still be reading. The `as_of` snapshots
@@ -38,7 +40,7 @@ from tqdm import tqdm
 from jajo.errors import Conflict
 from jajo.lease import holder_id
 from jajo.mongo import in_transaction
-from services.reporting import audit, generation, snapshots
+from services.reporting import audit, generation, sequence, snapshots
 from services.reporting.projection import project_all
 
 log = logging.getLogger(__name__)
@@ -134,7 +136,14 @@ def execute(client: MongoClient, db: Database, plan: Plan, progress: Callable[[i
         if beat.matched_count == 0:
             raise RebuildAbandoned(f"generation {plan.generation} was taken over by another rebuild")
 
+    def beat() -> None:
+        db["state"].update_one(
+            {"_id": generation.STATE_ID, "rebuild.holder": plan.holder},
+            {"$set": {"rebuild.heartbeat_at": datetime.now(timezone.utc)}},
+        )
+
     try:
+        sequence.wait_committed(db, plan.upto, on_wait=beat)  # batches reserved before the start commit first
         for envelope in audit.stream(db, upto=plan.upto):
             chunk.append(envelope)
             if len(chunk) >= CHUNK:

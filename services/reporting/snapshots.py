@@ -11,11 +11,14 @@ Snapshots are made lazily by the `as_of` path itself, never by the projector: a 
 `every` records leaves a snapshot every `every` records (cut where `at` changes, so that a snapshot never splits
 the records of one millisecond), written SAVED_TOGETHER at a time. The projector would have to read the year's
 documents in its batches' transactions, and records of a moment may still arrive after it; a snapshot made by the
-replay holds exactly what that replay folded. The projector only keeps them true: a record whose
-`at` is at or before `state.snapshots_upto` (the latest snapshot's T, one field of the state document it already
-updates) arrived late, and its batch deletes the snapshots at or after that `at` in its own transaction.
-A snapshot's writer updates the same state document in its transaction, after checking the records committed
-while it replayed, so the two never interleave (a write conflict retries one of them).
+replay holds exactly what that replay folded; the replay reads the records up to the audit's committed watermark
+(services/reporting/sequence.py). The projector only keeps them true: a batch with a record whose `at` is at or
+before `state.snapshots_upto` (the latest snapshot's T, a field of the state document its reservation updates)
+arrived late, and its reservation's transaction deletes the snapshots at or after that `at`. A snapshot's writer
+updates the same state document in its transaction, after checking the records committed past the watermark it
+replayed and the earliest event time of the batches still reserved (which may commit later), so a reservation and
+a save never interleave (a write conflict retries one of them): a save either sees the reservation and keeps no
+snapshot at or after its earliest record, or comes first and is invalidated by it.
 
 Snapshots belong to the generation current when they were made; a rebuild's swap drops the others, so the
 projection code that rebuilt the read models is the one that answers `as_of` too.
@@ -34,7 +37,7 @@ from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
 from jajo.mongo import in_transaction
-from services.reporting import audit, generation
+from services.reporting import audit, generation, sequence
 from services.reporting.projection import MemoryModels, fold, replay
 
 COLLECTION = "asof_snapshots"
@@ -100,8 +103,7 @@ def _base(db: Database, number: int, year: int, moment: datetime) -> tuple[datet
 
 def models_as_of(db: Database, year: int, moment: datetime, every: int = EVERY) -> MemoryModels:
     """Read models enough for `report.annual(…, year, …)` as of `moment`: a snapshot and the records after it."""
-    state = generation.state(db)
-    number, last = state["current"], state["seq"]
+    number, last = generation.state(db)["current"], audit.last_seq(db)
     after, base = _base(db, number, year, moment)
     models, pending, cuts = restore(base), [], []
     tail = (r for r in audit.between(db, after, moment) if r["seq"] <= last)
@@ -130,7 +132,8 @@ def save(db: Database, number: int, year: int, replayed_upto: int, cuts: list[di
         if state["current"] != number:
             return
         since = audit.window(db, replayed_upto, state["seq"], session=session)
-        late = min((r["at"] for r in since), default=None)
+        pending = sequence.open_earliest(db, session)  # batches that may still commit records
+        late = min([r["at"] for r in since] + ([pending] if pending is not None else []), default=None)
         kept = [cut for cut in cuts if late is None or cut["at"] < late]
         if not kept:
             return

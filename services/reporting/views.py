@@ -1,14 +1,17 @@
 """Reporting's read side: the projector (every event of every topic into the audit history and the read
 models) and the queries the API asks (`ReportingViews`).
 
-The projector writes one transaction per batch (the consumer base adds the tracking records of the event ids
-to it): reserve audit sequence numbers, append the envelopes unchanged, apply the merged commutative updates
-of the batch with one bulk write per collection to the current generation and, while a rebuild runs, to the
-generation being built.
+The projector reserves a batch's audit sequence numbers in a short transaction of its own
+(services/reporting/sequence.py), then writes one transaction per batch (the consumer base adds the tracking
+records of the event ids to it): append the envelopes unchanged with those numbers, apply the merged commutative
+updates of the batch with one bulk write per collection to the generations its reservation named (the current
+one and, while a rebuild runs, the one being built), close the reservation.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from pymongo.client_session import ClientSession
@@ -16,7 +19,7 @@ from pymongo.database import Database
 
 from jajo.config import TOPICS, Settings
 from jajo.consumer import consumer_health, dead_letter_count, lag
-from services.reporting import audit, generation, report, snapshots
+from services.reporting import audit, generation, report, sequence, snapshots
 from services.reporting.projection import EVENT_TYPES, event_time, project_all
 
 
@@ -29,24 +32,64 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+def shard_of(settings: Settings) -> str | None:
+    """The part of the read-model documents this projector member writes (generation.part_id): the documents
+    themselves for the first (or only) member of a static split, its own part for every other member."""
+    if settings.grouped:
+        return settings.consumer_member_name()
+    member = settings.consumer_member.split("/")[0]
+    return None if member == "0" else member
+
+
 class ReportingProjection:
     name = "reporting-projector"
     known_types = EVENT_TYPES
+    void_every = 10.0  # seconds between looks for reservations whose holder died
 
     def __init__(self, db: Database, settings: Settings):
         self.db = db
         self.topics = topics(settings)
+        self.shard = shard_of(settings)
+        self._held: tuple[tuple[str, ...], sequence.Reservation] | None = None
+        self._voided_at = float("-inf")
 
     def apply_batch(self, envelopes: list[dict], session: ClientSession) -> None:
         if not envelopes:
             return
-        ops = project_all(envelopes)  # raises for an event it cannot project, before anything is written
-        times = [event_time(e) for e in envelopes]
-        state = generation.advance(self.db, len(envelopes), max(times), session)
-        audit.record(self.db, envelopes, state["seq"] - len(envelopes) + 1, session)
-        snapshots.invalidate(self.db, state, min(times), session)
-        for number in generation.generations(state):
+        ops = [replace(op, shard=self.shard) for op in project_all(envelopes)]  # raises before anything is written
+        taken, fresh = self._reservation(envelopes)
+        audit.record(self.db, envelopes, taken.first, session)
+        for number in generation.generations(taken.state):
             generation.apply_ops(self.db, number, ops, session)
+        try:
+            sequence.complete(self.db, taken, session)
+        except sequence.ReservationLost:
+            if not fresh:  # voided: the next try reserves anew (a fresh one was only younger than this snapshot)
+                self._held = None
+            raise
+
+    def _reservation(self, envelopes: list[dict]) -> tuple[sequence.Reservation, bool]:
+        """The batch's numbers, reserved outside its transaction (services/reporting/sequence.py), and whether
+        they are new; the same ones when the transaction is tried again, and those of a batch given up are
+        released."""
+        key = tuple(e["id"] for e in envelopes)
+        if self._held is not None and self._held[0] == key:
+            return self._held[1], False
+        if self._held is not None:
+            sequence.release(self.db, self._held[1])
+            self._held = None
+        if time.monotonic() - self._voided_at > self.void_every:
+            self._voided_at = time.monotonic()
+            sequence.void_stale(self.db)
+        times = [event_time(e) for e in envelopes]
+        earliest = min(times)
+
+        def invalidate(state: dict, session: ClientSession) -> None:
+            snapshots.invalidate(self.db, state, earliest, session)
+
+        taken = sequence.reserve(self.db.client, self.db, len(envelopes), earliest, max(times), invalidate)
+        self._held = (key, taken)
+        return taken, True
 
     def apply(self, envelope: dict, session: ClientSession) -> None:
         self.apply_batch([envelope], session)
@@ -64,6 +107,7 @@ class ReportingViews:
 
     def ensure_indexes(self) -> None:
         audit.ensure_indexes(self.db)
+        sequence.ensure_indexes(self.db)
         snapshots.ensure_indexes(self.db)
         generation.ensure_generation(self.db, generation.state(self.db)["current"])
 

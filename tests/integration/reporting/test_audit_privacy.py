@@ -4,6 +4,7 @@ staff see everything but `data.personal` unless they ask for it, and asking for 
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import pytest
 
@@ -11,7 +12,7 @@ from jajo.access import AccessLog
 from jajo.envelope import build
 from jajo.events_doc import catalogues
 from jajo.mongo import in_transaction
-from services.reporting import audit, generation
+from services.reporting import audit, sequence
 from tests.conftest import PORTAL, STAFF, VIEWER, acting
 
 pytestmark = pytest.mark.integration
@@ -50,7 +51,7 @@ def hidden_values() -> set[str]:
 @pytest.fixture
 def history(reporting):
     """Every declared event type, each field holding a value of its own, and one type nobody declared, recorded
-    in the audit as the projector records them (sequence numbers reserved in the same transaction)."""
+    in the audit as the projector records them (sequence numbers reserved before the transaction)."""
     envelopes = [
         build(event.name, data_of(event), subject=f"s-{event.name}", source=source, aggregate_type="any")
         for source, event in DECLARED
@@ -59,9 +60,12 @@ def history(reporting):
         build(UNKNOWN[0], {"note": UNKNOWN[1]}, subject="s-mystery", source="registration", aggregate_type="any")
     )
 
+    now = datetime.now(timezone.utc)
+    taken = sequence.reserve(reporting.client, reporting.db, len(envelopes), now, now)
+
     def write(session):
-        state = generation.advance(reporting.db, len(envelopes), None, session)
-        audit.record(reporting.db, envelopes, state["seq"] - len(envelopes) + 1, session)
+        audit.record(reporting.db, envelopes, taken.first, session)
+        sequence.complete(reporting.db, taken, session)
 
     in_transaction(reporting.client, write)
     return envelopes
