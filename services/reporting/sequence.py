@@ -9,7 +9,8 @@ own (`reserve`): it adds the batch's size to the counter of the state document a
 `{_id: first, last, earliest, at}` (`earliest`: the batch's earliest event time), both at once. The batch's
 transaction then inserts its audit records with those numbers and deletes its reservation record (`complete`).
 A batch that gives up releases its reservation (`release`); a reservation whose process died is voided by the
-next one that finds it older than LEASE_SECONDS (`void_stale`). A voided or released reservation can never
+same member when it starts again (`void_held_by`), else by the next one that finds it older than LEASE_SECONDS
+(`void_stale`). A voided or released reservation can never
 commit: the batch's transaction must delete its reservation record, which is then gone (nothing deleted: the
 transaction aborts with ReservationLost, and is tried again with a new reservation) or was deleted by a write that
 conflicts with the transaction's own (the transaction is retried and then finds it gone). Its numbers stay a gap: `seq` is unique and increasing, not
@@ -84,8 +85,10 @@ def reserve(
     earliest: datetime,
     latest: datetime,
     also: Callable[[dict, ClientSession], None] | None = None,
+    holder: str | None = None,
 ) -> Reservation:
-    """Reserve `count` numbers in a transaction of their own; `also(state, session)` runs in it."""
+    """Reserve `count` numbers in a transaction of their own; `also(state, session)` runs in it. `holder`: the
+    projector member that reserves them (`void_held_by`)."""
 
     def take(session: ClientSession) -> Reservation:
         update = {
@@ -99,7 +102,7 @@ def reserve(
         state = {"building": None, **doc}  # type: ignore[dict-item]  # upserted
         first = state["seq"] - count + 1
         now = datetime.now(timezone.utc)
-        record = {"_id": first, "last": state["seq"], "earliest": earliest, "at": now}
+        record = {"_id": first, "last": state["seq"], "earliest": earliest, "at": now, "holder": holder}
         db[COLLECTION].insert_one(record, session=session)
         if also is not None:
             also(state, session)
@@ -122,6 +125,13 @@ def release(db: Database, reservation: Reservation) -> None:
 def void_stale(db: Database, lease_seconds: float = LEASE_SECONDS) -> int:
     cutoff = datetime.now(timezone.utc) - timedelta(seconds=lease_seconds)
     return db[COLLECTION].delete_many({"at": {"$lt": cutoff}}).deleted_count
+
+
+def void_held_by(db: Database, holder: str) -> int:
+    """A member starting again voids the reservations its previous run left (it crashed between a reservation and
+    its batch's commit), instead of holding the watermark back until they are stale. Should another process run
+    under the same name, its open batch finds its reservation gone and reserves anew."""
+    return db[COLLECTION].delete_many({"holder": holder}).deleted_count
 
 
 def committed_upto(db: Database, session: ClientSession | None = None) -> int:

@@ -50,8 +50,10 @@ class ReportingProjection:
         self.db = db
         self.topics = topics(settings)
         self.shard = shard_of(settings)
+        self.holder = settings.consumer_member_name() if settings.grouped else f"static {settings.consumer_member}"
         self._held: tuple[tuple[str, ...], sequence.Reservation] | None = None
         self._voided_at = float("-inf")
+        self._left_over = True  # what this member's previous run may have left reserved (voided on the first batch)
 
     def apply_batch(self, envelopes: list[dict], session: ClientSession) -> None:
         if not envelopes:
@@ -78,6 +80,9 @@ class ReportingProjection:
         if self._held is not None:
             sequence.release(self.db, self._held[1])
             self._held = None
+        if self._left_over:
+            sequence.void_held_by(self.db, self.holder)
+            self._left_over = False
         if time.monotonic() - self._voided_at > self.void_every:
             self._voided_at = time.monotonic()
             sequence.void_stale(self.db)
@@ -87,7 +92,9 @@ class ReportingProjection:
         def invalidate(state: dict, session: ClientSession) -> None:
             snapshots.invalidate(self.db, state, earliest, session)
 
-        taken = sequence.reserve(self.db.client, self.db, len(envelopes), earliest, max(times), invalidate)
+        taken = sequence.reserve(
+            self.db.client, self.db, len(envelopes), earliest, max(times), invalidate, holder=self.holder
+        )
         self._held = (key, taken)
         return taken, True
 

@@ -79,6 +79,17 @@ def test_a_voided_reservation_never_commits_and_lets_the_watermark_pass(reportin
     assert _pages(reporting.db, 1) == [e["id"] for e in later]  # the gap is passed, nothing else
 
 
+def test_a_member_starting_again_voids_what_its_crashed_run_left_reserved(settings, reporting):
+    """Not after LEASE_SECONDS: the watermark passes the dead run's numbers with the new run's first batch, and
+    another member's open reservation stays."""
+    left = sequence.reserve(reporting.client, reporting.db, 3, NOW, NOW, holder="static 0/1")
+    other = sequence.reserve(reporting.client, reporting.db, 2, NOW, NOW, holder="static 1/2")
+    restarted = EventConsumer(ReportingProjection(reporting.db, settings), reporting.client, reporting.db)
+    restarted.handle(messages(small_program().events[:2], settings.topic_prefix))
+    assert audit.last_seq(reporting.db) == left.last == other.first - 1  # 0 while left stayed open
+    assert [e["id"] for e in audit.page(reporting.db, 10)[0]] == []  # left's numbers are a gap; other's still open
+
+
 def test_a_rebuild_waits_for_the_batches_reserved_before_it_started(reporting):
     early = _envelopes("e", 2)
     taken = sequence.reserve(reporting.client, reporting.db, len(early), NOW, NOW)  # reserved, not committed
