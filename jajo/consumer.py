@@ -20,7 +20,6 @@ from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import (
     BulkWriteError,
-    CollectionInvalid,
     ConnectionFailure,
     DuplicateKeyError,
     ExecutionTimeout,
@@ -43,7 +42,7 @@ from jajo.metrics import (
     WORKER_ERRORS,
 )
 from jajo.errors import ConcurrencyConflict, NotFound, RuleViolation, Unavailable
-from jajo.mongo import in_transaction, is_transient, kill_session
+from jajo.mongo import ensure_collections, in_transaction, is_transient, kill_session
 
 log = logging.getLogger(__name__)
 
@@ -114,12 +113,7 @@ class EventConsumer:
     def ensure_indexes(self) -> None:
         self.db["dead_letters"].create_index("at")
         # Made here, not by a first batch: two members' first transactions each creating them conflict.
-        existing = set(self.db.list_collection_names())
-        for name in {"processed", "checkpoints"} - existing:
-            try:
-                self.db.create_collection(name)
-            except CollectionInvalid:
-                pass  # another member made it first
+        ensure_collections(self.db, ["processed", "checkpoints"])
 
     # --- the loop -------------------------------------------------------------------------------
     def run_once(self) -> int:

@@ -15,8 +15,8 @@ from typing import Any, Iterable
 from pymongo import ASCENDING, UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
-from pymongo.errors import CollectionInvalid
 
+from jajo.mongo import ensure_collections
 from services.reporting.projection import COLLECTIONS, COUNTERS, Op
 
 STATE_ID = "projector"
@@ -39,14 +39,9 @@ def generations(doc: dict) -> list[int]:
 
 
 def ensure_generation(db: Database, generation: int) -> None:
-    existing = set(db.list_collection_names())
+    ensure_collections(db, [collection_name(generation, name) for name in COLLECTIONS])
     for name in COLLECTIONS:
         full = collection_name(generation, name)
-        if full not in existing:
-            try:
-                db.create_collection(full)
-            except CollectionInvalid:
-                pass  # another member of a split projector created it first
         if name in INDEXED:
             db[full].create_index([(INDEXED[name], ASCENDING)])
         db[full].create_index([(OF, ASCENDING)])
