@@ -42,7 +42,7 @@ from jajo.metrics import (
     WORKER_ERRORS,
 )
 from jajo.errors import ConcurrencyConflict, NotFound, RuleViolation, Unavailable
-from jajo.mongo import ensure_collections, in_transaction, is_transient, kill_session
+from jajo.mongo import MemberSessions, end_sessions_of, ensure_collections, in_transaction, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -103,12 +103,15 @@ class EventConsumer:
         self.member, self.members = (0, 1) if grouped else (int(part) for part in member.split("/"))
         self._consumer: KafkaConsumer | None = None
         self._topic_ids: dict[str, str] = {}
-        self._session: ClientSession | None = None
         self._last_progress = time.monotonic()
         self._lag_reported = float("-inf")
         self.stalled_after_seconds = stalled_after_seconds
         self.key = f"{projection.name}:{member if grouped else f'{self.member}/{self.members}'}"
         self.status = ConsumerStatus(self.key, projection.name, grouped=grouped)
+        self.sessions = MemberSessions(client, db, self.key)
+        use_sessions = getattr(projection, "use_sessions", None)
+        if use_sessions is not None:  # a projection with transactions of its own beside the batch's
+            use_sessions(self.sessions)
 
     def ensure_indexes(self) -> None:
         self.db["dead_letters"].create_index("at")
@@ -264,11 +267,8 @@ class EventConsumer:
                 {"_id": key}, {"$set": {"member": self.key}}, upsert=True
             )
             previous = (checkpoint or {}).get("member")
-            if previous not in (None, self.key):
-                session = self.db["consumer_sessions"].find_one({"_id": previous})
-                if session is not None:
-                    log.warning("took over a partition its member did not release", extra={"partition": key})
-                    kill_session(self.client, session["lsid"])
+            if previous not in (None, self.key) and end_sessions_of(self.client, self.db, previous):
+                log.warning("took over a partition its member did not release", extra={"partition": key})
             consumer.seek(partition, self._resume_offset(partition))
 
     def _release(self, partitions: Iterable[TopicPartition]) -> None:
@@ -293,9 +293,7 @@ class EventConsumer:
 
     def close(self) -> None:
         self._drop_consumer()
-        if self._session is not None:
-            self._session.end_session()
-            self._session = None
+        self.sessions.close()
 
     # --- one batch ------------------------------------------------------------------------------
     def handle(self, messages: list[Message]) -> None:
@@ -381,19 +379,9 @@ class EventConsumer:
         in_transaction(self.client, work, session=self._own_session())
 
     def _own_session(self) -> ClientSession:
-        """One session for all of this member's transactions, its id kept in MongoDB: a member restarted
-        after a kill -9 ends its predecessor's session, whose open transaction would otherwise hold the
-        read models' write locks until MongoDB expires it (60 s). One process per member ("i/n", or a group member's name)."""
-        if self._session is None:
-            key = self.key
-            previous = self.db["consumer_sessions"].find_one({"_id": key})
-            if previous is not None:
-                kill_session(self.client, previous["lsid"])
-            self._session = self.client.start_session()
-            self.db["consumer_sessions"].replace_one(
-                {"_id": key}, {"_id": key, "lsid": self._session.session_id}, upsert=True
-            )
-        return self._session
+        """The session of all this member's batch transactions (MemberSessions: a restarted member ends its
+        predecessor's)."""
+        return self.sessions.get()
 
     # --- records kept beside the read models ----------------------------------------------------
     def _track(self, envelopes: list[dict], session: ClientSession) -> None:

@@ -242,3 +242,44 @@ def kill_session(client: MongoClient, session_id: Mapping[str, Any]) -> None:
         client.admin.command("killSessions", [{"id": raw}])
     except PyMongoError:
         pass  # already gone
+
+
+MEMBER_SESSIONS = "consumer_sessions"
+
+
+class MemberSessions:
+    """The long-lived sessions of one worker member ("reporting-projector:0/1", a group member's name), one per
+    purpose (its batches, the projector's audit reservations), their ids kept in MongoDB. The member started again
+    ends every session its previous run recorded, before it starts its own, and a member taking over its
+    partitions does too (`end_sessions_of`): a kill -9 leaves a transaction open, and an open transaction holds its
+    write locks until MongoDB expires it (60 s). One process per member name."""
+
+    def __init__(self, client: MongoClient, db: Database, member: str):
+        self.client, self.db, self.member = client, db, member
+        self._sessions: dict[str, ClientSession] = {}
+
+    def get(self, purpose: str = "batches") -> ClientSession:
+        if purpose not in self._sessions:
+            if not self._sessions:
+                end_sessions_of(self.client, self.db, self.member)  # the previous run's
+            session = self.client.start_session()
+            self.db[MEMBER_SESSIONS].replace_one(
+                {"_id": self.member if purpose == "batches" else f"{self.member} {purpose}"},
+                {"member": self.member, "lsid": session.session_id},
+                upsert=True,
+            )
+            self._sessions[purpose] = session
+        return self._sessions[purpose]
+
+    def close(self) -> None:
+        for session in self._sessions.values():
+            session.end_session()
+        self._sessions.clear()
+
+
+def end_sessions_of(client: MongoClient, db: Database, member: str) -> int:
+    """End the recorded sessions of `member` (a dead run's, or a member's that lost its partitions unreleased)."""
+    recorded = list(db[MEMBER_SESSIONS].find({"$or": [{"_id": member}, {"member": member}]}, {"lsid": 1}))
+    for doc in recorded:
+        kill_session(client, doc["lsid"])
+    return len(recorded)

@@ -86,9 +86,12 @@ def reserve(
     latest: datetime,
     also: Callable[[dict, ClientSession], None] | None = None,
     holder: str | None = None,
+    session: ClientSession | None = None,
 ) -> Reservation:
     """Reserve `count` numbers in a transaction of their own; `also(state, session)` runs in it. `holder`: the
-    projector member that reserves them (`void_held_by`)."""
+    projector member that reserves them (`void_held_by`). `session`: the member's session for it, whose id is kept
+    (jajo.mongo.MemberSessions): killed inside this transaction, the member would leave the state document
+    write-locked for a minute unless its restart ends that session."""
 
     def take(session: ClientSession) -> Reservation:
         update = {
@@ -108,7 +111,7 @@ def reserve(
             also(state, session)
         return Reservation(first, state["seq"], state)
 
-    return in_transaction(client, take)
+    return in_transaction(client, take, session=session)
 
 
 def complete(db: Database, reservation: Reservation, session: ClientSession) -> None:

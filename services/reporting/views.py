@@ -19,6 +19,7 @@ from pymongo.database import Database
 
 from jajo.config import TOPICS, Settings
 from jajo.consumer import consumer_health, dead_letter_count, lag
+from jajo.mongo import MemberSessions
 from services.reporting import audit, generation, report, sequence, snapshots
 from services.reporting.projection import EVENT_TYPES, event_time, project_all
 
@@ -54,6 +55,11 @@ class ReportingProjection:
         self._held: tuple[tuple[str, ...], sequence.Reservation] | None = None
         self._voided_at = float("-inf")
         self._left_over = True  # what this member's previous run may have left reserved (voided on the first batch)
+        self._sessions: MemberSessions | None = None
+
+    def use_sessions(self, sessions: MemberSessions) -> None:
+        """The consumer's member sessions: the reservations' transactions run in one of them."""
+        self._sessions = sessions
 
     def apply_batch(self, envelopes: list[dict], session: ClientSession) -> None:
         if not envelopes:
@@ -92,8 +98,9 @@ class ReportingProjection:
         def invalidate(state: dict, session: ClientSession) -> None:
             snapshots.invalidate(self.db, state, earliest, session)
 
+        session = self._sessions.get("reservations") if self._sessions is not None else None
         taken = sequence.reserve(
-            self.db.client, self.db, len(envelopes), earliest, max(times), invalidate, holder=self.holder
+            self.db.client, self.db, len(envelopes), earliest, max(times), invalidate, self.holder, session
         )
         self._held = (key, taken)
         return taken, True

@@ -76,5 +76,7 @@ def settings(request, settings):
 
 
 @pytest.fixture
-def stack(settings, background) -> Stack:
-    return Stack(settings)
+def stack(settings, background):
+    stack = Stack(settings)
+    yield stack
+    stack.close()

@@ -88,8 +88,17 @@ class Stack:
         self.answers: dict[str, list[str]] = defaultdict(list)  # correlation id -> every answer, for the report
         self.unknown: set[str] = set()  # commands answered 503 that had committed after all (a retry replayed them)
         self.server_errors: list[Outcome] = []
+        self.loads: list[Load] = []  # halted by close(): a drill that fails must not leave commands running
+        self.processes: list[subprocess.Popen] = []
         self._lock = threading.Lock()
         self._local = threading.local()
+
+    def close(self) -> None:
+        """At the test's end, whatever its outcome: halt every load, stop every process spawned."""
+        for load in self.loads:
+            load.halt()
+        for process in self.processes:
+            stop(process)
 
     # --- calls --------------------------------------------------------------------------------------
     def client(self, service: str):
@@ -178,7 +187,7 @@ class Stack:
         )
         log = open(log_path, "ab")
         try:
-            return subprocess.Popen(
+            process = subprocess.Popen(
                 [sys.executable, "-m", module],
                 cwd=ROOT,
                 env=environment,
@@ -188,6 +197,8 @@ class Stack:
             )
         finally:
             log.close()
+        self.processes.append(process)
+        return process
 
 
 def kill9(process: subprocess.Popen) -> None:
@@ -273,6 +284,7 @@ class Load:
         self._threads: list[threading.Thread] = []
         self.survey_id: str | None = None
         self.plans: list[dict] = []  # one state per unit started: what it plans and how far it got
+        stack.loads.append(self)
 
     def schedule(self, command: Command, delay: float | None = 0.0, last: "Outcome | None" = None) -> None:
         if delay is None:
@@ -308,10 +320,15 @@ class Load:
             )
         self.stop_generating()
         eventually(lambda: self.idle(), timeout=timeout, interval=0.1, what="load drained")
+        self.halt()
+        assert not self.errors, self.errors[:3]
+
+    def halt(self) -> None:
+        """Stop the workers now, follow-ups or not (drain() first for a finished load)."""
         self._halt.set()
         for thread in self._threads:
             thread.join(30)
-        assert not self.errors, self.errors[:3]
+            assert not thread.is_alive(), "a load worker still running 30 s after its halt"
 
     def idle(self) -> bool:
         with self._lock:

@@ -3,6 +3,7 @@ commit out of sequence order, and no reader looks past the committed watermark, 
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -12,7 +13,7 @@ from jajo.consumer import EventConsumer
 from jajo.errors import ConcurrencyConflict
 from jajo.envelope import build
 from jajo.mongo import in_transaction
-from services.reporting import audit, generation, rebuild, sequence
+from services.reporting import audit, generation, rebuild, sequence, snapshots
 from services.reporting.projection import replay
 from services.reporting.views import ReportingProjection
 from tests.unit.reporting.program import messages, small_program
@@ -88,6 +89,43 @@ def test_a_member_starting_again_voids_what_its_crashed_run_left_reserved(settin
     restarted.handle(messages(small_program().events[:2], settings.topic_prefix))
     assert audit.last_seq(reporting.db) == left.last == other.first - 1  # 0 while left stayed open
     assert [e["id"] for e in audit.page(reporting.db, 10)[0]] == []  # left's numbers are a gap; other's still open
+
+
+class Killed(BaseException):
+    """The process dying where it stands: nothing of it runs on (no abort, no retry, no one-by-one)."""
+
+
+def test_a_member_killed_inside_its_reservation_leaves_its_restart_nothing_locked(settings, reporting, monkeypatch):
+    """A kill -9 after the reservation's transaction wrote the state document and before it committed leaves that
+    transaction open, and MongoDB keeps its locks until it expires it (60 s): every reservation of the member started
+    again conflicted meanwhile. The restart ends the sessions its dead run recorded, the reservations' too."""
+    batch = messages(small_program().events[:2], settings.topic_prefix)
+    inside, dies = threading.Event(), threading.Event()
+    invalidate = snapshots.invalidate
+
+    def killed_before_the_commit(*args):
+        invalidate(*args)  # in the reservation's transaction, after its write of the state document
+        inside.set()
+        dies.wait(30)
+        raise Killed()
+
+    def crashed_run():
+        with pytest.raises(Killed):
+            EventConsumer(ReportingProjection(reporting.db, settings), reporting.client, reporting.db).handle(batch)
+
+    monkeypatch.setattr(snapshots, "invalidate", killed_before_the_commit)
+    crashed = threading.Thread(target=crashed_run)
+    crashed.start()
+    try:
+        assert inside.wait(30)
+        monkeypatch.setattr(snapshots, "invalidate", invalidate)
+        restarted = EventConsumer(ReportingProjection(reporting.db, settings), reporting.client, reporting.db)
+        restarted.handle(batch)  # ConcurrencyConflict while the dead run's reservation held the state document
+        audited = [e["id"] for e in audit.page(reporting.db, 10)[0]]
+        assert audited == [json.loads(m.value)["id"] for m in batch]
+    finally:
+        dies.set()
+        crashed.join(30)
 
 
 def test_a_rebuild_waits_for_the_batches_reserved_before_it_started(reporting):
