@@ -100,7 +100,14 @@ class ReportingProjection:
 
         session = self._sessions.get("reservations") if self._sessions is not None else None
         taken = sequence.reserve(
-            self.db.client, self.db, len(envelopes), earliest, max(times), invalidate, self.holder, session
+            self.db.client,
+            self.db,
+            len(envelopes),
+            earliest,
+            max(times),
+            also=invalidate,
+            holder=self.holder,
+            session=session,
         )
         self._held = (key, taken)
         return taken, True
